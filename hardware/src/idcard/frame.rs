@@ -236,47 +236,45 @@ impl FrameDecoder {
     /// The next complete frame body (bytes between LEN and CHK), an error for a bad frame, or `None` if more bytes
     /// are needed.
     pub fn pop(&mut self) -> Option<Result<Vec<u8>, FrameError>> {
-        loop {
-            // Resync: drop everything before the first preamble. Keep a tail that could be a preamble's start.
-            match find_preamble(&self.buf) {
-                Some(0) => {}
-                Some(i) => {
-                    self.buf.drain(..i);
-                }
-                None => {
-                    let keep = self.buf.len().min(PREAMBLE.len() - 1);
-                    self.buf.drain(..self.buf.len() - keep);
-                    return None;
-                }
+        // Resync: drop everything before the first preamble. Keep a tail that could be a preamble's start.
+        match find_preamble(&self.buf) {
+            Some(0) => {}
+            Some(i) => {
+                self.buf.drain(..i);
             }
-            let header = PREAMBLE.len() + 2;
-            if self.buf.len() < header {
+            None => {
+                let keep = self.buf.len().min(PREAMBLE.len() - 1);
+                self.buf.drain(..self.buf.len() - keep);
                 return None;
             }
-            let len = u16::from_be_bytes([self.buf[5], self.buf[6]]);
-            if len < self.min_len || usize::from(len) > MAX_LEN {
-                // The length is not credible, so neither is this preamble: skip one byte and rescan.
-                self.buf.drain(..1);
-                return Some(Err(FrameError::Length {
-                    len,
-                    min: self.min_len,
-                }));
-            }
-            let total = header + usize::from(len);
-            if self.buf.len() < total {
-                return None;
-            }
-            let expected = checksum(&self.buf[PREAMBLE.len()..total - 1]);
-            let found = self.buf[total - 1];
-            // The length was credible, so the frame boundary is too: drop the whole frame either way. Rescanning
-            // inside a bad frame could find a false preamble in photo data.
-            let body = self.buf[header..total - 1].to_vec();
-            self.buf.drain(..total);
-            if expected != found {
-                return Some(Err(FrameError::Checksum { expected, found }));
-            }
-            return Some(Ok(body));
         }
+        let header = PREAMBLE.len() + 2;
+        if self.buf.len() < header {
+            return None;
+        }
+        let len = u16::from_be_bytes([self.buf[5], self.buf[6]]);
+        if len < self.min_len || usize::from(len) > MAX_LEN {
+            // The length is not credible, so neither is this preamble: skip one byte and rescan.
+            self.buf.drain(..1);
+            return Some(Err(FrameError::Length {
+                len,
+                min: self.min_len,
+            }));
+        }
+        let total = header + usize::from(len);
+        if self.buf.len() < total {
+            return None;
+        }
+        let expected = checksum(&self.buf[PREAMBLE.len()..total - 1]);
+        let found = self.buf[total - 1];
+        // The length was credible, so the frame boundary is too: drop the whole frame either way. Rescanning
+        // inside a bad frame could find a false preamble in photo data.
+        let body = self.buf[header..total - 1].to_vec();
+        self.buf.drain(..total);
+        if expected != found {
+            return Some(Err(FrameError::Checksum { expected, found }));
+        }
+        Some(Ok(body))
     }
 }
 

@@ -9,6 +9,8 @@
 //! Privacy: card data is personal information. Nothing in this module logs it, and every type holding it prints
 //! only masked forms or lengths in `Debug`/`Display`.
 
+#![warn(missing_docs)]
+
 pub mod date;
 pub mod driver;
 pub mod frame;

@@ -479,3 +479,52 @@ fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
         std::thread::sleep((end - now).min(POLL));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>() {}
+
+    #[test]
+    fn the_driver_and_simulator_can_move_to_device_threads() {
+        assert_send::<IdCardSim>();
+        assert_send::<crate::idcard::IdReader<SerialTransport>>();
+    }
+
+    #[test]
+    fn sam_id_constant_reads_as_documented() {
+        let id = crate::idcard::SamId(SIM_SAM_ID);
+        assert_eq!(id.parts(), (5, 1, 20101126, 1234567, 987654321));
+    }
+
+    #[test]
+    fn bad_host_frames_get_protocol_errors() {
+        let mut s = State::default();
+        let chk = s
+            .reply(Err(FrameError::Checksum {
+                expected: 1,
+                found: 2,
+            }))
+            .unwrap();
+        assert_eq!(chk.frame, encode_response(0x10, &[]));
+        let unknown = s
+            .reply(Ok(CommandFrame {
+                cmd: 0x01,
+                para: 0xFF,
+                data: vec![],
+            }))
+            .unwrap();
+        assert_eq!(unknown.frame, encode_response(0x21, &[]));
+        // A read without a prior select fails like a real reader's.
+        s.card = Some(SimCard::resident());
+        let read = s
+            .reply(Ok(CommandFrame {
+                cmd: 0x30,
+                para: 0x01,
+                data: vec![],
+            }))
+            .unwrap();
+        assert_eq!(read.frame, encode_response(0x41, &[]));
+    }
+}

@@ -14,7 +14,12 @@ pub const WINDOW_CATEGORIES: [(&str, char, &str, &str); 8] = [
     ("construction", 'C', "建设项目类", "Construction projects"),
     ("land", 'D', "土地规划类", "Land and planning"),
     ("police", 'E', "公安事务类", "Public security"),
-    ("realestate", 'F', "不动产登记类", "Real estate registration"),
+    (
+        "realestate",
+        'F',
+        "不动产登记类",
+        "Real estate registration",
+    ),
     ("tax", 'G', "企业纳税类", "Enterprise tax"),
     ("assist", 'H', "帮办服务类", "Assisted services"),
 ];
@@ -31,8 +36,13 @@ pub mod kinds {
     pub const APPLICATION_SUBMITTED: &str = "application.submitted";
     pub const PICKUP_COLLECTED: &str = "pickup.collected";
     pub const RATING_SUBMITTED: &str = "rating.submitted";
-    pub const ALL: [&str; 5] =
-        [TICKET_ISSUED, APPOINTMENT_REQUESTED, APPLICATION_SUBMITTED, PICKUP_COLLECTED, RATING_SUBMITTED];
+    pub const ALL: [&str; 5] = [
+        TICKET_ISSUED,
+        APPOINTMENT_REQUESTED,
+        APPLICATION_SUBMITTED,
+        PICKUP_COLLECTED,
+        RATING_SUBMITTED,
+    ];
 }
 
 /// One outbox event. `seq` is the kiosk's own gapless sequence (from 1); `id` a UUIDv7.
@@ -100,6 +110,101 @@ pub struct TicketIssued {
     /// Issued from the kiosk's own offline range, not from a platform lease.
     #[serde(default)]
     pub offline: bool,
+}
+
+/// Payload of [`kinds::APPOINTMENT_REQUESTED`]: a booking the kiosk took while the platform was unreachable (the
+/// slip says "awaiting confirmation"), or a copy of one confirmed online. The platform books it on arrival if the slot
+/// still has room, else rejects the event with a reason. Idempotent with `POST /v1/appointments` by `request_id`:
+/// a request already booked online is acknowledged without a second booking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentRequested {
+    pub request_id: Uuid,
+    /// Service code from the catalog.
+    pub service: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// A `slot_id` from `GET /v1/slots`, e.g. "0930".
+    pub slot_id: String,
+    /// Salted hash of the ID number (never the number itself).
+    pub citizen_ref: String,
+}
+
+/// How a finished document reaches the citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Collected from a kiosk locker or a window.
+    #[default]
+    Pickup,
+    /// 免费包邮: sent by free post (the address stays with the department's postal system, not in this event).
+    Post,
+}
+
+/// Payload of [`kinds::APPLICATION_SUBMITTED`] (申办). The ID card pre-fills the applicant (减证便民), so only the
+/// salted `citizen_ref` travels; `fields` holds the service's extra form fields by `FormField::key`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationSubmitted {
+    pub application_id: Uuid,
+    /// As printed on the receipt, e.g. "K07-20261126-0003".
+    pub application_no: String,
+    pub service: String,
+    pub citizen_ref: String,
+    #[serde(default)]
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// `Material::name`s the citizen has in hand. Every core material must be here (else the event is rejected); a
+    /// non-core one left out is recorded as owed (容缺受理, 先办后补, or simply not applicable to this citizen).
+    pub materials_provided: Vec<String>,
+    #[serde(default)]
+    pub delivery: Delivery,
+}
+
+/// Payload of [`kinds::PICKUP_COLLECTED`]: a locker door was opened for a waiting document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PickupCollected {
+    /// `Pickup::pickup_id` from `GET /v1/kiosks/{id}/pickups`.
+    pub pickup_id: String,
+    pub locker_door: u32,
+    /// "code" (pickup code typed) or "idcard" (ID card read).
+    pub method: String,
+}
+
+/// Payload of [`kinds::RATING_SUBMITTED`] (好差评).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingSubmitted {
+    pub rating_id: Uuid,
+    /// The errand rated: one of [`RATED_ERRANDS`].
+    pub errand: String,
+    /// Service code, when the errand concerned one.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// 1 (非常不满意) ..= 5 (非常满意).
+    pub level: u8,
+    /// Why, for a bad rating (level 1 or 2); free text or a reason code, no personal data.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Errands a citizen can rate.
+pub const RATED_ERRANDS: [&str; 6] = [
+    "guide",
+    "ticket",
+    "appointment",
+    "application",
+    "pickup",
+    "other",
+];
+
+/// 400 reply of `POST /v1/kiosks/{id}/events` when one event makes the whole batch malformed (unknown kind, payload
+/// of the wrong shape, sequence out of order): nothing of the batch was stored; `seq` names the culprit when known.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BadBatch {
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
 }
 
 /// One service (事项) of the catalog with its guide (办事指南) and one-time notification (一次性告知).

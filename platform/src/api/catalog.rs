@@ -1,0 +1,45 @@
+//! `GET /v1/catalog?since=V`.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::Json;
+use sanban_wire::Catalog;
+
+use super::{ApiError, AppState};
+use crate::store::current_catalog;
+
+#[derive(serde::Deserialize)]
+pub struct CatalogQuery {
+    since: Option<String>,
+}
+
+pub async fn get_catalog(
+    State(state): State<AppState>,
+    query: Result<Query<CatalogQuery>, QueryRejection>,
+) -> Result<Json<Catalog>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let since = match q.since.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<u64>().map_err(|_| {
+            ApiError::BadRequest(format!(
+                "since must be a catalog version number, not {text:?}"
+            ))
+        })?),
+    };
+    let cache = state.store.catalog_cache();
+    let index = state
+        .store
+        .read(move |conn| current_catalog(conn, &cache))
+        .await?;
+    // Any version other than the current one (older, or from another platform) gets the full list.
+    let changed = since != Some(index.version);
+    Ok(Json(Catalog {
+        version: index.version,
+        changed,
+        services: if changed {
+            index.services.clone()
+        } else {
+            Vec::new()
+        },
+    }))
+}

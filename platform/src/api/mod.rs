@@ -1,0 +1,140 @@
+//! HTTP API v1 (axum). The routes are one table ([`routes`]) so that the router and the list checked against the
+//! OpenAPI document ([`served_routes`]) cannot drift apart.
+
+mod body;
+mod catalog;
+mod error;
+mod events;
+mod heartbeat;
+mod leases;
+mod misc;
+mod pickups;
+mod slots;
+
+use std::path::Path;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use tower_http::timeout::TimeoutLayer;
+
+pub use error::ApiError;
+
+use crate::store::Store;
+
+/// Largest request body accepted (413 above).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// A request (body upload included) taking longer than this gets 408: a stalled client cannot pin a task forever.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) store: Store,
+}
+
+impl AppState {
+    /// Opens (creating and migrating if needed) the database file and starts its writer.
+    pub fn open(db_path: &Path) -> anyhow::Result<Self> {
+        Ok(AppState {
+            store: Store::open(db_path)?,
+        })
+    }
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    /// A registered kiosk's bearer token; with `{id}` in the path, that kiosk's own.
+    Kiosk,
+}
+
+struct RouteSpec {
+    method: Method,
+    path: &'static str,
+    access: Access,
+    handler: MethodRouter<AppState>,
+}
+
+fn route_get<H: Handler<T, AppState>, T: 'static>(
+    path: &'static str,
+    access: Access,
+    h: H,
+) -> RouteSpec {
+    RouteSpec {
+        method: Method::GET,
+        path,
+        access,
+        handler: get(h),
+    }
+}
+
+fn route_post<H: Handler<T, AppState>, T: 'static>(
+    path: &'static str,
+    access: Access,
+    h: H,
+) -> RouteSpec {
+    RouteSpec {
+        method: Method::POST,
+        path,
+        access,
+        handler: post(h),
+    }
+}
+
+fn routes() -> Vec<RouteSpec> {
+    use Access::*;
+    vec![
+        route_get("/healthz", Public, misc::healthz),
+        route_get("/fleet", Public, crate::fleet::page),
+        route_get("/v1/openapi.json", Public, misc::openapi),
+        route_get("/v1/catalog", Kiosk, catalog::get_catalog),
+        route_get("/v1/slots", Kiosk, slots::get_slots),
+        route_post("/v1/appointments", Kiosk, slots::post_appointment),
+        route_post("/v1/kiosks/{id}/events", Kiosk, events::post_events),
+        route_post("/v1/kiosks/{id}/ticket-leases", Kiosk, leases::post_leases),
+        route_get("/v1/kiosks/{id}/pickups", Kiosk, pickups::get_pickups),
+        route_post(
+            "/v1/kiosks/{id}/heartbeat",
+            Kiosk,
+            heartbeat::post_heartbeat,
+        ),
+    ]
+}
+
+/// Every (method, path, access) the router serves, for the OpenAPI test.
+pub fn served_routes() -> Vec<(Method, &'static str, Access)> {
+    routes()
+        .into_iter()
+        .map(|r| (r.method, r.path, r.access))
+        .collect()
+}
+
+/// The platform's router over `state`.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for spec in routes() {
+        let handler = match spec.access {
+            Access::Public => spec.handler,
+            Access::Kiosk => spec
+                .handler
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::auth::require_kiosk,
+                )),
+        };
+        router = router.route(spec.path, handler);
+    }
+    router
+        .fallback(misc::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state)
+}

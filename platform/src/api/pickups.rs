@@ -1,0 +1,20 @@
+//! `GET /v1/kiosks/{id}/pickups`.
+
+use axum::extract::State;
+use axum::{Extension, Json};
+use sanban_wire::PickupList;
+
+use super::{ApiError, AppState};
+use crate::auth::AuthedKiosk;
+use crate::store::open_pickups;
+
+pub async fn get_pickups(
+    State(state): State<AppState>,
+    Extension(AuthedKiosk(kiosk)): Extension<AuthedKiosk>,
+) -> Result<Json<PickupList>, ApiError> {
+    let pickups = state
+        .store
+        .read(move |conn| open_pickups(conn, &kiosk))
+        .await?;
+    Ok(Json(PickupList { pickups }))
+}

@@ -1,0 +1,130 @@
+//! Kiosk authentication: `Authorization: Bearer <token>`. Only the token's SHA-256 is stored; comparisons of the
+//! hashes are constant-time.
+
+use axum::extract::{RawPathParams, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::api::{ApiError, AppState};
+use crate::store::{kiosk_by_token_hash, kiosk_token_hash};
+
+/// The authenticated kiosk, put in the request's extensions by [`require_kiosk`].
+#[derive(Debug, Clone)]
+pub struct AuthedKiosk(pub String);
+
+/// A fresh credential: 256 random bits, hex.
+pub fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Constant-time equality (for equal lengths; lengths of hex SHA-256 are public anyway).
+pub fn ct_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// Kiosk ids: short, safe in paths, logs and HTML.
+pub fn valid_kiosk_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn bearer(req: &Request) -> Option<&str> {
+    let value = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Middleware of every kiosk route. With an `{id}` in the path the token must be that kiosk's (another kiosk's
+/// token: 403); without one, any registered kiosk's token will do. Runs before the body is read.
+pub async fn require_kiosk(
+    State(state): State<AppState>,
+    params: RawPathParams,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path_kiosk = params
+        .iter()
+        .find(|(k, _)| *k == "id")
+        .map(|(_, v)| v.to_string());
+    let Some(token) = bearer(&req) else {
+        return ApiError::Unauthorized("missing bearer token".into()).into_response();
+    };
+    let hash = hash_token(token);
+    match authenticate(&state, path_kiosk, hash).await {
+        Ok(kiosk) => {
+            req.extensions_mut().insert(AuthedKiosk(kiosk));
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn authenticate(
+    state: &AppState,
+    path_kiosk: Option<String>,
+    hash: String,
+) -> Result<String, ApiError> {
+    state
+        .store
+        .read(move |conn| {
+            if let Some(id) = &path_kiosk {
+                if let Some(stored) = kiosk_token_hash(conn, id)? {
+                    if ct_eq(&stored, &hash) {
+                        return Ok(Ok(id.clone()));
+                    }
+                }
+            }
+            // Not this kiosk's token: is it any kiosk's?
+            let holder =
+                kiosk_by_token_hash(conn, &hash)?.filter(|(_, stored)| ct_eq(stored, &hash));
+            Ok(match (holder, path_kiosk) {
+                (None, _) => Err(ApiError::Unauthorized("invalid token".into())),
+                (Some((holder, _)), None) => Ok(holder),
+                (Some((holder, _)), Some(id)) => Err(ApiError::Forbidden(format!(
+                    "the token of kiosk {holder} may not act for kiosk {id}"
+                ))),
+            })
+        })
+        .await?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_fresh_and_hash_compare() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert!(ct_eq(&hash_token(&a), &hash_token(&a)));
+        assert!(!ct_eq(&hash_token(&a), &hash_token(&b)));
+        assert!(!ct_eq("ab", "abc"));
+    }
+
+    #[test]
+    fn kiosk_ids() {
+        assert!(valid_kiosk_id("K07-hall_2"));
+        assert!(!valid_kiosk_id(""));
+        assert!(!valid_kiosk_id("K 07"));
+        assert!(!valid_kiosk_id("<script>"));
+    }
+}

@@ -1,0 +1,183 @@
+//! The `sanban-platform` command line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::store::{list_kiosks, open_connection, PlatformDb};
+
+#[derive(Parser)]
+#[command(
+    name = "sanban-platform",
+    version,
+    about = "Sanban reference central platform (sync API v1)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API until SIGTERM or Ctrl-C. Prints "listening on ADDR" once bound (port 0 picks one).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Manage kiosk credentials.
+    Kiosk {
+        #[command(subcommand)]
+        command: KioskCommand,
+    },
+    /// Put documents in kiosk lockers (demos and tests).
+    Pickup {
+        #[command(subcommand)]
+        command: PickupCommand,
+    },
+    /// List the queue tickets the platform holds.
+    Tickets {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        kiosk: Option<String>,
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KioskCommand {
+    /// Register a kiosk and print its token (shown once; only its hash is kept).
+    Add {
+        id: String,
+        #[arg(long)]
+        db: PathBuf,
+        /// Issue an existing kiosk a new token (the old one stops working).
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// List registered kiosks.
+    List {
+        #[arg(long)]
+        db: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PickupCommand {
+    /// Place a document behind a locker door of a kiosk, collectable with CODE.
+    Add {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        kiosk: String,
+        #[arg(long)]
+        door: u32,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        document: String,
+    },
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { listen, db } => serve(&listen, db),
+        Command::Kiosk {
+            command: KioskCommand::Add { id, db, rotate },
+        } => {
+            let token = if rotate {
+                crate::rotate_kiosk(&db, &id)?
+            } else {
+                crate::add_kiosk(&db, &id)?
+            };
+            println!("{token}");
+            eprintln!("kiosk {id}: token printed above; it is shown only this once (only its hash is stored)");
+            Ok(())
+        }
+        Command::Kiosk {
+            command: KioskCommand::List { db },
+        } => kiosk_list(&db),
+        Command::Pickup {
+            command:
+                PickupCommand::Add {
+                    db,
+                    kiosk,
+                    door,
+                    code,
+                    document,
+                },
+        } => {
+            let conn = open_connection(&db)?;
+            let id = crate::store::add_pickup(&conn, &kiosk, door, &code, &document)?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Tickets { db, kiosk, json } => tickets(&db, kiosk.as_deref(), json),
+    }
+}
+
+fn serve(listen: &str, db: PathBuf) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        // Tests and scripts read the real address (port 0 → ephemeral) from this line.
+        println!("listening on {}", listener.local_addr()?);
+        std::io::stdout().flush()?;
+        crate::serve(listener, db).await
+    })
+}
+
+fn kiosk_list(db: &Path) -> anyhow::Result<()> {
+    let conn = open_connection(db)?;
+    let kiosks = list_kiosks(&conn)?;
+    println!(
+        "{:<16} {:<25} {:<25} {:<10} {:>10}",
+        "ID", "REGISTERED", "LAST SEEN", "VERSION", "LAST SEQ"
+    );
+    for k in kiosks {
+        println!(
+            "{:<16} {:<25} {:<25} {:<10} {:>10}",
+            k.id,
+            k.registered_at,
+            k.last_seen.as_deref().unwrap_or("never"),
+            k.app_version.as_deref().unwrap_or("-"),
+            k.last_applied_seq
+        );
+    }
+    Ok(())
+}
+
+fn tickets(db: &Path, kiosk: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let tickets = PlatformDb::open(db)?.tickets(kiosk)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&tickets)?);
+        return Ok(());
+    }
+    println!(
+        "{:<12} {:>6} {:<12} {:<12} {:<12} {:<8} {:<7} TICKET ID",
+        "KIOSK", "SEQ", "DAY", "CATEGORY", "NUMBER", "PRIORITY", "OFFLINE"
+    );
+    for t in &tickets {
+        println!(
+            "{:<12} {:>6} {:<12} {:<12} {:<12} {:<8} {:<7} {}",
+            t.kiosk_id,
+            t.seq,
+            t.business_day,
+            t.category,
+            t.number,
+            t.priority,
+            t.offline,
+            t.ticket_id
+        );
+    }
+    eprintln!("{} tickets", tickets.len());
+    Ok(())
+}

@@ -1,0 +1,292 @@
+//! `GET /fleet`: the technicians' page. Plain HTML (no script), every value escaped, kiosks ordered so the one to
+//! visit first is on top: device faults, then kiosks not heard from, then warnings, then big outbox backlogs.
+
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::response::Html;
+use chrono::{DateTime, Utc};
+use sanban_wire::{DeviceState, Heartbeat};
+
+use crate::api::{ApiError, AppState};
+use crate::store::{list_kiosks, KioskRow};
+
+/// Not heard from for this long (heartbeats come every minute or so): someone should look.
+pub const UNSEEN_AFTER_SECS: i64 = 10 * 60;
+/// Outbox backlog worth a visit (the network or the platform link is failing).
+pub const BIG_BACKLOG: u64 = 100;
+pub const OLD_PENDING_SECS: u64 = 15 * 60;
+
+/// Why a kiosk is where it is in the list; the order of the variants is the order of the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Fault,
+    Unseen,
+    Warning,
+    Backlog,
+    Ok,
+}
+
+impl Status {
+    fn label(self) -> &'static str {
+        match self {
+            Status::Fault => "FAULT",
+            Status::Unseen => "UNSEEN",
+            Status::Warning => "WARNING",
+            Status::Backlog => "BACKLOG",
+            Status::Ok => "OK",
+        }
+    }
+}
+
+/// One kiosk as the page shows it.
+#[derive(Debug, Clone)]
+pub struct FleetRow {
+    pub id: String,
+    pub status: Status,
+    pub unseen_secs: Option<i64>,
+    pub app_version: String,
+    pub backlog: Option<u64>,
+    pub oldest_pending_secs: Option<u64>,
+    pub alerts: Vec<String>,
+}
+
+/// Judges one kiosk at `now`.
+pub fn assess(k: &KioskRow, now: DateTime<Utc>) -> FleetRow {
+    let unseen_secs = k
+        .last_seen
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| (now - t.with_timezone(&Utc)).num_seconds().max(0));
+    let heartbeat: Option<Heartbeat> = k
+        .last_heartbeat
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok());
+    let mut alerts = Vec::new();
+    let mut status = Status::Ok;
+    let mut raise = |s: Status, text: String, alerts: &mut Vec<String>| {
+        status = status.min(s);
+        alerts.push(text);
+    };
+    if let Some(hb) = &heartbeat {
+        for d in &hb.devices {
+            match d.state {
+                DeviceState::Fault => raise(
+                    Status::Fault,
+                    format!("{} fault: {}", d.device, d.detail),
+                    &mut alerts,
+                ),
+                DeviceState::Warning => raise(
+                    Status::Warning,
+                    format!("{} warning: {}", d.device, d.detail),
+                    &mut alerts,
+                ),
+                DeviceState::Ok | DeviceState::Absent => {}
+            }
+        }
+    }
+    match unseen_secs {
+        None => raise(Status::Unseen, "never seen".into(), &mut alerts),
+        Some(s) if s >= UNSEEN_AFTER_SECS => raise(
+            Status::Unseen,
+            format!("not seen for {}", ago(s)),
+            &mut alerts,
+        ),
+        _ => {}
+    }
+    let backlog = heartbeat.as_ref().map(|h| h.outbox_backlog);
+    let oldest_pending_secs = heartbeat.as_ref().and_then(|h| h.oldest_pending_secs);
+    if backlog.is_some_and(|b| b >= BIG_BACKLOG)
+        || oldest_pending_secs.is_some_and(|s| s >= OLD_PENDING_SECS)
+    {
+        let oldest = oldest_pending_secs
+            .map(|s| format!(", oldest {}", ago(s as i64)))
+            .unwrap_or_default();
+        raise(
+            Status::Backlog,
+            format!("outbox backlog {} events{oldest}", backlog.unwrap_or(0)),
+            &mut alerts,
+        );
+    }
+    FleetRow {
+        id: k.id.clone(),
+        status,
+        unseen_secs,
+        app_version: k.app_version.clone().unwrap_or_else(|| "?".into()),
+        backlog,
+        oldest_pending_secs,
+        alerts,
+    }
+}
+
+/// Most urgent first; within a status, the longest unseen, then the biggest backlog.
+pub fn sort(rows: &mut [FleetRow]) {
+    rows.sort_by(|a, b| {
+        a.status
+            .cmp(&b.status)
+            .then_with(|| {
+                b.unseen_secs
+                    .unwrap_or(i64::MAX)
+                    .cmp(&a.unseen_secs.unwrap_or(i64::MAX))
+            })
+            .then_with(|| b.backlog.unwrap_or(0).cmp(&a.backlog.unwrap_or(0)))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
+
+/// "45 s", "12 min", "3 h 4 min", "2 d 3 h".
+pub fn ago(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 86400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        s => format!("{} d {} h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
+    let mut html = String::from(
+        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"60\">\
+         <title>Sanban fleet 自助终端运维</title><style>\
+         body{font-family:sans-serif;margin:1.5em;color:#1a1a1a}\
+         table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:.4em .6em;text-align:left}\
+         th{background:#eee}.FAULT{background:#fdd}.UNSEEN{background:#fed}.WARNING{background:#ffc}\
+         .BACKLOG{background:#eef}td.n{text-align:right}</style></head><body>\n\
+         <h1>Sanban kiosks 自助终端</h1>\n",
+    );
+    let _ = writeln!(
+        html,
+        "<p>{} kiosks, as of {} UTC. Most urgent first: faults, unseen, warnings, backlogs.</p>",
+        rows.len(),
+        escape(&now.format("%Y-%m-%d %H:%M:%S").to_string())
+    );
+    html.push_str(
+        "<table><thead><tr><th>Status</th><th>Kiosk</th><th>Last seen</th><th>Version</th>\
+         <th>Outbox backlog</th><th>Oldest pending</th><th>Alerts</th></tr></thead><tbody>\n",
+    );
+    for r in rows {
+        let label = r.status.label();
+        let seen = r
+            .unseen_secs
+            .map(|s| format!("{} ago", ago(s)))
+            .unwrap_or_else(|| "never".into());
+        let backlog = r
+            .backlog
+            .map(|b| b.to_string())
+            .unwrap_or_else(|| "–".into());
+        let oldest = r
+            .oldest_pending_secs
+            .map(|s| ago(s as i64))
+            .unwrap_or_else(|| "–".into());
+        let alerts = if r.alerts.is_empty() {
+            "none".to_string()
+        } else {
+            r.alerts
+                .iter()
+                .map(|a| escape(a))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = writeln!(
+            html,
+            "<tr class=\"{label}\"><td>{label}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+             <td>{}</td><td>{alerts}</td></tr>",
+            escape(&r.id),
+            escape(&seen),
+            escape(&r.app_version),
+            escape(&backlog),
+            escape(&oldest),
+        );
+    }
+    html.push_str("</tbody></table>\n</body></html>\n");
+    html
+}
+
+pub async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+    let kiosks = state.store.read(list_kiosks).await?;
+    let now = Utc::now();
+    let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now)).collect();
+    sort(&mut rows);
+    Ok(Html(render(&rows, now)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kiosk(
+        id: &str,
+        seen_secs_ago: Option<i64>,
+        heartbeat: Option<serde_json::Value>,
+    ) -> KioskRow {
+        let now = Utc::now();
+        KioskRow {
+            id: id.into(),
+            registered_at: now.to_rfc3339(),
+            last_seen: seen_secs_ago.map(|s| (now - chrono::Duration::seconds(s)).to_rfc3339()),
+            app_version: Some("0.1.0".into()),
+            last_applied_seq: 0,
+            last_heartbeat: heartbeat.map(|h| h.to_string()),
+        }
+    }
+
+    fn hb(printer: &str, detail: &str, backlog: u64) -> serde_json::Value {
+        serde_json::json!({"app_version": "0.1.0", "outbox_backlog": backlog, "oldest_pending_secs": null,
+            "sent_at": "2026-11-26T08:00:00+08:00",
+            "devices": [{"device": "printer", "state": printer, "detail": detail}]})
+    }
+
+    #[test]
+    fn orders_faults_unseen_warnings_backlogs() {
+        let now = Utc::now();
+        let kiosks = [
+            kiosk("ok", Some(5), Some(hb("ok", "", 0))),
+            kiosk("backlog", Some(5), Some(hb("ok", "", 500))),
+            kiosk("warn", Some(5), Some(hb("warning", "paper near end", 0))),
+            kiosk("gone", Some(7200), Some(hb("ok", "", 0))),
+            kiosk("never", None, None),
+            kiosk("fault", Some(5), Some(hb("fault", "paper out", 0))),
+        ];
+        let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now)).collect();
+        sort(&mut rows);
+        let order: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(order, ["fault", "never", "gone", "warn", "backlog", "ok"]);
+        assert_eq!(rows[0].alerts, ["printer fault: paper out"]);
+    }
+
+    #[test]
+    fn escapes_everything() {
+        let k = kiosk(
+            "k1",
+            Some(5),
+            Some(hb("fault", "<script>alert(1)</script>", 0)),
+        );
+        let html = render(&[assess(&k, Utc::now())], Utc::now());
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn ages_read_well() {
+        assert_eq!(ago(45), "45 s");
+        assert_eq!(ago(720), "12 min");
+        assert_eq!(ago(3 * 3600 + 240), "3 h 4 min");
+        assert_eq!(ago(2 * 86400 + 3 * 3600), "2 d 3 h");
+    }
+}

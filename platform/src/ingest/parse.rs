@@ -1,0 +1,189 @@
+//! Structural checks of an event batch: everything that needs no database.
+
+use chrono::DateTime;
+use sanban_wire::{
+    kinds, ApplicationSubmitted, AppointmentRequested, EventBatch, PickupCollected,
+    RatingSubmitted, TicketIssued,
+};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// Most events accepted in one batch (the body limit bounds bytes; this bounds the transaction).
+pub const MAX_EVENTS_PER_BATCH: usize = 500;
+
+/// Why a batch was refused as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Malformed {
+    pub reason: String,
+    /// The event at fault, when one is.
+    pub seq: Option<u64>,
+    /// Too many events (413) rather than malformed (400).
+    pub too_large: bool,
+}
+
+impl Malformed {
+    fn at(seq: u64, reason: String) -> Self {
+        Malformed {
+            reason,
+            seq: Some(seq),
+            too_large: false,
+        }
+    }
+}
+
+/// A typed event payload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    Ticket(TicketIssued),
+    Appointment(AppointmentRequested),
+    Application(ApplicationSubmitted),
+    Pickup(PickupCollected),
+    Rating(RatingSubmitted),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedEvent {
+    pub seq: u64,
+    pub id: Uuid,
+    pub kind: &'static str,
+    /// As sent (validated RFC 3339).
+    pub occurred_at: String,
+    pub payload: Payload,
+}
+
+/// Parses and checks a request body. Errors describe the problem without echoing payload values where avoidable.
+pub fn parse_batch(body: &[u8]) -> Result<Vec<ParsedEvent>, Malformed> {
+    let batch: EventBatch = serde_json::from_slice(body).map_err(|e| Malformed {
+        reason: format!("malformed batch: {e}"),
+        seq: None,
+        too_large: false,
+    })?;
+    if batch.events.len() > MAX_EVENTS_PER_BATCH {
+        return Err(Malformed {
+            reason: format!(
+                "batch of {} events exceeds the limit of {MAX_EVENTS_PER_BATCH}; send smaller batches",
+                batch.events.len()
+            ),
+            seq: None,
+            too_large: true,
+        });
+    }
+    let mut parsed = Vec::with_capacity(batch.events.len());
+    let mut previous: Option<u64> = None;
+    for event in batch.events {
+        let seq = event.seq;
+        if seq == 0 {
+            return Err(Malformed::at(0, "sequence numbers start at 1".into()));
+        }
+        if let Some(p) = previous {
+            if seq != p + 1 {
+                return Err(Malformed::at(
+                    seq,
+                    format!("events must be contiguous and ascending: seq {seq} follows {p}"),
+                ));
+            }
+        }
+        previous = Some(seq);
+        if DateTime::parse_from_rfc3339(&event.occurred_at).is_err() {
+            return Err(Malformed::at(
+                seq,
+                format!("seq {seq}: occurred_at is not an RFC 3339 timestamp"),
+            ));
+        }
+        let Some(&kind) = kinds::ALL.iter().find(|k| **k == event.kind) else {
+            return Err(Malformed::at(
+                seq,
+                format!("seq {seq}: unknown event kind {:?}", truncate(&event.kind)),
+            ));
+        };
+        let payload = match kind {
+            kinds::TICKET_ISSUED => Payload::Ticket(typed(seq, kind, event.payload)?),
+            kinds::APPOINTMENT_REQUESTED => Payload::Appointment(typed(seq, kind, event.payload)?),
+            kinds::APPLICATION_SUBMITTED => Payload::Application(typed(seq, kind, event.payload)?),
+            kinds::PICKUP_COLLECTED => Payload::Pickup(typed(seq, kind, event.payload)?),
+            _ => Payload::Rating(typed(seq, kind, event.payload)?),
+        };
+        parsed.push(ParsedEvent {
+            seq,
+            id: event.id,
+            kind,
+            occurred_at: event.occurred_at,
+            payload,
+        });
+    }
+    Ok(parsed)
+}
+
+fn typed<T: DeserializeOwned>(
+    seq: u64,
+    kind: &str,
+    payload: serde_json::Value,
+) -> Result<T, Malformed> {
+    serde_json::from_value(payload)
+        .map_err(|e| Malformed::at(seq, format!("seq {seq}: malformed {kind} payload: {e}")))
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(seq: u64) -> serde_json::Value {
+        serde_json::json!({"seq": seq, "id": Uuid::now_v7(), "kind": "ticket.issued",
+            "occurred_at": "2026-11-26T08:00:00+08:00",
+            "payload": {"ticket_id": Uuid::now_v7(), "category": "police", "number": "E001",
+                        "business_day": "2026-11-26"}})
+    }
+
+    fn body(events: Vec<serde_json::Value>) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({ "events": events })).unwrap()
+    }
+
+    #[test]
+    fn accepts_a_contiguous_batch() {
+        let events = parse_batch(&body(vec![ticket(3), ticket(4)])).unwrap();
+        assert_eq!(events.len(), 2);
+        assert!(matches!(events[0].payload, Payload::Ticket(_)));
+    }
+
+    #[test]
+    fn refuses_gaps_inside_a_batch_unknown_kinds_and_bad_payloads() {
+        assert_eq!(
+            parse_batch(&body(vec![ticket(3), ticket(5)]))
+                .unwrap_err()
+                .seq,
+            Some(5)
+        );
+        assert_eq!(
+            parse_batch(&body(vec![ticket(4), ticket(3)]))
+                .unwrap_err()
+                .seq,
+            Some(3)
+        );
+        let mut unknown = ticket(1);
+        unknown["kind"] = "ticket.eaten".into();
+        assert!(parse_batch(&body(vec![unknown]))
+            .unwrap_err()
+            .reason
+            .contains("unknown event kind"));
+        let mut bad = ticket(1);
+        bad["payload"]["category"] = 7.into();
+        assert!(parse_batch(&body(vec![bad]))
+            .unwrap_err()
+            .reason
+            .contains("malformed ticket.issued payload"));
+        let mut late = ticket(1);
+        late["occurred_at"] = "yesterday".into();
+        assert!(parse_batch(&body(vec![late])).is_err());
+        assert!(parse_batch(b"{\"events\": 3}").is_err());
+    }
+
+    #[test]
+    fn counts_the_batch_limit() {
+        let events = (1..=MAX_EVENTS_PER_BATCH as u64 + 1).map(ticket).collect();
+        assert!(parse_batch(&body(events)).unwrap_err().too_large);
+    }
+}

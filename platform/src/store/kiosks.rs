@@ -1,0 +1,109 @@
+//! Kiosk registry: credentials (hash only), last contact, heartbeat.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use sanban_wire::Heartbeat;
+
+use super::{now_rfc3339, StoreError};
+
+/// A kiosk as the registry holds it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KioskRow {
+    pub id: String,
+    pub registered_at: String,
+    pub last_seen: Option<String>,
+    pub app_version: Option<String>,
+    pub last_applied_seq: u64,
+    /// Raw JSON of the last heartbeat.
+    pub last_heartbeat: Option<String>,
+}
+
+/// Registers `id` with `token_sha256`, or replaces its credential when `rotate` (the old token stops working at
+/// once; an unknown id is simply registered). Registering an existing id without `rotate` is an error.
+pub fn add_kiosk(
+    conn: &Connection,
+    id: &str,
+    token_sha256: &str,
+    rotate: bool,
+) -> Result<(), StoreError> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM kiosks WHERE id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
+    match (exists, rotate) {
+        (false, _) => {
+            conn.execute(
+                "INSERT INTO kiosks (id, token_sha256, registered_at) VALUES (?1, ?2, ?3)",
+                params![id, token_sha256, now_rfc3339()],
+            )?;
+        }
+        (true, true) => {
+            conn.execute(
+                "UPDATE kiosks SET token_sha256 = ?2, token_rotated_at = ?3 WHERE id = ?1",
+                params![id, token_sha256, now_rfc3339()],
+            )?;
+        }
+        (true, false) => {
+            return Err(StoreError::Invalid(format!(
+                "kiosk {id} is already registered (use --rotate to issue it a new token)"
+            )))
+        }
+    }
+    Ok(())
+}
+
+pub fn kiosk_token_hash(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT token_sha256 FROM kiosks WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// The kiosk holding this token hash, with the stored hash (for the caller's constant-time comparison).
+pub fn kiosk_by_token_hash(
+    conn: &Connection,
+    hash: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, token_sha256 FROM kiosks WHERE token_sha256 = ?1",
+            [hash],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+pub fn list_kiosks(conn: &Connection) -> Result<Vec<KioskRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, registered_at, last_seen, app_version, last_applied_seq, last_heartbeat FROM kiosks ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(KioskRow {
+            id: r.get(0)?,
+            registered_at: r.get(1)?,
+            last_seen: r.get(2)?,
+            app_version: r.get(3)?,
+            last_applied_seq: r.get(4)?,
+            last_heartbeat: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn record_heartbeat(
+    conn: &Connection,
+    id: &str,
+    heartbeat: &Heartbeat,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE kiosks SET last_seen = ?2, app_version = ?3, last_heartbeat = ?4 WHERE id = ?1",
+        params![
+            id,
+            now_rfc3339(),
+            heartbeat.app_version,
+            serde_json::to_string(heartbeat)?
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! Documents waiting in kiosk lockers (取件). Only the SHA-256 of a pickup code is stored.
+
+use rusqlite::{params, Connection};
+use sanban_wire::Pickup;
+use sha2::{Digest, Sha256};
+
+use super::{now_rfc3339, StoreError};
+
+/// Puts a document in a door of a kiosk's locker (a demo/test stand-in for the departments' delivery system).
+/// Returns the pickup id. The door must not already hold a waiting document.
+pub fn add_pickup(
+    conn: &Connection,
+    kiosk: &str,
+    door: u32,
+    code: &str,
+    document: &str,
+) -> Result<String, StoreError> {
+    if code.trim().is_empty() || document.trim().is_empty() {
+        return Err(StoreError::Invalid(
+            "pickup code and document must not be empty".into(),
+        ));
+    }
+    let known: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM kiosks WHERE id = ?1)",
+        [kiosk],
+        |r| r.get(0),
+    )?;
+    if !known {
+        return Err(StoreError::Invalid(format!("unknown kiosk {kiosk}")));
+    }
+    let busy: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pickups WHERE kiosk_id = ?1 AND locker_door = ?2 AND collected_at IS NULL)",
+        params![kiosk, door],
+        |r| r.get(0),
+    )?;
+    if busy {
+        return Err(StoreError::Invalid(format!(
+            "door {door} of kiosk {kiosk} already holds a waiting document"
+        )));
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    conn.execute(
+        "INSERT INTO pickups (pickup_id, kiosk_id, locker_door, code_sha256, document, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            id,
+            kiosk,
+            door,
+            hex::encode(Sha256::digest(code.as_bytes())),
+            document,
+            now_rfc3339()
+        ],
+    )?;
+    Ok(id)
+}
+
+/// Documents still waiting at `kiosk`, by door.
+pub fn open_pickups(conn: &Connection, kiosk: &str) -> Result<Vec<Pickup>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT pickup_id, code_sha256, locker_door, document FROM pickups
+         WHERE kiosk_id = ?1 AND collected_at IS NULL ORDER BY locker_door",
+    )?;
+    let rows = stmt.query_map([kiosk], |r| {
+        Ok(Pickup {
+            pickup_id: r.get(0)?,
+            code_sha256: r.get(1)?,
+            locker_door: r.get(2)?,
+            document: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

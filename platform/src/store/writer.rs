@@ -1,0 +1,129 @@
+//! The single writer thread, with group commit.
+//!
+//! Every write is a job run inside its own SAVEPOINT of a transaction the writer holds. The writer takes every job
+//! already queued into the same transaction and commits once, so 100 kiosks posting at once cost one fsync per group
+//! rather than one per request, while each job still succeeds or fails on its own. Replies are released only after
+//! the commit is durable.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::StoreError;
+
+/// Called with the commit outcome of the transaction that holds the job.
+type Done = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// Runs against the writer's connection (or learns why it could not); returns what to do once committed.
+type Job = Box<dyn FnOnce(Result<&Connection, String>) -> Option<Done> + Send>;
+
+/// Most jobs per transaction: bounds how long the first job of a group waits for its reply.
+const MAX_GROUP: usize = 256;
+
+pub(super) struct Writer {
+    sender: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    pub(super) fn start(conn: Connection) -> Result<Self, StoreError> {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run(conn, receiver))
+            .map_err(|e| StoreError::Begin(format!("cannot start writer thread: {e}")))?;
+        Ok(Writer {
+            sender: Some(sender),
+            thread: Some(thread),
+        })
+    }
+
+    pub(super) async fn submit<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let conn = match conn {
+                Ok(conn) => conn,
+                Err(e) => {
+                    let _ = tx.send(Err(StoreError::Begin(e)));
+                    return None;
+                }
+            };
+            let result = in_savepoint(conn, f);
+            Some(Box::new(move |commit: Result<(), String>| {
+                let reply = match (result, commit) {
+                    (Ok(r), Ok(())) => Ok(r),
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(e)) => Err(StoreError::Commit(e)),
+                };
+                let _ = tx.send(reply);
+            }))
+        });
+        let sender = self.sender.as_ref().ok_or(StoreError::Closed)?;
+        sender.send(job).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the channel lets the thread finish the queued jobs and exit; wait so the file is closed cleanly.
+        self.sender.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn in_savepoint<R>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    conn.execute_batch("SAVEPOINT job")?;
+    let result =
+        std::panic::catch_unwind(AssertUnwindSafe(|| f(conn))).unwrap_or(Err(StoreError::Panicked));
+    match result {
+        Ok(r) => {
+            conn.execute_batch("RELEASE job")?;
+            Ok(r)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+            Err(e)
+        }
+    }
+}
+
+fn run(conn: Connection, receiver: mpsc::Receiver<Job>) {
+    while let Ok(first) = receiver.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match receiver.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let reason = e.to_string();
+            tracing::error!(error = %reason, "writer cannot begin a transaction");
+            for job in jobs {
+                let _ = job(Err(reason.clone()));
+            }
+            continue;
+        }
+        let done: Vec<Done> = jobs.into_iter().filter_map(|job| job(Ok(&conn))).collect();
+        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if let Err(reason) = &commit {
+            tracing::error!(error = %reason, jobs = done.len(), "commit failed; group rolled back");
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for d in done {
+            d(commit.clone());
+        }
+    }
+}

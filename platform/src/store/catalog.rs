@@ -115,3 +115,62 @@ pub fn current_catalog(
     }
     Ok(index)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_catalog_is_complete() {
+        let services = seed_services().unwrap();
+        check_services(&services).unwrap();
+        for (code, ..) in sanban_wire::WINDOW_CATEGORIES {
+            let n = services.iter().filter(|s| s.category == code).count();
+            assert!((3..=5).contains(&n), "{code} has {n} services");
+        }
+        for s in &services {
+            let filled = [
+                &s.name_zh,
+                &s.name_en,
+                &s.department,
+                &s.legal_basis,
+                &s.fee,
+                &s.phone,
+                &s.supervision_phone,
+            ];
+            assert!(filled.iter().all(|f| !f.trim().is_empty()), "{}", s.code);
+            assert!(
+                s.legal_basis.contains('《'),
+                "{}: legal basis names a law",
+                s.code
+            );
+            assert!(
+                !s.steps.is_empty() && s.materials.iter().any(|m| m.core),
+                "{}",
+                s.code
+            );
+            assert_eq!(
+                s.instant,
+                s.time_limit_days == 0,
+                "{}: 即办 means on the spot",
+                s.code
+            );
+            if s.deferrable {
+                assert!(
+                    s.materials.iter().any(|m| !m.core),
+                    "{}: 容缺 needs a non-core material",
+                    s.code
+                );
+            }
+            let mut keys: Vec<&str> = s.form_fields.iter().map(|f| f.key.as_str()).collect();
+            keys.sort();
+            keys.dedup();
+            assert_eq!(
+                keys.len(),
+                s.form_fields.len(),
+                "{}: form field keys unique",
+                s.code
+            );
+        }
+    }
+}

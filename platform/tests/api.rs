@@ -1,0 +1,442 @@
+//! Auth, leases, slots and appointments, catalog, pickups, heartbeat and the fleet page, concurrency.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{ticket, Platform};
+use serde_json::json;
+use uuid::Uuid;
+
+#[tokio::test]
+async fn missing_or_wrong_tokens_get_401_and_change_nothing() {
+    let p = Platform::start().await;
+    let a = p.add_kiosk("KA");
+    let b = p.add_kiosk("KB");
+    let before = p.counts();
+    let batch = json!({"events": [ticket(1, "police", "E001")]});
+    let (status, reply) = p
+        .post_raw("/v1/kiosks/KA/events", None, batch.to_string().into_bytes())
+        .await;
+    assert_eq!(status, 401);
+    assert!(reply["error"].is_string());
+    assert_eq!(
+        p.post("/v1/kiosks/KA/events", "not-a-token", &batch)
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        p.post("/v1/kiosks/KA/events", &format!("{a}x"), &batch)
+            .await
+            .0,
+        401
+    );
+    // Kiosk B's token on kiosk A's routes: 403.
+    let (status, reply) = p.post("/v1/kiosks/KA/events", &b, &batch).await;
+    assert_eq!(status, 403, "{reply}");
+    assert_eq!(p.get("/v1/kiosks/KA/pickups", Some(&b)).await.0, 403);
+    let lease = json!({"business_day": "2026-11-26", "categories": ["police"], "block_size": 10});
+    assert_eq!(
+        p.post("/v1/kiosks/KA/ticket-leases", &b, &lease).await.0,
+        403
+    );
+    // Unknown kiosk with a valid token of another: 403; with no valid token: 401.
+    assert_eq!(p.post("/v1/kiosks/KZ/events", &b, &batch).await.0, 403);
+    assert_eq!(p.post("/v1/kiosks/KZ/events", "nope", &batch).await.0, 401);
+    // Catalog and slots need any kiosk's token.
+    assert_eq!(p.get("/v1/catalog", None).await.0, 401);
+    assert_eq!(p.get("/v1/catalog", Some("nope")).await.0, 401);
+    assert_eq!(p.get("/v1/catalog", Some(&b)).await.0, 200);
+    assert_eq!(
+        p.get("/v1/slots?service=POL-01&date=2026-11-26", None)
+            .await
+            .0,
+        401
+    );
+    let appt = json!({"request_id": Uuid::now_v7(), "kiosk_id": "KA", "service": "POL-01",
+        "date": common::next_working_day(), "slot_id": "0900", "citizen_ref": "r"});
+    assert_eq!(p.post("/v1/appointments", "nope", &appt).await.0, 401);
+    assert_eq!(p.post("/v1/appointments", &b, &appt).await.0, 403);
+    assert_eq!(p.counts(), before);
+    assert_eq!(p.post("/v1/kiosks/KA/events", &a, &batch).await.0, 200);
+
+    // A rotated token replaces the old one at once.
+    let rotated = sanban_platform::rotate_kiosk(&p.db, "KA").unwrap();
+    assert_eq!(p.get("/v1/kiosks/KA/pickups", Some(&a)).await.0, 401);
+    assert_eq!(p.get("/v1/kiosks/KA/pickups", Some(&rotated)).await.0, 200);
+    assert!(sanban_platform::add_kiosk(&p.db, "KA").is_err());
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn leases_never_overlap_across_kiosks_and_days() {
+    let p = Platform::start().await;
+    let tokens: Vec<(String, String)> = (0..4)
+        .map(|i| (format!("K{i}"), p.add_kiosk(&format!("K{i}"))))
+        .collect();
+    let mut handles = Vec::new();
+    for round in 0..5 {
+        for (id, token) in &tokens {
+            for day in ["2026-11-26", "2026-11-27"] {
+                let (p_http, url, token) = (
+                    p.http.clone(),
+                    p.url(&format!("/v1/kiosks/{id}/ticket-leases")),
+                    token.clone(),
+                );
+                let body = json!({"business_day": day, "categories": ["police", "tax"], "block_size": 7 + round});
+                let id = id.clone();
+                handles.push(tokio::spawn(async move {
+                    let r = p_http
+                        .post(url)
+                        .bearer_auth(token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 200);
+                    let reply: sanban_wire::LeaseReply = r.json().await.unwrap();
+                    (id, reply)
+                }));
+            }
+        }
+    }
+    let mut taken: HashSet<(String, String, u32)> = HashSet::new();
+    let mut per_key: std::collections::HashMap<(String, String), u32> = Default::default();
+    for h in handles {
+        let (_, reply) = h.await.unwrap();
+        assert_eq!(reply.leases.len(), 2);
+        for l in reply.leases {
+            assert!(l.first <= l.last);
+            for n in l.first..=l.last {
+                assert!(
+                    taken.insert((l.category.clone(), l.business_day.clone(), n)),
+                    "number {n} leased twice"
+                );
+            }
+            *per_key.entry((l.category, l.business_day)).or_default() += 1;
+        }
+    }
+    // Each day's numbering starts at 1 and is dense: no number lost either.
+    for ((category, day), _) in per_key {
+        let count = taken
+            .iter()
+            .filter(|(c, d, _)| *c == category && *d == day)
+            .count() as u32;
+        assert!(taken.contains(&(category.clone(), day.clone(), 1)));
+        assert!(taken.contains(&(category.clone(), day.clone(), count)));
+    }
+    let (status, reply) = p
+        .post(
+            "/v1/kiosks/K0/ticket-leases",
+            &tokens[0].1,
+            &json!({"business_day": "2026-11-26",
+            "categories": ["police", "astrology"], "block_size": 5}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(reply["error"].as_str().unwrap().contains("astrology"));
+    for bad in [
+        json!({"business_day": "26/11/2026", "categories": ["police"], "block_size": 5}),
+        json!({"business_day": "2026-11-26", "categories": [], "block_size": 5}),
+        json!({"business_day": "2026-11-26", "categories": ["police"], "block_size": 0}),
+        json!({"business_day": "2026-11-26", "categories": ["police", "police"], "block_size": 5}),
+        json!({"business_day": "2026-11-26", "categories": "police", "block_size": 5}),
+    ] {
+        assert_eq!(
+            p.post("/v1/kiosks/K0/ticket-leases", &tokens[0].1, &bad)
+                .await
+                .0,
+            400,
+            "{bad}"
+        );
+    }
+    // The platform caps the block.
+    let (_, big) = p
+        .post(
+            "/v1/kiosks/K0/ticket-leases",
+            &tokens[0].1,
+            &json!({"business_day": "2026-12-01", "categories": ["land"], "block_size": 100000}),
+        )
+        .await;
+    assert_eq!(big["leases"][0]["last"], 200);
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn slots_fill_up_and_then_refuse_with_409() {
+    let p = Platform::start().await;
+    let token = p.add_kiosk("K01");
+    let day = common::next_working_day();
+    let (status, slots) = p
+        .get(
+            &format!("/v1/slots?service=RES-01&date={day}"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 200, "{slots}");
+    assert_eq!(slots["slots"].as_array().unwrap().len(), 13);
+    assert_eq!(
+        slots["slots"][0],
+        json!({"slot_id": "0900", "start": "09:00", "end": "09:30", "capacity": 4, "booked": 0})
+    );
+
+    let book = |request_id: Uuid| {
+        json!({"request_id": request_id, "kiosk_id": "K01", "service": "RES-01",
+        "date": day, "slot_id": "1000", "citizen_ref": "ref"})
+    };
+    let first = Uuid::now_v7();
+    let (status, reply) = p.post("/v1/appointments", &token, &book(first)).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["confirmed"], true);
+    // Retrying the same request is idempotent.
+    let (status, again) = p.post("/v1/appointments", &token, &book(first)).await;
+    assert_eq!(
+        (status, &again["appointment_id"]),
+        (200, &reply["appointment_id"])
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            p.post("/v1/appointments", &token, &book(Uuid::now_v7()))
+                .await
+                .0,
+            200
+        );
+    }
+    let (status, full) = p
+        .post("/v1/appointments", &token, &book(Uuid::now_v7()))
+        .await;
+    assert_eq!(status, 409);
+    assert!(full["error"].as_str().unwrap().contains("full"));
+    let (_, slots) = p
+        .get(
+            &format!("/v1/slots?service=RES-01&date={day}"),
+            Some(&token),
+        )
+        .await;
+    let ten = slots["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["slot_id"] == "1000")
+        .unwrap()
+        .clone();
+    assert_eq!(ten["booked"], 4);
+
+    // The same slot requested offline is rejected with a reason, and does not block what follows.
+    let offline = common::event(
+        1,
+        "appointment.requested",
+        json!({"request_id": Uuid::now_v7(),
+        "service": "RES-01", "date": day, "slot_id": "1000", "citizen_ref": "ref"}),
+    );
+    let (status, reply) = p
+        .events(
+            "K01",
+            &token,
+            vec![offline, ticket(2, "realestate", "F001")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["rejected"][0]["seq"], 1);
+    assert!(reply["rejected"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("full"));
+    assert_eq!(reply["applied_through"], 2);
+    // An online booking replayed as an event is not booked twice.
+    let replay = common::event(
+        3,
+        "appointment.requested",
+        json!({"request_id": first,
+        "service": "RES-01", "date": day, "slot_id": "1000", "citizen_ref": "ref"}),
+    );
+    let (_, reply) = p.events("K01", &token, vec![replay]).await;
+    assert_eq!(reply["rejected"], json!([]));
+
+    for bad in [
+        "/v1/slots?service=RES-01&date=2026-02-30",
+        "/v1/slots?service=NOPE&date=2026-11-26",
+        "/v1/slots?service=RES-01",
+        "/v1/slots?date=2026-11-26",
+    ] {
+        let (status, reply) = p.get(bad, Some(&token)).await;
+        assert_eq!(status, 400, "{bad}: {reply}");
+        assert!(reply["error"].is_string());
+    }
+    let mut bad_slot = book(Uuid::now_v7());
+    bad_slot["slot_id"] = "1215".into();
+    assert_eq!(p.post("/v1/appointments", &token, &bad_slot).await.0, 400);
+    let mut extra = book(Uuid::now_v7());
+    extra["id_number"] = "420101199001011234".into();
+    assert_eq!(p.post("/v1/appointments", &token, &extra).await.0, 400);
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn catalog_is_versioned() {
+    let p = Platform::start().await;
+    let token = p.add_kiosk("K01");
+    let (status, full) = p.get("/v1/catalog", Some(&token)).await;
+    assert_eq!(status, 200);
+    let version = full["version"].as_u64().unwrap();
+    assert_eq!(full["changed"], true);
+    let services = full["services"].as_array().unwrap();
+    for (code, ..) in sanban_wire::WINDOW_CATEGORIES {
+        let n = services.iter().filter(|s| s["category"] == code).count();
+        assert!((3..=5).contains(&n), "{code}: {n} services");
+    }
+    let (_, same) = p
+        .get(&format!("/v1/catalog?since={version}"), Some(&token))
+        .await;
+    assert_eq!(
+        same,
+        json!({"version": version, "changed": false, "services": []})
+    );
+    let (_, older) = p
+        .get(&format!("/v1/catalog?since={}", version - 1), Some(&token))
+        .await;
+    assert_eq!(older["changed"], true);
+    assert_eq!(p.get("/v1/catalog?since=abc", Some(&token)).await.0, 400);
+
+    // Publishing a new version changes the answer.
+    let catalog: sanban_wire::Catalog = serde_json::from_value(full.clone()).unwrap();
+    let conn = sanban_platform::store::open_connection(&p.db).unwrap();
+    let next = sanban_platform::store::publish_catalog(&conn, &catalog.services[..5]).unwrap();
+    assert_eq!(next, version + 1);
+    let (_, newer) = p
+        .get(&format!("/v1/catalog?since={version}"), Some(&token))
+        .await;
+    assert_eq!(
+        (
+            newer["changed"].clone(),
+            newer["services"].as_array().unwrap().len()
+        ),
+        (json!(true), 5)
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn pickups_list_code_hashes_only() {
+    let p = Platform::start().await;
+    let token = p.add_kiosk("K01");
+    p.add_kiosk("K02");
+    let conn = sanban_platform::store::open_connection(&p.db).unwrap();
+    sanban_platform::store::add_pickup(&conn, "K01", 2, "839201", "居民身份证").unwrap();
+    sanban_platform::store::add_pickup(&conn, "K02", 1, "111111", "营业执照").unwrap();
+    assert!(
+        sanban_platform::store::add_pickup(&conn, "K01", 2, "000000", "second doc, same door")
+            .is_err()
+    );
+    let (status, list) = p.get("/v1/kiosks/K01/pickups", Some(&token)).await;
+    assert_eq!(status, 200);
+    let pickups = list["pickups"].as_array().unwrap();
+    assert_eq!(pickups.len(), 1);
+    assert_eq!(pickups[0]["locker_door"], 2);
+    assert_eq!(pickups[0]["code_sha256"], sha256_hex("839201"));
+    assert!(!list.to_string().contains("839201"));
+    p.stop().await;
+}
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+#[tokio::test]
+async fn heartbeat_then_fleet_shows_the_kiosk_and_its_alert() {
+    let p = Platform::start().await;
+    let token = p.add_kiosk("K01");
+    p.add_kiosk("K02");
+    let hb = json!({"app_version": "0.3.1", "outbox_backlog": 12, "oldest_pending_secs": 95,
+        "sent_at": "2026-11-26T09:00:00+08:00",
+        "devices": [{"device": "printer", "state": "warning", "detail": "paper near end"},
+                    {"device": "idcard", "state": "fault", "detail": "no answer for 30 s <reader>"},
+                    {"device": "locker", "state": "ok", "detail": ""}]});
+    let r = p
+        .http
+        .post(p.url("/v1/kiosks/K01/heartbeat"))
+        .bearer_auth(&token)
+        .json(&hb)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let page = p.http.get(p.url("/fleet")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("K01") && html.contains("0.3.1"));
+    assert!(
+        html.contains("idcard fault: no answer for 30 s &lt;reader&gt;"),
+        "{html}"
+    );
+    assert!(html.contains("printer warning: paper near end"));
+    assert!(!html.contains("<reader>"));
+    // K01 (fault) above K02 (never seen).
+    assert!(html.find("K01").unwrap() < html.find("K02").unwrap());
+
+    let mut bad = hb.clone();
+    bad["sent_at"] = "now".into();
+    assert_eq!(
+        p.post("/v1/kiosks/K01/heartbeat", &token, &bad).await.0,
+        400
+    );
+    let mut bad = hb.clone();
+    bad["outbox_backlog"] = (-1).into();
+    assert_eq!(
+        p.post("/v1/kiosks/K01/heartbeat", &token, &bad).await.0,
+        400
+    );
+    assert_eq!(p.get("/healthz", None).await, (200, json!("ok\n")));
+    let (status, reply) = p.get("/v1/nothing-here", None).await;
+    assert_eq!((status, reply["error"].is_string()), (404, true));
+    p.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_kiosks_at_once_each_exactly_once() {
+    let p = Platform::start().await;
+    let kiosks: Vec<(String, String)> = (0..20)
+        .map(|i| (format!("K{i:02}"), p.add_kiosk(&format!("K{i:02}"))))
+        .collect();
+    let mut tasks = Vec::new();
+    for (k, (id, token)) in kiosks.iter().enumerate() {
+        let (http, url, token) = (
+            p.http.clone(),
+            p.url(&format!("/v1/kiosks/{id}/events")),
+            token.clone(),
+        );
+        let category = sanban_wire::WINDOW_CATEGORIES[k % 8].0;
+        let prefix = format!("{id}-");
+        tasks.push(tokio::spawn(async move {
+            for b in 0..5u64 {
+                let events: Vec<_> = (1..=20)
+                    .map(|i| ticket(b * 20 + i, category, &format!("{prefix}{}", b * 20 + i)))
+                    .collect();
+                let body = json!({ "events": events });
+                // Each batch sent twice, concurrently: duplicates must be absorbed.
+                let (r1, r2) = tokio::join!(
+                    http.post(&url).bearer_auth(&token).json(&body).send(),
+                    http.post(&url).bearer_auth(&token).json(&body).send()
+                );
+                let (r1, r2) = (r1.unwrap(), r2.unwrap());
+                assert_eq!((r1.status().as_u16(), r2.status().as_u16()), (200, 200));
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let db = p.read();
+    assert_eq!(db.tickets(None).unwrap().len(), 20 * 100);
+    for (id, _) in &kiosks {
+        assert_eq!(db.last_applied_seq(id).unwrap(), Some(100));
+        assert!(db.rejections(id).unwrap().is_empty());
+    }
+    p.stop().await;
+}

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serialport::{SerialPort, TTYPort};
 
 use super::command::{command_extent, DLE, ESC, GS};
+use super::render::{render, RenderError, RenderedReceipt};
 use super::status::{PaperLevel, PrinterStatus};
 
 /// What `GS I 69` answers: header 5F, the font name, NUL.
@@ -138,6 +139,12 @@ impl PrinterSim {
     /// Every complete job received so far (each ends with its cut); status queries are not part of jobs.
     pub fn jobs(&self) -> Vec<Vec<u8>> {
         self.shared.lock().jobs.clone()
+    }
+
+    /// Job `i` (0-based) rendered as the paper would look, with glyphs from `font` (see [`render`]).
+    pub fn render_job(&self, i: usize, font: &[u8]) -> Result<RenderedReceipt, RenderError> {
+        let job = self.shared.lock().jobs.get(i).cloned();
+        render(&job.ok_or(RenderError::NoSuchJob(i))?, font)
     }
 
     /// Wait until at least `n` jobs have arrived or `timeout` passes; returns the jobs received by then.

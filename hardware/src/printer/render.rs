@@ -1,0 +1,736 @@
+//! Rendering an ESC/POS job to an image, as an 80 mm, 203 dpi thermal printer would print it.
+//!
+//! No open-source emulator renders GB18030 Chinese, so this is the project's reference for what a receipt looks
+//! like: Font A 12×24 dots for ASCII and 24×24 for Chinese (glyphs rasterised from the caller's font, then
+//! thresholded to 1 bit and scaled by pixel replication like the printer's own `GS !` scaling), native QR codes
+//! drawn as real QR symbols, raster images, and cuts drawn as a grey dashed line with a label. Annotations
+//! (cut lines) are grey; everything the printer would burn is black. Any byte sequence renders without panic.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::rc::Rc;
+
+use super::command::{command_extent, DLE, ESC, FS, GS};
+
+/// Dots across 80 mm paper at 203 dpi.
+pub const PAPER_DOTS: u32 = 576;
+/// Tallest image rendered (about 2 m of paper); anything below is cut off, so hostile input stays bounded.
+pub const MAX_HEIGHT: u32 = 16_000;
+/// Grey level of annotations that are not printed (the cut line and its label).
+pub const ANNOTATION_GREY: u8 = 140;
+
+const CELL_H: u32 = 24;
+const ASCII_W: u32 = 12;
+const CJK_W: u32 = 24;
+/// Line spacing after `ESC @` / `ESC 2` (vendor default; jobs from [`super::Receipt`] set it explicitly).
+const DEFAULT_SPACING: u32 = 30;
+const MAX_GLYPHS: usize = 8192;
+
+/// A rendered receipt: 8-bit grey, 0 = black, 255 = white, row-major.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedReceipt {
+    /// Always [`PAPER_DOTS`] (576).
+    pub width: u32,
+    /// Dots of paper used, at least 1.
+    pub height: u32,
+    /// `width * height` grey levels.
+    pub pixels: Vec<u8>,
+}
+
+/// Why rendering or saving failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The font bytes are not a TrueType/OpenType font (an empty slice is fine: box glyphs are drawn).
+    #[error("font could not be parsed: {0}")]
+    Font(String),
+    /// PNG encoding failed.
+    #[error("PNG encoding failed: {0}")]
+    Png(String),
+    /// The simulator has no job with this index.
+    #[error("no print job #{0}")]
+    NoSuchJob(usize),
+    /// Writing the file failed.
+    #[error("writing the PNG failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl RenderedReceipt {
+    /// The grey level at (x, y); white outside the image.
+    pub fn pixel(&self, x: u32, y: u32) -> u8 {
+        if x >= self.width || y >= self.height {
+            return 255;
+        }
+        self.pixels[(y * self.width + x) as usize]
+    }
+
+    fn encode_png(&self) -> Result<Vec<u8>, RenderError> {
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, self.width, self.height);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc
+            .write_header()
+            .map_err(|e| RenderError::Png(e.to_string()))?;
+        w.write_image_data(&self.pixels)
+            .map_err(|e| RenderError::Png(e.to_string()))?;
+        w.finish().map_err(|e| RenderError::Png(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// The image as PNG bytes (8-bit greyscale). Empty only if encoding failed, which a receipt made by
+    /// [`render`] cannot cause.
+    pub fn to_png(&self) -> Vec<u8> {
+        self.encode_png().unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            Vec::new()
+        })
+    }
+
+    /// Save as a PNG file.
+    pub fn write_png(&self, path: impl AsRef<Path>) -> Result<(), RenderError> {
+        std::fs::write(path, self.encode_png()?)?;
+        Ok(())
+    }
+}
+
+/// Render `job` with glyphs from `font_ttf` (TrueType/OpenType bytes, e.g. the kiosk's CJK font; an empty
+/// slice draws a box for every character, enough for layout checks). Never panics on any `job`.
+pub fn render(job: &[u8], font_ttf: &[u8]) -> Result<RenderedReceipt, RenderError> {
+    let font = if font_ttf.is_empty() {
+        None
+    } else {
+        let settings = fontdue::FontSettings {
+            scale: CELL_H as f32,
+            ..Default::default()
+        };
+        Some(
+            fontdue::Font::from_bytes(font_ttf, settings)
+                .map_err(|e| RenderError::Font(e.to_string()))?,
+        )
+    };
+    let mut r = Renderer::new(font);
+    r.run(job);
+    Ok(r.finish())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Justify {
+    Left,
+    Center,
+    Right,
+}
+
+/// A 1-bit glyph in its unscaled cell (12×24 or 24×24).
+struct Glyph {
+    w: u32,
+    bits: Vec<bool>,
+}
+
+struct Item {
+    glyph: Rc<Glyph>,
+    w_mul: u32,
+    h_mul: u32,
+    bold: bool,
+}
+
+struct Renderer {
+    font: Option<fontdue::Font>,
+    /// Baseline row inside a 24-dot cell.
+    baseline: f32,
+    glyphs: HashMap<(char, u32), Rc<Glyph>>,
+    pixels: Vec<u8>,
+    /// Next dot row to print on.
+    y: u32,
+    line: Vec<Item>,
+    line_w: u32,
+    line_justify: Justify,
+    justify: Justify,
+    w_mul: u32,
+    h_mul: u32,
+    bold: bool,
+    spacing: u32,
+    chinese: bool,
+    qr_module: u32,
+    qr_ec: qrcode::EcLevel,
+    qr_data: Vec<u8>,
+}
+
+impl Renderer {
+    fn new(font: Option<fontdue::Font>) -> Self {
+        let baseline = font
+            .as_ref()
+            .and_then(|f| f.horizontal_line_metrics(CELL_H as f32))
+            .map(|m| {
+                let total = m.ascent - m.descent;
+                if total > 0.0 {
+                    CELL_H as f32 * m.ascent / total
+                } else {
+                    20.0
+                }
+            })
+            .unwrap_or(20.0);
+        let mut r = Renderer {
+            font,
+            baseline,
+            glyphs: HashMap::new(),
+            pixels: Vec::new(),
+            y: 0,
+            line: Vec::new(),
+            line_w: 0,
+            line_justify: Justify::Left,
+            justify: Justify::Left,
+            w_mul: 1,
+            h_mul: 1,
+            bold: false,
+            spacing: DEFAULT_SPACING,
+            chinese: true, // most Chinese firmware powers on in Chinese mode
+            qr_module: 3,
+            qr_ec: qrcode::EcLevel::L,
+            qr_data: Vec::new(),
+        };
+        r.init();
+        r
+    }
+
+    /// `ESC @`: back to power-on settings (the buffer is kept; Chinese firmware stays in Chinese mode).
+    fn init(&mut self) {
+        self.justify = Justify::Left;
+        self.w_mul = 1;
+        self.h_mul = 1;
+        self.bold = false;
+        self.spacing = DEFAULT_SPACING;
+        self.chinese = true;
+    }
+
+    fn finish(mut self) -> RenderedReceipt {
+        if !self.line.is_empty() {
+            self.flush_line(true); // text with no LF at the end: the printer prints it at the next feed
+        }
+        let height = self.y.clamp(1, MAX_HEIGHT);
+        self.pixels.resize((PAPER_DOTS * height) as usize, 255);
+        RenderedReceipt {
+            width: PAPER_DOTS,
+            height,
+            pixels: self.pixels,
+        }
+    }
+
+    fn advance(&mut self, dots: u32) {
+        self.y = self.y.saturating_add(dots).min(MAX_HEIGHT);
+    }
+
+    /// Paint one dot (`grey` 0 = black); outside the paper or below the limit is clipped.
+    fn dot(&mut self, x: i64, y: i64, grey: u8) {
+        if x < 0 || y < 0 || x >= PAPER_DOTS as i64 || y >= MAX_HEIGHT as i64 {
+            return;
+        }
+        let idx = (y as usize) * PAPER_DOTS as usize + x as usize;
+        if idx >= self.pixels.len() {
+            self.pixels
+                .resize((y as usize + 1) * PAPER_DOTS as usize, 255);
+        }
+        self.pixels[idx] = self.pixels[idx].min(grey);
+    }
+
+    fn x_for(&self, justify: Justify, width: u32) -> i64 {
+        let free = PAPER_DOTS.saturating_sub(width) as i64;
+        match justify {
+            Justify::Left => 0,
+            Justify::Center => free / 2,
+            Justify::Right => free,
+        }
+    }
+
+    fn run(&mut self, job: &[u8]) {
+        let mut i = 0;
+        while i < job.len() {
+            let rest = &job[i..];
+            let b = rest[0];
+            if matches!(b, DLE | ESC | FS | GS) {
+                // A command cut short at the end of the job: the printer would wait for the rest.
+                let Some(n) = command_extent(rest).filter(|&n| n <= rest.len()) else {
+                    return;
+                };
+                self.command(&rest[..n]);
+                i += n;
+            } else {
+                i += self.text(rest);
+            }
+        }
+    }
+
+    /// Handle the text at the start of `rest`; returns the bytes consumed (at least 1).
+    fn text(&mut self, rest: &[u8]) -> usize {
+        let b = rest[0];
+        match b {
+            0x0A => self.flush_line(true),
+            0x09 => {
+                // Tab stops every 8 columns; a fixed count of spaces, so wide characters cannot loop forever.
+                let col = self.line_w / ASCII_W;
+                for _ in 0..8 - col % 8 {
+                    self.push_char(' ', ASCII_W);
+                }
+            }
+            0x20..=0x7E => self.push_char(b as char, ASCII_W),
+            0x80..=0xFF if self.chinese => {
+                let (len, c) = gb18030_char(rest);
+                self.push_char(c, CJK_W);
+                return len;
+            }
+            0x80..=0xFF => self.push_char(char::REPLACEMENT_CHARACTER, ASCII_W),
+            _ => {} // CR and other controls: nothing to print
+        }
+        1
+    }
+
+    fn push_char(&mut self, c: char, cell_w: u32) {
+        let w = cell_w * self.w_mul;
+        if self.line_w + w > PAPER_DOTS {
+            self.flush_line(true); // automatic wrap, as the printer does
+        }
+        if self.line.is_empty() {
+            self.line_justify = self.justify;
+        }
+        let glyph = self.glyph(c, cell_w);
+        self.line.push(Item {
+            glyph,
+            w_mul: self.w_mul,
+            h_mul: self.h_mul,
+            bold: self.bold,
+        });
+        self.line_w += w;
+    }
+
+    /// Print the line buffer. `feed`: advance the paper by the line (a LF or a wrap); otherwise the line is
+    /// printed and the paper moved just enough to clear it.
+    fn flush_line(&mut self, feed: bool) {
+        if self.line.is_empty() {
+            if feed {
+                self.advance(self.spacing);
+            }
+            return;
+        }
+        let line = std::mem::take(&mut self.line);
+        let line_h = line
+            .iter()
+            .map(|it| CELL_H * it.h_mul)
+            .max()
+            .unwrap_or(CELL_H);
+        let mut x = self.x_for(self.line_justify, self.line_w);
+        let top = self.y as i64;
+        for it in &line {
+            let g = &it.glyph;
+            let y0 = top + (line_h - CELL_H * it.h_mul) as i64; // characters stand on a common bottom line
+            for gy in 0..CELL_H {
+                for gx in 0..g.w {
+                    if !g.bits[(gy * g.w + gx) as usize] {
+                        continue;
+                    }
+                    for sy in 0..it.h_mul {
+                        for sx in 0..it.w_mul + u32::from(it.bold) {
+                            let px = x + (gx * it.w_mul + sx) as i64;
+                            self.dot(px, y0 + (gy * it.h_mul + sy) as i64, 0);
+                        }
+                    }
+                }
+            }
+            x += (g.w * it.w_mul) as i64;
+        }
+        self.line_w = 0;
+        self.advance(if feed {
+            line_h.max(self.spacing)
+        } else {
+            line_h
+        });
+    }
+
+    fn glyph(&mut self, c: char, cell_w: u32) -> Rc<Glyph> {
+        if let Some(g) = self.glyphs.get(&(c, cell_w)) {
+            return g.clone();
+        }
+        let g = Rc::new(self.rasterize(c, cell_w));
+        if self.glyphs.len() < MAX_GLYPHS {
+            self.glyphs.insert((c, cell_w), g.clone());
+        }
+        g
+    }
+
+    fn rasterize(&self, c: char, cell_w: u32) -> Glyph {
+        let mut bits = vec![false; (cell_w * CELL_H) as usize];
+        if c.is_whitespace() {
+            return Glyph { w: cell_w, bits };
+        }
+        let font = self.font.as_ref().filter(|f| f.lookup_glyph_index(c) != 0);
+        let Some(font) = font else {
+            // The fallback: an outlined box, like a printer's "missing character" cell.
+            let (x0, x1, y0, y1) = (2, cell_w - 3, 3, CELL_H - 3);
+            for y in y0..=y1 {
+                for x in x0..=x1 {
+                    if y == y0 || y == y1 || x == x0 || x == x1 {
+                        bits[(y * cell_w + x) as usize] = true;
+                    }
+                }
+            }
+            return Glyph { w: cell_w, bits };
+        };
+        let (m, cov) = font.rasterize(c, CELL_H as f32);
+        if m.width == 0 || m.height == 0 {
+            return Glyph { w: cell_w, bits };
+        }
+        let (gw, gh) = (m.width as u32, m.height as u32);
+        // Glyphs wider than the cell (wide Latin letters) are squeezed to fit; narrower ones are centred.
+        let out_w = gw.min(cell_w);
+        let x_off = (cell_w - out_w) / 2;
+        let top = (self.baseline - m.ymin as f32 - gh as f32).round() as i64;
+        for gy in 0..gh {
+            let cy = top + gy as i64;
+            if !(0..CELL_H as i64).contains(&cy) {
+                continue;
+            }
+            for ox in 0..out_w {
+                let sx = ox * gw / out_w;
+                if cov[(gy * gw + sx) as usize] >= 110 {
+                    bits[(cy as u32 * cell_w + x_off + ox) as usize] = true;
+                }
+            }
+        }
+        Glyph { w: cell_w, bits }
+    }
+
+    fn command(&mut self, cmd: &[u8]) {
+        let arg = |i: usize| cmd.get(i).copied().unwrap_or(0);
+        match (cmd[0], arg(1)) {
+            (ESC, b'@') => self.init(),
+            (ESC, b'2') => self.spacing = DEFAULT_SPACING,
+            (ESC, b'3') => self.spacing = u32::from(arg(2)),
+            (ESC, b'a') => {
+                self.justify = match arg(2) {
+                    1 | b'1' => Justify::Center,
+                    2 | b'2' => Justify::Right,
+                    _ => Justify::Left,
+                }
+            }
+            (ESC, b'E') => self.bold = arg(2) & 1 == 1,
+            (ESC, b'!') => {
+                let n = arg(2);
+                self.bold = n & 0x08 != 0;
+                self.h_mul = if n & 0x10 != 0 { 2 } else { 1 };
+                self.w_mul = if n & 0x20 != 0 { 2 } else { 1 };
+            }
+            (GS, b'!') => {
+                let n = arg(2);
+                self.w_mul = u32::from((n >> 4) & 7) + 1;
+                self.h_mul = u32::from(n & 7) + 1;
+            }
+            (ESC, b'd') => {
+                // Print the buffer and feed n lines; printing a pending line is the first of them.
+                let n = u32::from(arg(2));
+                if self.line.is_empty() {
+                    self.advance(n.saturating_mul(self.spacing));
+                } else if n == 0 {
+                    self.flush_line(false);
+                } else {
+                    self.flush_line(true);
+                    self.advance((n - 1).saturating_mul(self.spacing));
+                }
+            }
+            (ESC, b'J') => {
+                self.flush_line(false);
+                self.advance(u32::from(arg(2)));
+            }
+            (FS, b'&') => self.chinese = true,
+            (FS, b'.') => self.chinese = false,
+            (GS, b'(') if arg(2) == b'k' => self.qr_command(cmd),
+            (GS, b'v') if arg(2) == b'0' => self.raster(cmd),
+            (GS, b'V') => self.cut(cmd),
+            (ESC, b'i') => self.cut_line(false),
+            (ESC, b'm') => self.cut_line(true),
+            _ => {} // DLE EOT and the rest: nothing printed
+        }
+    }
+
+    /// `GS ( k pL pH cn fn …` with cn = 49 (QR code).
+    fn qr_command(&mut self, cmd: &[u8]) {
+        if cmd.get(5) != Some(&0x31) {
+            return;
+        }
+        let param = cmd.get(7).copied();
+        match cmd.get(6) {
+            Some(0x43) => {
+                if let Some(n @ 1..=16) = param {
+                    self.qr_module = u32::from(n);
+                }
+            }
+            Some(0x45) => {
+                self.qr_ec = match param {
+                    Some(0x31) => qrcode::EcLevel::M,
+                    Some(0x32) => qrcode::EcLevel::Q,
+                    Some(0x33) => qrcode::EcLevel::H,
+                    _ => qrcode::EcLevel::L,
+                }
+            }
+            Some(0x50) => self.qr_data = cmd.get(8..).unwrap_or(&[]).to_vec(),
+            Some(0x51) => self.print_qr(),
+            _ => {} // model (0x41): the qrcode crate draws model 2, which is what jobs select
+        }
+    }
+
+    fn print_qr(&mut self) {
+        self.flush_line(true);
+        let Ok(code) = qrcode::QrCode::with_error_correction_level(&self.qr_data, self.qr_ec)
+        else {
+            return; // too much data for a QR symbol: the printer prints nothing
+        };
+        let n = code.width() as u32;
+        let m = self.qr_module;
+        let colors = code.to_colors();
+        let x0 = self.x_for(self.justify, n * m);
+        let y0 = self.y as i64;
+        for (i, c) in colors.iter().enumerate() {
+            if *c != qrcode::Color::Dark {
+                continue;
+            }
+            let (mx, my) = (i as u32 % n, i as u32 / n);
+            for dy in 0..m {
+                for dx in 0..m {
+                    self.dot(x0 + (mx * m + dx) as i64, y0 + (my * m + dy) as i64, 0);
+                }
+            }
+        }
+        self.advance(n * m);
+    }
+
+    /// `GS v 0 m xL xH yL yH d…`: x bytes across, y rows, MSB leftmost, 1 = black; m doubles width/height.
+    fn raster(&mut self, cmd: &[u8]) {
+        if cmd.len() < 8 {
+            return;
+        }
+        self.flush_line(false);
+        let m = cmd[3];
+        let (sx, sy) = (1 + u32::from(m & 1), 1 + u32::from((m >> 1) & 1));
+        let xb = u32::from(u16::from_le_bytes([cmd[4], cmd[5]]));
+        let rows = u32::from(u16::from_le_bytes([cmd[6], cmd[7]]));
+        let data = &cmd[8..];
+        let x0 = self.x_for(self.justify, xb * 8 * sx);
+        let y0 = self.y as i64;
+        let visible_bytes = xb.min(PAPER_DOTS.div_ceil(8));
+        for row in 0..rows {
+            if y0 + (row * sy) as i64 >= MAX_HEIGHT as i64 {
+                break;
+            }
+            for bx in 0..visible_bytes {
+                let byte = data.get((row * xb + bx) as usize).copied().unwrap_or(0);
+                for bit in 0..8 {
+                    if byte & (0x80 >> bit) == 0 {
+                        continue;
+                    }
+                    for dy in 0..sy {
+                        for dx in 0..sx {
+                            let px = x0 + ((bx * 8 + bit) * sx + dx) as i64;
+                            self.dot(px, y0 + (row * sy + dy) as i64, 0);
+                        }
+                    }
+                }
+            }
+        }
+        self.advance(rows.saturating_mul(sy));
+    }
+
+    /// `GS V m [n]`: 65/66 (and 97/98, 103/104) feed n dots first; 1/49/66/98/104 are partial cuts.
+    fn cut(&mut self, cmd: &[u8]) {
+        let m = cmd.get(2).copied().unwrap_or(0);
+        self.flush_line(true);
+        if cmd.len() >= 4 {
+            self.advance(u32::from(cmd[3]));
+        }
+        let partial = matches!(m, 1 | 49 | 66 | 98 | 104);
+        self.cut_line(partial);
+    }
+
+    /// A grey dashed line across the paper with a label under it: where the knife cut.
+    fn cut_line(&mut self, partial: bool) {
+        self.flush_line(false);
+        self.advance(8);
+        let y = self.y as i64;
+        for x in 0..PAPER_DOTS as i64 {
+            if (x / 8) % 2 == 0 {
+                self.dot(x, y, ANNOTATION_GREY);
+                self.dot(x, y + 1, ANNOTATION_GREY);
+            }
+        }
+        let label = if partial { "partial cut" } else { "full cut" };
+        let mut x = 4i64;
+        for c in label.chars() {
+            let g = self.glyph(c, ASCII_W);
+            for gy in 0..CELL_H {
+                for gx in 0..g.w {
+                    if g.bits[(gy * g.w + gx) as usize] {
+                        self.dot(x + gx as i64, y + 4 + gy as i64, ANNOTATION_GREY);
+                    }
+                }
+            }
+            x += ASCII_W as i64;
+        }
+        self.advance(4 + CELL_H + 16);
+    }
+}
+
+/// One character in Chinese mode at the start of `rest` (whose first byte is >= 0x80): GB18030 two-byte
+/// (`81..FE` + `40..FE` except 7F) or four-byte (`81..FE 30..39 81..FE 30..39`). Invalid sequences take one
+/// byte and print as a replacement box.
+fn gb18030_char(rest: &[u8]) -> (usize, char) {
+    let len = match rest {
+        [0x81..=0xFE, 0x30..=0x39, 0x81..=0xFE, 0x30..=0x39, ..] => 4,
+        [0x81..=0xFE, 0x40..=0x7E | 0x80..=0xFE, ..] => 2,
+        _ => return (1, char::REPLACEMENT_CHARACTER),
+    };
+    let (s, _, _) = encoding_rs::GB18030.decode(&rest[..len]);
+    (len, s.chars().next().unwrap_or(char::REPLACEMENT_CHARACTER))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows_with_ink(r: &RenderedReceipt) -> Vec<u32> {
+        (0..r.height)
+            .filter(|&y| (0..r.width).any(|x| r.pixel(x, y) == 0))
+            .collect()
+    }
+
+    #[test]
+    fn gb18030_chars_decode_by_length() {
+        assert_eq!(gb18030_char(&[0xB0, 0xEC]), (2, '办'));
+        assert_eq!(gb18030_char(&[0x94, 0x39, 0xFC, 0x36]), (4, '😀'));
+        assert_eq!(gb18030_char(&[0xB0]), (1, char::REPLACEMENT_CHARACTER));
+        assert_eq!(
+            gb18030_char(&[0x80, 0x41]),
+            (1, char::REPLACEMENT_CHARACTER)
+        );
+    }
+
+    #[test]
+    fn each_line_adds_the_line_spacing() {
+        let one = render(b"\x1b@\x1b3\x20A\n", &[]).unwrap();
+        let two = render(b"\x1b@\x1b3\x20A\nB\n", &[]).unwrap();
+        assert_eq!(one.width, 576);
+        assert_eq!(one.height, 32);
+        assert_eq!(two.height, 64);
+        // double height: the line is 48 dots tall, taller than the spacing
+        let tall = render(b"\x1b3\x20\x1d!\x01A\n", &[]).unwrap();
+        assert_eq!(tall.height, 48);
+    }
+
+    #[test]
+    fn alignment_moves_the_ink() {
+        let ink_x = |job: &[u8]| {
+            let r = render(job, &[]).unwrap();
+            (0..r.width)
+                .find(|&x| (0..r.height).any(|y| r.pixel(x, y) == 0))
+                .unwrap()
+        };
+        assert!(ink_x(b"AB\n") < 12);
+        let centre = ink_x(b"\x1ba\x01AB\n");
+        assert!((276..=290).contains(&centre), "{centre}");
+        assert!(ink_x(b"\x1ba\x02AB\n") >= 576 - 24);
+    }
+
+    #[test]
+    fn cjk_cells_are_24_wide_and_lines_wrap_at_576() {
+        // 25 CJK characters: 24 fit on the first line, one wraps
+        let job: Vec<u8> = b"\x1b3\x20"
+            .iter()
+            .copied()
+            .chain([0xB0, 0xEC].repeat(25))
+            .chain([0x0A])
+            .collect();
+        let r = render(&job, &[]).unwrap();
+        assert_eq!(r.height, 64);
+        // without Chinese mode the same bytes are single-byte code-page characters (12 wide each)
+        let job: Vec<u8> = b"\x1c.\x1b3\x20"
+            .iter()
+            .copied()
+            .chain([0xB0, 0xEC].repeat(24))
+            .chain([0x0A])
+            .collect();
+        assert_eq!(render(&job, &[]).unwrap().height, 32);
+    }
+
+    #[test]
+    fn cut_draws_a_grey_dashed_line() {
+        let r = render(b"A\n\x1dVB\x00", &[]).unwrap();
+        let dashed = (0..r.height).find(|&y| {
+            (0..r.width)
+                .filter(|&x| r.pixel(x, y) == ANNOTATION_GREY)
+                .count()
+                == (r.width / 2) as usize
+        });
+        assert!(dashed.is_some());
+        assert!(
+            rows_with_ink(&r).iter().all(|&y| y < dashed.unwrap()),
+            "no black below the cut"
+        );
+    }
+
+    #[test]
+    fn raster_lands_where_sent() {
+        // 16 dots wide, 2 rows: first row all black, second row only the leftmost dot
+        let r = render(b"\x1dv0\x00\x02\x00\x02\x00\xff\xff\x80\x00", &[]).unwrap();
+        assert_eq!(r.height, 2);
+        assert!((0..16).all(|x| r.pixel(x, 0) == 0));
+        assert_eq!(r.pixel(16, 0), 255);
+        assert_eq!(r.pixel(0, 1), 0);
+        assert_eq!(r.pixel(1, 1), 255);
+    }
+
+    #[test]
+    fn truncated_or_hostile_input_is_bounded() {
+        // a raster header declaring 65535×65535 bytes with no data: nothing drawn, no huge allocation
+        let r = render(b"A\n\x1dv0\x00\xff\xff\xff\xff", &[]).unwrap();
+        assert_eq!(r.height, DEFAULT_SPACING);
+        // a thousand 255-line feeds stop at the height limit
+        let r = render(&b"\x1b3\xff\x1bd\xff".repeat(1000), &[]).unwrap();
+        assert_eq!(r.height, MAX_HEIGHT);
+        let empty = render(b"", &[]).unwrap();
+        assert_eq!(
+            (empty.width, empty.height, empty.pixels.len()),
+            (576, 1, 576)
+        );
+    }
+
+    #[test]
+    fn bad_font_is_an_error() {
+        assert!(matches!(
+            render(b"A", b"not a font"),
+            Err(RenderError::Font(_))
+        ));
+    }
+
+    #[test]
+    fn png_round_trips() {
+        let r = render(b"A\n", &[]).unwrap();
+        let png = r.to_png();
+        assert_eq!(&png[1..4], b"PNG");
+        let dec = png::Decoder::new(std::io::Cursor::new(png));
+        let mut reader = dec.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (576, r.height));
+        assert_eq!(&buf[..info.buffer_size()], &r.pixels[..]);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            #[test]
+            fn any_bytes_render(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                let r = render(&bytes, &[]).unwrap();
+                prop_assert_eq!(r.pixels.len() as u32, r.width * r.height);
+                prop_assert!(r.height >= 1 && r.height <= MAX_HEIGHT);
+            }
+        }
+    }
+}

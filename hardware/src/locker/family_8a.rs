@@ -345,6 +345,7 @@ impl<T: Transport> Board8A<T> {
         frame: &[u8],
         mut want: impl FnMut(&Frame8A) -> Option<R>,
     ) -> Result<R, LockerError> {
+        self.drain_stale()?;
         for _ in 0..ATTEMPTS {
             self.t.send(frame)?;
             let deadline = Instant::now() + self.timeout;
@@ -353,6 +354,22 @@ impl<T: Transport> Board8A<T> {
             }
         }
         Err(LockerError::NoAnswer { board: self.board })
+    }
+
+    /// Take in what already arrived before a new command: pushes become events, late replies to an earlier
+    /// command are dropped so they cannot pass for the answer to this one. (Not `discard_input`: that would
+    /// lose door events.)
+    fn drain_stale(&mut self) -> Result<(), LockerError> {
+        let mut buf = [0u8; 64];
+        loop {
+            let n = self.t.recv(&mut buf, Duration::ZERO)?;
+            if n == 0 {
+                break;
+            }
+            self.decoder.push(&buf[..n]);
+        }
+        self.read_until(Instant::now(), |_| None::<()>)?;
+        Ok(())
     }
 
     fn check_door(&self, door: u16) -> Result<u8, LockerError> {
@@ -429,6 +446,20 @@ impl<T: Transport> LockerBoard for Board8A<T> {
 mod tests {
     use super::*;
     use crate::transport::MemoryPipe;
+
+    /// The far end of the line: waits for the host's command, then sends `answer`; returns what it received.
+    fn respond(mut b: MemoryPipe, answer: Vec<u8>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 64];
+            let mut n = 0;
+            while n == 0 {
+                n = b.recv(&mut buf, Duration::from_millis(500)).unwrap();
+            }
+            b.send(&answer).unwrap();
+            std::thread::sleep(Duration::from_millis(300)); // keep the line up while the host reads
+            buf[..n].to_vec()
+        })
+    }
 
     #[test]
     fn spec_examples_are_byte_exact() {
@@ -540,7 +571,7 @@ mod tests {
 
     #[test]
     fn open_waits_for_its_own_reply_and_keeps_pushes() {
-        let (a, mut b) = MemoryPipe::pair();
+        let (a, b) = MemoryPipe::pair();
         let mut board = Board8A::new(a, 1, 12)
             .unwrap()
             .with_timeout(Duration::from_millis(200));
@@ -567,7 +598,7 @@ mod tests {
             }
             .encode(),
         );
-        b.send(&answer).unwrap();
+        let far = respond(b, answer);
         assert_eq!(
             board.open(3).unwrap(),
             DoorState {
@@ -575,17 +606,58 @@ mod tests {
                 is_open: true
             }
         );
-        let mut sent = [0u8; 16];
-        let n = b.recv(&mut sent, Duration::from_millis(50)).unwrap();
-        assert_eq!(
-            &sent[..n],
-            &[0x8A, 0x01, 0x03, 0x11, 0x8A ^ 0x01 ^ 0x03 ^ 0x11]
-        );
         assert_eq!(
             board.poll_event(Duration::ZERO).unwrap(),
             Some(DoorEvent::Closed(7))
         );
         assert_eq!(board.poll_event(Duration::from_millis(20)).unwrap(), None);
+        assert_eq!(
+            far.join().unwrap(),
+            [0x8A, 0x01, 0x03, 0x11, 0x8A ^ 0x01 ^ 0x03 ^ 0x11]
+        );
+    }
+
+    #[test]
+    fn a_late_reply_is_not_taken_for_the_next_answer() {
+        let (a, mut b) = MemoryPipe::pair();
+        let mut board = Board8A::new(a, 1, 3)
+            .unwrap()
+            .with_timeout(Duration::from_millis(30));
+        // a stale query reply (all open) and a push are waiting; the fresh reply says all locked
+        let mut stale = Frame8A::QueryReply {
+            board: 1,
+            locked: 0,
+        }
+        .encode();
+        stale.extend(
+            Frame8A::Push {
+                board: 1,
+                lock: 2,
+                locked: false,
+            }
+            .encode(),
+        );
+        b.send(&stale).unwrap();
+        let fresh = std::thread::spawn(move || {
+            let mut buf = [0u8; 16];
+            while b.recv(&mut buf, Duration::from_millis(500)).unwrap() == 0 {}
+            b.send(
+                &Frame8A::QueryReply {
+                    board: 1,
+                    locked: 0b111,
+                }
+                .encode(),
+            )
+            .unwrap();
+            b
+        });
+        let doors: Vec<bool> = board.query().unwrap().iter().map(|d| d.is_open).collect();
+        assert_eq!(doors, [false, false, false]);
+        assert_eq!(
+            board.poll_event(Duration::ZERO).unwrap(),
+            Some(DoorEvent::Opened(2))
+        );
+        drop(fresh.join().unwrap());
     }
 
     #[test]
@@ -602,20 +674,21 @@ mod tests {
 
     #[test]
     fn query_applies_polarity() {
-        let (a, mut b) = MemoryPipe::pair();
+        let (a, b) = MemoryPipe::pair();
         let mut board = Board8A::new(a, 1, 3)
             .unwrap()
             .with_polarity(DoorPolarity::OpenMeansShut);
-        b.send(
-            &Frame8A::QueryReply {
+        let far = respond(
+            b,
+            Frame8A::QueryReply {
                 board: 1,
                 locked: 0b101,
             }
             .encode(),
-        )
-        .unwrap();
+        );
         let doors: Vec<bool> = board.query().unwrap().iter().map(|d| d.is_open).collect();
         assert_eq!(doors, [true, false, true]);
+        assert_eq!(far.join().unwrap(), [0x80, 0x01, 0x00, 0x33, 0xB2]);
     }
 
     mod props {

@@ -262,6 +262,93 @@ mod tests {
     }
 
     #[test]
+    fn a_stop_reported_after_the_job_is_a_failure_with_all_bytes_sent() {
+        // healthy before the job, out of paper after it: the receipt may be cut short
+        let (a, mut b) = MemoryPipe::pair();
+        let h = std::thread::spawn(move || {
+            let mut buf = [0u8; 64];
+            let mut queries = 0;
+            while let Ok(n) = b.recv(&mut buf, Duration::from_millis(200)) {
+                if n == 0 {
+                    break;
+                }
+                for w in buf[..n].windows(3).filter(|w| w[0] == 0x10 && w[1] == 0x04) {
+                    let out = [0x1A, 0x32, 0x12, 0x7E][w[2] as usize - 1];
+                    let _ = b.send(&[if queries < 4 { 0x12 } else { out }]);
+                    queries += 1;
+                }
+            }
+        });
+        let mut p = Printer::new(a).with_timeout(Duration::from_millis(100));
+        match p.print(b"receipt") {
+            Err(PrinterError::FailedMidway {
+                bytes_sent: 7,
+                status: Some(s),
+            }) => {
+                assert_eq!(s.paper, PaperLevel::Out)
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(p);
+        h.join().unwrap();
+    }
+
+    /// A port whose writes fail once `budget` job bytes went out (status queries always pass).
+    struct Flaky {
+        inner: MemoryPipe,
+        budget: usize,
+    }
+
+    impl Transport for Flaky {
+        fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+            if !bytes.starts_with(&[0x10, 0x04]) {
+                if bytes.len() > self.budget {
+                    return Err(io::Error::new(io::ErrorKind::BrokenPipe, "write failed"));
+                }
+                self.budget -= bytes.len();
+            }
+            self.inner.send(bytes)
+        }
+        fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+            self.inner.recv(buf, timeout)
+        }
+        fn discard_input(&mut self) -> io::Result<()> {
+            self.inner.discard_input()
+        }
+    }
+
+    #[test]
+    fn a_write_failing_mid_job_says_how_much_went_out() {
+        let (p, h) = scripted([0x12; 4]);
+        let mut p = Printer::new(Flaky {
+            inner: p.into_inner(),
+            budget: CHUNK * 2,
+        })
+        .with_timeout(Duration::from_millis(100));
+        let job = vec![b'x'; CHUNK * 3 + 5];
+        match p.print(&job) {
+            Err(PrinterError::FailedMidway {
+                bytes_sent,
+                status: Some(s),
+            }) => {
+                assert_eq!(bytes_sent, CHUNK * 2);
+                assert!(s.can_print(), "the printer itself still answers");
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(p);
+        assert_eq!(h.join().unwrap(), vec![b'x'; CHUNK * 2]);
+    }
+
+    #[test]
+    fn driver_and_receipt_can_move_to_a_device_thread() {
+        fn send<T: Send>() {}
+        send::<Printer<MemoryPipe>>();
+        send::<crate::printer::Receipt>();
+        send::<PrinterError>();
+    }
+
+    #[test]
     fn errors_read_plainly() {
         let e = PrinterError::NotReady(PrinterStatus {
             cover_open: true,

@@ -1,6 +1,7 @@
 //! Business rules of each event kind, applied inside the batch transaction. A broken rule rejects the event with a
 //! plain reason (recorded, acknowledged); it is never an error of the batch.
 
+use crate::store::CachedExt;
 use std::collections::BTreeSet;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -39,7 +40,10 @@ macro_rules! reject {
 }
 
 fn exists(conn: &Connection, sql: &str, key: &str) -> Result<bool, StoreError> {
-    Ok(conn.query_row(sql, [key], |_| Ok(())).optional()?.is_some())
+    Ok(conn
+        .query_row_cached(sql, [key], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 fn plain_text(s: &str, max_chars: usize) -> bool {
@@ -66,7 +70,7 @@ fn ticket(cx: &Context, ev: &ParsedEvent, p: &TicketIssued) -> Result<Verdict, S
     }
     let holder: Option<String> = cx
         .conn
-        .query_row(
+        .query_row_cached(
             "SELECT kiosk_id FROM tickets WHERE business_day = ?1 AND category = ?2 AND number = ?3",
             params![p.business_day, p.category, p.number],
             |r| r.get(0),
@@ -80,7 +84,7 @@ fn ticket(cx: &Context, ev: &ParsedEvent, p: &TicketIssued) -> Result<Verdict, S
             p.business_day
         );
     }
-    cx.conn.execute(
+    cx.conn.execute_cached(
         "INSERT INTO tickets (ticket_id, kiosk_id, seq, category, number, business_day, priority, offline, occurred_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![ticket_id, cx.kiosk, ev.seq, p.category, p.number, p.business_day, p.priority, p.offline, ev.occurred_at],
@@ -224,7 +228,7 @@ fn application(
         Delivery::Pickup => "pickup",
         Delivery::Post => "post",
     };
-    cx.conn.execute(
+    cx.conn.execute_cached(
         "INSERT INTO applications (application_id, application_no, kiosk_id, seq, service, citizen_ref, fields,
                                    materials_provided, materials_owed, delivery, occurred_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -251,7 +255,7 @@ fn pickup(cx: &Context, ev: &ParsedEvent, p: &PickupCollected) -> Result<Verdict
     }
     let row: Option<(String, u32, Option<String>)> = cx
         .conn
-        .query_row(
+        .query_row_cached(
             "SELECT kiosk_id, locker_door, collected_at FROM pickups WHERE pickup_id = ?1",
             [&p.pickup_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -273,7 +277,7 @@ fn pickup(cx: &Context, ev: &ParsedEvent, p: &PickupCollected) -> Result<Verdict
     if let Some(at) = collected_at {
         reject!("pickup {} was already collected at {at}", p.pickup_id);
     }
-    cx.conn.execute(
+    cx.conn.execute_cached(
         "UPDATE pickups SET collected_at = ?2, collected_seq = ?3, collected_method = ?4 WHERE pickup_id = ?1",
         params![p.pickup_id, ev.occurred_at, ev.seq, p.method],
     )?;
@@ -307,7 +311,7 @@ fn rating(cx: &Context, ev: &ParsedEvent, p: &RatingSubmitted) -> Result<Verdict
     )? {
         reject!("duplicate rating_id {rating_id}");
     }
-    cx.conn.execute(
+    cx.conn.execute_cached(
         "INSERT INTO ratings (rating_id, kiosk_id, seq, errand, service, level, reason, occurred_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![rating_id, cx.kiosk, ev.seq, p.errand, p.service, p.level, p.reason, ev.occurred_at],

@@ -1,6 +1,7 @@
 //! Sequence bookkeeping of a batch, run as one job of the writer (one transaction): duplicates skipped, gaps
 //! refused, each new event applied or rejected, and `last_applied_seq` moved in the same transaction as the data.
 
+use crate::store::CachedExt;
 use rusqlite::{params, Connection, OptionalExtension};
 use sanban_wire::{BatchReply, Rejection};
 
@@ -31,7 +32,7 @@ pub fn apply_batch(
     catalog: &CatalogCache,
 ) -> Result<BatchOutcome, StoreError> {
     let last: Option<u64> = conn
-        .query_row(
+        .query_row_cached(
             "SELECT last_applied_seq FROM kiosks WHERE id = ?1",
             [kiosk],
             |r| r.get(0),
@@ -44,7 +45,7 @@ pub fn apply_batch(
 
     for ev in events.iter().take_while(|e| e.seq <= last) {
         let stored: Option<String> = conn
-            .query_row(
+            .query_row_cached(
                 "SELECT event_id FROM events WHERE kiosk_id = ?1 AND seq = ?2",
                 params![kiosk, ev.seq],
                 |r| r.get(0),
@@ -88,14 +89,14 @@ pub fn apply_batch(
                 }
                 Err(reason) => {
                     conn.execute_batch("ROLLBACK TO event; RELEASE event")?;
-                    conn.execute(
+                    conn.execute_cached(
                         "INSERT INTO rejections (kiosk_id, seq, reason, rejected_at) VALUES (?1, ?2, ?3, ?4)",
                         params![kiosk, ev.seq, reason, now],
                     )?;
                     "rejected"
                 }
             };
-            conn.execute(
+            conn.execute_cached(
                 "INSERT INTO events (kiosk_id, seq, event_id, kind, occurred_at, received_at, outcome)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![kiosk, ev.seq, ev.id.to_string(), ev.kind, ev.occurred_at, now, outcome],
@@ -104,7 +105,7 @@ pub fn apply_batch(
     }
 
     let applied_through = fresh.last().map_or(last, |e| e.seq);
-    conn.execute(
+    conn.execute_cached(
         "UPDATE kiosks SET last_applied_seq = ?2, last_seen = ?3 WHERE id = ?1",
         params![kiosk, applied_through, now],
     )?;

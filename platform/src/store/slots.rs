@@ -1,5 +1,6 @@
 //! Appointment bookings against the slot schedule ([`crate::schedule`]).
 
+use crate::store::CachedExt;
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -36,7 +37,7 @@ pub enum BookOutcome {
 
 pub fn book(conn: &Connection, b: &Booking) -> Result<BookOutcome, StoreError> {
     let existing: Option<(String, String, String, String)> = conn
-        .query_row(
+        .query_row_cached(
             "SELECT appointment_id, service, date, slot_id FROM appointments WHERE request_id = ?1",
             [&b.request_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -51,7 +52,7 @@ pub fn book(conn: &Connection, b: &Booking) -> Result<BookOutcome, StoreError> {
             },
         );
     }
-    let booked: u32 = conn.query_row(
+    let booked: u32 = conn.query_row_cached(
         "SELECT COUNT(*) FROM appointments WHERE service = ?1 AND date = ?2 AND slot_id = ?3",
         params![b.service, b.date, b.slot_id],
         |r| r.get(0),
@@ -64,7 +65,7 @@ pub fn book(conn: &Connection, b: &Booking) -> Result<BookOutcome, StoreError> {
         b.date.replace('-', ""),
         uuid::Uuid::now_v7().simple()
     );
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO appointments
              (appointment_id, request_id, kiosk_id, service, date, slot_id, citizen_ref, source, seq, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",

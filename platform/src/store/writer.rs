@@ -29,6 +29,7 @@ pub(super) struct Writer {
 
 impl Writer {
     pub(super) fn start(conn: Connection) -> Result<Self, StoreError> {
+        conn.set_prepared_statement_cache_capacity(64);
         let (sender, receiver) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())

@@ -196,7 +196,8 @@ impl Receipt {
 
     /// A native QR code (`GS ( k`, cn=49): model 2, module size (clamped to the spec's 1..=16), error
     /// correction M, store, print. Written by hand: the crate defaults to model 1 and caps the size at 15.
-    /// Data longer than QR capacity at level M (2331 bytes) is sent as is and the printer will skip it.
+    /// The data goes in as UTF-8 (what phone scanners expect). Data longer than QR capacity at level M (2331
+    /// bytes) is sent as is and the printer will skip it.
     pub fn qr(&mut self, data: &str, module_size: u8) -> &mut Self {
         let mut cmd = Vec::with_capacity(data.len() + 40);
         cmd.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00]);

@@ -1,1 +1,129 @@
-fn main() {}
+//! `sanban-kiosk`: see `sanban-kiosk --help`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use sanban_kiosk::cli::{Cli, Command, DeviceCommand, OutboxCommand};
+use sanban_kiosk::config::Config;
+use sanban_kiosk::headless::{self, screenshot::ScreenshotOptions};
+use sanban_kiosk::technician;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let config = match Config::load(cli.config.as_deref(), cli.data_dir.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sanban-kiosk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Run {
+        headless: false,
+        size: "1080x1920".into(),
+        burst: None,
+    }) {
+        Command::Run {
+            headless,
+            size,
+            burst,
+        } => sanban_kiosk::app::run::run(config, headless, &size, burst),
+        Command::Screenshot {
+            page,
+            size,
+            out,
+            lang,
+            large,
+        } => headless::parse_size(&size).and_then(|size| {
+            headless::screenshot::run(
+                config,
+                ScreenshotOptions {
+                    page,
+                    size,
+                    out: out.clone(),
+                    lang,
+                    large,
+                },
+            )
+            .map(|_| println!("wrote {}", out.display()))
+        }),
+        Command::Tour { out, size } => headless::parse_size(&size).and_then(|size| {
+            let report = headless::tour::run(config, &out, size)?;
+            println!(
+                "tour: {} screens, {} tickets ({}), files in {}",
+                report.pages.len(),
+                report.tickets.len(),
+                report
+                    .tickets
+                    .iter()
+                    .map(|t| t.number.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                out.display()
+            );
+            Ok(())
+        }),
+        Command::Config => toml::to_string_pretty(&config)
+            .map(|t| print!("{t}"))
+            .map_err(Into::into),
+        Command::Outbox {
+            command: OutboxCommand::Status { json },
+        } => technician::outbox::status(&config, json),
+        Command::Device { command } => device(&config, command),
+        Command::Sync { once: true } => technician::outbox::sync_once(&config),
+        Command::Sync { once: false } => Err(anyhow::anyhow!(
+            "the kiosk syncs by itself while it runs; use `sync --once` to drain now"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sanban-kiosk: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn device(config: &Config, command: DeviceCommand) -> anyhow::Result<()> {
+    use technician::device;
+    match command {
+        DeviceCommand::List => device::list(),
+        DeviceCommand::Sim {
+            kind,
+            card,
+            jobs_dir,
+        } => device::sim(&kind, &card, jobs_dir.as_deref()),
+        DeviceCommand::ReadId {
+            port,
+            json,
+            unmasked,
+            wait,
+        } => device::read_id(
+            config,
+            &port,
+            json,
+            unmasked,
+            std::time::Duration::from_secs(wait),
+        ),
+        DeviceCommand::PrinterStatus { port } => device::printer_status(config, &port),
+        DeviceCommand::PrintTest { port } => device::print_test(config, &port),
+        DeviceCommand::Render { file, out } => device::render(&file, &out),
+        DeviceCommand::Locker { port, action, door } => match (action.as_str(), door) {
+            ("status", None) => device::locker(config, &port, None),
+            ("open", Some(n)) => device::locker(config, &port, Some(n)),
+            _ => Err(anyhow::anyhow!(
+                "use `locker --port P status` or `locker --port P open N`"
+            )),
+        },
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` filters them (default: info). Personal data is never logged.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

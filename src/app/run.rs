@@ -1,0 +1,92 @@
+//! `sanban-kiosk run`: the kiosk on a display (winit + software renderer), or headless.
+
+use std::time::Duration;
+
+use slint::ComponentHandle;
+
+use super::{KioskApp, Services};
+use crate::config::Config;
+
+pub fn run(config: Config, headless: bool, size: &str, burst: Option<usize>) -> anyhow::Result<()> {
+    let (width, height) = crate::headless::parse_size(size)?;
+    if headless {
+        crate::headless::init_headless()?;
+    } else {
+        if !has_display() {
+            anyhow::bail!(
+                "no display (DISPLAY and WAYLAND_DISPLAY are unset): for pictures run `sanban-kiosk screenshot --page home --out home.png` or `sanban-kiosk tour --out tour/`"
+            );
+        }
+        slint::BackendSelector::new()
+            .backend_name("winit".into())
+            .renderer_name("software".into())
+            .select()
+            .map_err(|e| anyhow::anyhow!("cannot open a window: {e}"))?;
+    }
+    tracing::info!(data_dir = %config.data.dir.display(), "starting kiosk {}", config.kiosk.id);
+    let app = KioskApp::new(Services::start(config, None)?)?;
+    crate::headless::set_size(&app.window, width, height);
+    if headless {
+        // Render a frame now and then, as a display would, so memory and timing reflect a live kiosk.
+        let timer = slint::Timer::default();
+        let weak = app.window.as_weak();
+        let mut first = true;
+        timer.start(
+            slint::TimerMode::Repeated,
+            Duration::from_millis(500),
+            move || {
+                if let Some(w) = weak.upgrade() {
+                    if w.window().take_snapshot().is_ok() && first {
+                        first = false;
+                        println!("first frame rendered");
+                    }
+                }
+            },
+        );
+        app.window.show()?;
+        if let Some(n) = burst {
+            let weak = app.window.as_weak();
+            slint::spawn_local(async move {
+                if let Some(w) = weak.upgrade() {
+                    if let Err(e) = burst_tickets(&w, n).await {
+                        tracing::error!("burst stopped: {e:#}");
+                    }
+                }
+            })?;
+        }
+        slint::run_event_loop_until_quit()?;
+        drop(timer);
+    } else {
+        app.window.run()?;
+    }
+    Ok(())
+}
+
+fn has_display() -> bool {
+    cfg!(feature = "kms")
+        || std::env::var_os("DISPLAY").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|v| !v.is_empty())
+}
+
+/// Issue `n` tickets through the real UI, cycling the window categories; prints each number as it is shown.
+async fn burst_tickets(window: &crate::ui::AppWindow, n: usize) -> anyhow::Result<()> {
+    use crate::headless::driver::{tap, wait_until};
+    use crate::ui::{Nav, Page, PrintState, TicketAdapter};
+    use std::io::Write;
+    let names: Vec<&str> = sanban_wire::WINDOW_CATEGORIES.iter().map(|c| c.2).collect();
+    for i in 0..n {
+        window.global::<Nav>().invoke_home();
+        tap(window, "取号").await?;
+        tap(window, names[i % names.len()]).await?;
+        wait_until(window, "the print outcome", Duration::from_secs(10), |w| {
+            w.global::<Nav>().get_page() == Page::Ticket
+                && w.global::<TicketAdapter>().get_print_state() != PrintState::Printing
+        })
+        .await?;
+        let t = window.global::<TicketAdapter>();
+        println!("ticket {} {:?}", t.get_ticket().number, t.get_print_state());
+        let _ = std::io::stdout().flush();
+    }
+    println!("burst done");
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! The command line: the kiosk itself, headless pictures, the scripted tour, and technician commands.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sanban-kiosk",
+    version,
+    about = "Sanban (三办) government self-service kiosk"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Without it every key has its documented default.
+    #[arg(long, global = true, value_name = "FILE", env = "SANBAN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Data directory (SQLite file, logs); overrides `[data] dir`.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the kiosk (the default): simulated devices and a local SQLite file unless configured otherwise.
+    Run {
+        /// No window: render with the software renderer off-screen (for benchmarks and unattended tests).
+        #[arg(long)]
+        headless: bool,
+        /// Window size, portrait by default.
+        #[arg(long, default_value = "1080x1920")]
+        size: String,
+        /// With --headless: issue N tickets through the real UI (taps), then keep running (soak and crash tests).
+        #[arg(long, requires = "headless")]
+        burst: Option<usize>,
+    },
+    /// Render one page of the UI to a PNG file, no display needed.
+    Screenshot {
+        /// home, categories, ticket, idcard, idcard-eligible, countdown
+        #[arg(long)]
+        page: String,
+        #[arg(long, default_value = "1080x1920")]
+        size: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// zh or en
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// Large-type mode (适老化).
+        #[arg(long)]
+        large: bool,
+    },
+    /// Walk the real UI through the ticket flow, writing screens, print jobs and tour.json to DIR.
+    Tour {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "1080x1920")]
+        size: String,
+    },
+    /// Show the effective configuration (defaults filled in) as TOML.
+    Config,
+    /// The sync backlog: pending events, oldest pending age, last error, rejections.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+    /// Technician tools for the ID card reader, printer and locker.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Send queued events to the platform.
+    Sync {
+        /// Drain now and exit (non-zero with the reason when the platform cannot be reached).
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Serial ports with their USB vendor/product ids.
+    List,
+    /// Run a device simulator on a pseudo-terminal and print its path; commands on stdin (see its help line).
+    Sim {
+        /// idcard, printer or locker
+        kind: String,
+        /// Sample card placed on the ID card simulator.
+        #[arg(long, default_value = "resident")]
+        card: String,
+        /// Printer simulator: save each job here as .escpos with a .png preview.
+        #[arg(long)]
+        jobs_dir: Option<PathBuf>,
+    },
+    /// Wait for an ID card and read it (masked unless --unmasked); prints each step's time.
+    ReadId {
+        /// Serial device path, or `sim` for a built-in simulator with a sample card.
+        #[arg(long)]
+        port: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        unmasked: bool,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+    },
+    /// Query the printer's real-time status (DLE EOT 1–4).
+    PrinterStatus {
+        #[arg(long)]
+        port: String,
+    },
+    /// Print a test page: Chinese, sizes, a QR code and a cut.
+    PrintTest {
+        #[arg(long)]
+        port: String,
+    },
+    /// Render saved ESC/POS bytes to a PNG receipt preview.
+    Render {
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Locker board: `status`, or `open N`.
+    Locker {
+        #[arg(long)]
+        port: String,
+        /// status | open
+        action: String,
+        door: Option<u16>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,380 @@
+//! The kiosk's one TOML configuration file. Every key has a default, so the kiosk runs with no file at all.
+//!
+//! ```toml
+//! [kiosk]    id, name, hall, timezone
+//! [devices]  idcard, printer, locker ("sim" = a simulator on a pseudo-terminal, or a device path), baud rates
+//! [session]  idle_seconds = 60, countdown_seconds = 10
+//! [queue]    waiting_window_minutes = 120
+//! [platform] url, token   (absent: the kiosk works offline and keeps everything queued)
+//! [data]     dir = "data"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub kiosk: KioskConfig,
+    pub devices: DevicesConfig,
+    pub session: SessionConfig,
+    pub queue: QueueConfig,
+    pub platform: PlatformConfig,
+    pub data: DataConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KioskConfig {
+    /// Identity issued at installation (`sanban-platform kiosk add ID`); also the offline number prefix.
+    pub id: String,
+    /// Shown in the header and printed on receipts.
+    pub name: String,
+    pub hall: String,
+    /// IANA time zone; business days (and so queue numbering) roll over at local midnight.
+    pub timezone: String,
+}
+
+impl Default for KioskConfig {
+    fn default() -> Self {
+        Self {
+            id: "K01".into(),
+            name: "1号自助终端".into(),
+            hall: "汉南区政务服务中心".into(),
+            timezone: "Asia/Shanghai".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DevicesConfig {
+    /// "sim", "none", or a serial device path such as /dev/ttyUSB0.
+    pub idcard: String,
+    pub printer: String,
+    pub locker: String,
+    pub idcard_baud: u32,
+    pub printer_baud: u32,
+    pub locker_baud: u32,
+    /// Locker board address (DIP switch).
+    pub locker_board: u8,
+    /// Whether the board's "locked" status means the door is shut (depends on the wiring).
+    pub locker_locked_means_shut: bool,
+    /// How often an idle device is asked for its status (milliseconds); a silent one shows within this time.
+    pub poll_ms: u64,
+}
+
+impl Default for DevicesConfig {
+    fn default() -> Self {
+        Self {
+            idcard: "sim".into(),
+            printer: "sim".into(),
+            locker: "sim".into(),
+            idcard_baud: 115_200,
+            printer_baud: 115_200,
+            locker_baud: 9_600,
+            locker_board: 1,
+            locker_locked_means_shut: true,
+            poll_ms: 5_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// Seconds without a touch before the countdown starts.
+    pub idle_seconds: u32,
+    /// Length of the visible countdown before the session is wiped.
+    pub countdown_seconds: u32,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_seconds: 60,
+            countdown_seconds: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueConfig {
+    /// Tickets of the same window issued within this many minutes count as still waiting (local estimate until
+    /// the platform reports the real queue).
+    pub waiting_window_minutes: u32,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self {
+            waiting_window_minutes: 120,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlatformConfig {
+    /// Base URL of the central platform, e.g. http://127.0.0.1:8700. Absent: offline, everything stays queued.
+    pub url: Option<String>,
+    /// The kiosk's bearer token, shown once by `sanban-platform kiosk add`.
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// Directory for the SQLite file and saved print jobs; relative paths are relative to the working directory.
+    pub dir: PathBuf,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("data"),
+        }
+    }
+}
+
+/// A configuration problem, always naming the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config key `{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl Config {
+    /// Load `path` (or the defaults when `None`), then apply `data_dir` from the command line, then validate.
+    pub fn load(path: Option<&Path>, data_dir: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut config = match path {
+            None => Config::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                Config::from_toml(&text).map_err(|message| ConfigError::Parse {
+                    path: path.to_owned(),
+                    message,
+                })?
+            }
+        };
+        if let Some(dir) = data_dir {
+            config.data.dir = dir.to_owned();
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parse TOML text; the error message names the offending key (toml's own messages do).
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| {
+            let msg = e.message().trim().to_string();
+            match e.span() {
+                Some(span) => {
+                    let (line, key) = key_at(text, span.start);
+                    match key {
+                        Some(key) => format!("key `{key}` (line {line}): {msg}"),
+                        None => format!("line {line}: {msg}"),
+                    }
+                }
+                None => msg,
+            }
+        })
+    }
+
+    /// Check what serde cannot: time zone names, ranges, URLs.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.time_zone()?;
+        if self.kiosk.id.is_empty()
+            || !self
+                .kiosk
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return invalid("kiosk.id", "must be non-empty ASCII letters, digits or '-'");
+        }
+        if self.session.idle_seconds == 0 {
+            return invalid("session.idle_seconds", "must be at least 1");
+        }
+        if self.session.countdown_seconds == 0 {
+            return invalid("session.countdown_seconds", "must be at least 1");
+        }
+        for (key, baud) in [
+            ("devices.idcard_baud", self.devices.idcard_baud),
+            ("devices.printer_baud", self.devices.printer_baud),
+            ("devices.locker_baud", self.devices.locker_baud),
+        ] {
+            if !(1200..=921_600).contains(&baud) {
+                return invalid(
+                    key,
+                    &format!("{baud} is not a usable baud rate (1200..921600)"),
+                );
+            }
+        }
+        for (key, value) in [
+            ("devices.idcard", &self.devices.idcard),
+            ("devices.printer", &self.devices.printer),
+            ("devices.locker", &self.devices.locker),
+        ] {
+            if value.is_empty() {
+                return invalid(
+                    key,
+                    "use \"sim\", \"none\" or a device path such as /dev/ttyUSB0",
+                );
+            }
+        }
+        if let Some(url) = &self.platform.url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return invalid("platform.url", "must start with http:// or https://");
+            }
+            if self.platform.token.as_deref().unwrap_or("").is_empty() {
+                return invalid("platform.token", "is required when platform.url is set");
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured time zone.
+    pub fn time_zone(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        self.kiosk
+            .timezone
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| ConfigError::Invalid {
+                key: "kiosk.timezone",
+                message: format!(
+                    "unknown time zone {:?} (use an IANA name such as Asia/Shanghai)",
+                    self.kiosk.timezone
+                ),
+            })
+    }
+
+    /// Path of the SQLite database inside the data directory.
+    pub fn database_path(&self) -> PathBuf {
+        self.data.dir.join("kiosk.sqlite3")
+    }
+}
+
+/// The dotted key (`session.idle_seconds`) of the `key = value` line holding byte `offset`, and its line number:
+/// toml's type errors carry only a span, and a technician wants the key's name.
+fn key_at(text: &str, offset: usize) -> (usize, Option<String>) {
+    let offset = offset.min(text.len());
+    let line_no = text[..offset].matches('\n').count() + 1;
+    let mut table = String::new();
+    let mut key = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if i + 1 > line_no {
+            break;
+        }
+        if trimmed.starts_with('[') {
+            table = trimmed
+                .trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_string();
+        } else if i + 1 == line_no {
+            key = trimmed.split_once('=').map(|(k, _)| k.trim().to_string());
+        }
+    }
+    let key = key.map(|k| {
+        if table.is_empty() {
+            k
+        } else {
+            format!("{table}.{k}")
+        }
+    });
+    (line_no, key)
+}
+
+fn invalid(key: &'static str, message: &str) -> Result<(), ConfigError> {
+    Err(ConfigError::Invalid {
+        key,
+        message: message.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_an_empty_file_gives_them() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c, Config::default());
+        c.validate().unwrap();
+        assert_eq!(c.session.idle_seconds, 60);
+        assert_eq!(c.session.countdown_seconds, 10);
+        assert_eq!(c.devices.printer, "sim");
+    }
+
+    #[test]
+    fn the_packaged_config_is_valid() {
+        let c = Config::from_toml(include_str!("../packaging/kiosk.toml")).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.devices.printer, "/dev/sanban-printer");
+        assert_eq!(c.session, SessionConfig::default());
+    }
+
+    #[test]
+    fn partial_file_keeps_other_defaults() {
+        let c =
+            Config::from_toml("[session]\nidle_seconds = 30\n[kiosk]\nname = \"2号机\"\n").unwrap();
+        assert_eq!(c.session.idle_seconds, 30);
+        assert_eq!(c.session.countdown_seconds, 10);
+        assert_eq!(c.kiosk.name, "2号机");
+        assert_eq!(c.kiosk.timezone, "Asia/Shanghai");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let e = Config::from_toml("[session]\nidle_seconds = \"soon\"\n").unwrap_err();
+        assert!(
+            e.contains("`session.idle_seconds`") && e.contains("line 2"),
+            "{e}"
+        );
+        let e = Config::from_toml("[session]\nidle_secs = 5\n").unwrap_err();
+        assert!(e.contains("idle_secs"), "{e}");
+        let mut c = Config::default();
+        c.kiosk.timezone = "Mars/Olympus".into();
+        let e = c.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("kiosk.timezone") && e.contains("Mars/Olympus"),
+            "{e}"
+        );
+        c = Config::default();
+        c.platform.url = Some("ftp://x".into());
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("platform.url"));
+    }
+
+    #[test]
+    fn load_reports_the_file_and_data_dir_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.toml");
+        std::fs::write(&path, "[session]\ncountdown_seconds = -1\n").unwrap();
+        let e = Config::load(Some(&path), None).unwrap_err().to_string();
+        assert!(
+            e.contains("k.toml") && e.contains("countdown_seconds"),
+            "{e}"
+        );
+        std::fs::write(&path, "[data]\ndir = \"/var/lib/x\"\n").unwrap();
+        let c = Config::load(Some(&path), Some(Path::new("/tmp/override"))).unwrap();
+        assert_eq!(c.data.dir, PathBuf::from("/tmp/override"));
+        assert!(Config::load(Some(&dir.path().join("missing.toml")), None).is_err());
+    }
+}

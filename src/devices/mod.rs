@@ -1,0 +1,130 @@
+//! The device manager: opens each configured device (a serial path, or `sim` = a simulator on a pseudo-terminal),
+//! owns each one on its own thread, reconnects by itself with backoff, and publishes each device's health.
+//! The rest of the app talks to a device only through its handle.
+
+pub mod health;
+pub mod idcard;
+pub mod locker;
+pub mod printer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sanban_hardware::idcard::{IdCardSim, SimCard};
+use sanban_hardware::locker::{DoorPolarity, LockerSim};
+use sanban_hardware::printer::PrinterSim;
+
+pub use health::{DeviceKind, HealthBoard, HealthListener};
+pub use idcard::{CardOutcome, CardSummary, IdCardHandle};
+pub use locker::{LockerHandle, LockerSetup};
+pub use printer::{PrintOutcome, PrinterHandle};
+
+use crate::config::DevicesConfig;
+
+/// Where a device is: a simulator started here, a real port, or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceTarget {
+    Sim,
+    None,
+    Path(String),
+}
+
+impl DeviceTarget {
+    pub fn parse(value: &str) -> DeviceTarget {
+        match value {
+            "sim" => DeviceTarget::Sim,
+            "none" | "" => DeviceTarget::None,
+            path => DeviceTarget::Path(path.to_string()),
+        }
+    }
+}
+
+/// All devices of the kiosk.
+pub struct DeviceManager {
+    pub health: HealthBoard,
+    pub printer: PrinterHandle,
+    pub idcard: IdCardHandle,
+    pub locker: LockerHandle,
+    /// Simulators started for `sim` devices (tests and the tour drive them; dropping one unplugs it).
+    pub printer_sim: Option<Arc<PrinterSim>>,
+    pub idcard_sim: Option<Arc<IdCardSim>>,
+    pub locker_sim: Option<Arc<LockerSim>>,
+}
+
+/// Doors on the simulated locker board.
+const SIM_DOORS: u16 = 16;
+
+impl DeviceManager {
+    /// Start every configured device. Never fails: a device that cannot be opened is reported unhealthy and
+    /// retried in the background, so the kiosk still starts and serves what it can.
+    pub fn start(config: &DevicesConfig, listener: Option<HealthListener>) -> DeviceManager {
+        let health = HealthBoard::new(listener);
+        let poll = Duration::from_millis(config.poll_ms.max(100));
+
+        let (printer_path, printer_sim) =
+            resolve(&config.printer, "printer", PrinterSim::spawn, |s| {
+                s.path().display().to_string()
+            });
+        let printer = PrinterHandle::start(printer_path, config.printer_baud, poll, health.clone());
+
+        // The simulated reader holds a card of someone over 60, so the priority lane can be tried in a demo.
+        let (idcard_path, idcard_sim) = resolve(
+            &config.idcard,
+            "ID card reader",
+            || IdCardSim::spawn().inspect(|s| s.place(SimCard::elderly())),
+            |s| s.path().display().to_string(),
+        );
+        let idcard = IdCardHandle::start(idcard_path, config.idcard_baud, poll, health.clone());
+
+        let (locker_path, locker_sim) = resolve(
+            &config.locker,
+            "locker",
+            || LockerSim::spawn(config.locker_board, SIM_DOORS),
+            |s| s.path().display().to_string(),
+        );
+        let locker = LockerHandle::start(
+            locker_path.map(|path| LockerSetup {
+                path,
+                baud: config.locker_baud,
+                board: config.locker_board,
+                doors: SIM_DOORS,
+                polarity: if config.locker_locked_means_shut {
+                    DoorPolarity::LockedMeansShut
+                } else {
+                    DoorPolarity::OpenMeansShut
+                },
+                poll,
+            }),
+            health.clone(),
+        );
+        DeviceManager {
+            health,
+            printer,
+            idcard,
+            locker,
+            printer_sim,
+            idcard_sim,
+            locker_sim,
+        }
+    }
+}
+
+/// A device's path: a simulator started now (`sim`), nothing (`none`), or the configured path.
+fn resolve<S>(
+    value: &str,
+    what: &str,
+    spawn: impl FnOnce() -> std::io::Result<S>,
+    path_of: impl Fn(&S) -> String,
+) -> (Option<String>, Option<Arc<S>>) {
+    match DeviceTarget::parse(value) {
+        DeviceTarget::Sim => match spawn() {
+            Ok(sim) => (Some(path_of(&sim)), Some(Arc::new(sim))),
+            Err(e) => {
+                tracing::error!("{what} simulator could not start: {e}");
+                (None, None)
+            }
+        },
+        DeviceTarget::None => (None, None),
+        DeviceTarget::Path(p) => (Some(p), None),
+    }
+}

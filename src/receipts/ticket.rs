@@ -1,0 +1,66 @@
+//! The queue ticket slip (取号凭条).
+
+use chrono_tz::Tz;
+use sanban_hardware::printer::{Align, Receipt};
+
+use crate::lang::{category_name, Lang};
+use crate::store::IssuedTicket;
+
+/// Everything printed on a ticket besides the ticket itself.
+pub struct TicketContext<'a> {
+    pub hall: &'a str,
+    pub kiosk_name: &'a str,
+    pub tz: Tz,
+    pub lang: Lang,
+}
+
+/// Text of the QR code: identifies the ticket (its UUIDv7) for the hall's caller and the platform.
+pub fn qr_payload(ticket: &IssuedTicket) -> String {
+    format!("SANBAN:T:{}", ticket.id)
+}
+
+/// ESC/POS bytes of the ticket slip.
+pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
+    let l = ctx.lang;
+    let local = ticket.issued_at.with_timezone(&ctx.tz);
+    let mut r = Receipt::new();
+    r.align(Align::Center).bold(true).size(1, 1).line(ctx.hall);
+    r.bold(false).line(l.pick("排队取号凭条", "Queue ticket"));
+    r.rule();
+    r.size(1, 2).line(category_name(&ticket.category, l));
+    if ticket.priority {
+        r.size(1, 1)
+            .bold(true)
+            .line(l.pick("★ 绿色通道 优先办理", "★ Priority lane"))
+            .bold(false);
+    }
+    r.size(4, 4).bold(true).line(&ticket.number).bold(false);
+    r.size(1, 2).line(&match l {
+        Lang::Zh => format!("前面还有 {} 人等候", ticket.ahead),
+        Lang::En => format!("{} waiting ahead of you", ticket.ahead),
+    });
+    r.size(1, 1);
+    if ticket.offline {
+        r.line(l.pick(
+            "（离线号，网络恢复后自动同步）",
+            "(Offline number; syncs when the network returns)",
+        ));
+    }
+    r.rule();
+    r.align(Align::Left);
+    r.two_columns(
+        l.pick("取号时间", "Issued"),
+        &local.format("%Y-%m-%d %H:%M:%S").to_string(),
+    );
+    r.two_columns(l.pick("办理地点", "Hall"), ctx.hall);
+    r.two_columns(l.pick("自助终端", "Kiosk"), ctx.kiosk_name);
+    r.align(Align::Center);
+    r.qr(&qr_payload(ticket), 6);
+    r.line(l.pick(
+        "请留意叫号，过号请重新取号",
+        "Listen for your number; if missed, take a new one",
+    ));
+    r.line(l.pick("扫码查看排队进度", "Scan to follow the queue"));
+    r.feed(2).partial_cut(3);
+    r.into_bytes()
+}

@@ -1,0 +1,104 @@
+//! Schema migrations, tracked in `PRAGMA user_version`. Append new steps; never edit a released one.
+
+use rusqlite::Connection;
+
+use super::{Result, StoreError};
+
+const STEPS: &[&str] = &[
+    // 1: tickets, their per-day counters, the outbox, print jobs, settings.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE tickets (
+        id           TEXT PRIMARY KEY,            -- UUIDv7, also inside the QR code
+        category     TEXT NOT NULL,
+        business_day TEXT NOT NULL,               -- YYYY-MM-DD in the kiosk's time zone
+        serial       INTEGER NOT NULL,            -- the number's digits
+        number       TEXT NOT NULL,               -- as printed, e.g. A012
+        priority     INTEGER NOT NULL DEFAULT 0,
+        offline      INTEGER NOT NULL DEFAULT 0,
+        issued_at    TEXT NOT NULL,               -- RFC 3339 UTC
+        UNIQUE (business_day, number)
+    );
+    CREATE INDEX tickets_by_day ON tickets (category, business_day, issued_at);
+    CREATE TABLE ticket_counters (
+        category     TEXT NOT NULL,
+        business_day TEXT NOT NULL,
+        source       TEXT NOT NULL,               -- 'local' or 'offline'
+        last_serial  INTEGER NOT NULL,
+        PRIMARY KEY (category, business_day, source)
+    );
+    CREATE TABLE outbox (
+        seq         INTEGER PRIMARY KEY,          -- gapless per kiosk, from 1
+        id          TEXT NOT NULL UNIQUE,         -- UUIDv7
+        kind        TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'applied', 'rejected')),
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_error  TEXT,
+        settled_at  TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox (status, seq);
+    CREATE TABLE print_jobs (
+        id          INTEGER PRIMARY KEY,
+        ticket_id   TEXT REFERENCES tickets(id),
+        kind        TEXT NOT NULL,
+        bytes       BLOB NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('pending', 'printed', 'failed')),
+        detail      TEXT,
+        created_at  TEXT NOT NULL,
+        finished_at TEXT
+    );
+    "#,
+    // 2: queue-number blocks leased from the platform.
+    r#"
+    CREATE TABLE ticket_leases (
+        category     TEXT NOT NULL,
+        business_day TEXT NOT NULL,
+        first        INTEGER NOT NULL,
+        last         INTEGER NOT NULL,
+        next         INTEGER NOT NULL,            -- next unused number in [first, last + 1]
+        PRIMARY KEY (category, business_day, first)
+    );
+    "#,
+];
+
+/// Bring the schema to the newest version, one transaction per step.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = STEPS.len() as i64;
+    if current > known {
+        return Err(StoreError::TooNew {
+            found: current,
+            known,
+        });
+    }
+    for (i, sql) in STEPS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_refuses_a_newer_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, STEPS.len() as i64);
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+}

@@ -1,0 +1,3 @@
+//! The compiled Slint UI (ui/app-window.slint). Rust reaches it only through its Adapter globals.
+#![allow(clippy::all)]
+slint::include_modules!();

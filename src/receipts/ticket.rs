@@ -58,7 +58,7 @@ pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
     r.qr(&qr_payload(ticket), 6);
     r.line(l.pick(
         "请留意叫号，过号请重新取号",
-        "Listen for your number; if missed, take a new one",
+        "If you miss your call, please take a new ticket",
     ));
     r.line(l.pick("扫码查看排队进度", "Scan to follow the queue"));
     r.feed(2).partial_cut(3);

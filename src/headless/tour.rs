@@ -115,7 +115,8 @@ impl Tour<'_> {
             let file = self.next_name(&format!("ticket-{name}"), "escpos");
             std::fs::write(self.out.join(&file), job)?;
             // The receipt as it would come out of the printer, next to its bytes.
-            let preview = sanban_hardware::printer::render(job, crate::technician::device::RECEIPT_FONT)?;
+            let preview =
+                sanban_hardware::printer::render(job, crate::technician::device::RECEIPT_FONT)?;
             preview.write_png(&self.out.join(&file).with_extension("png"))?;
             self.report.files.push(file);
         }

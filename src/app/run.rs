@@ -30,20 +30,21 @@ pub fn run(config: Config, headless: bool, size: &str, burst: Option<usize>) -> 
         // Render a frame now and then, as a display would, so memory and timing reflect a live kiosk.
         let timer = slint::Timer::default();
         let weak = app.window.as_weak();
-        let mut first = true;
         timer.start(
             slint::TimerMode::Repeated,
             Duration::from_millis(500),
             move || {
                 if let Some(w) = weak.upgrade() {
-                    if w.window().take_snapshot().is_ok() && first {
-                        first = false;
-                        println!("first frame rendered");
-                    }
+                    let _ = w.window().take_snapshot();
                 }
             },
         );
         app.window.show()?;
+        app.window
+            .window()
+            .take_snapshot()
+            .map_err(|e| anyhow::anyhow!("first frame: {e}"))?;
+        println!("first frame rendered");
         if let Some(n) = burst {
             let weak = app.window.as_weak();
             slint::spawn_local(async move {

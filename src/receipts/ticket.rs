@@ -55,7 +55,7 @@ pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
     r.two_columns(l.pick("办理地点", "Hall"), ctx.hall);
     r.two_columns(l.pick("自助终端", "Kiosk"), ctx.kiosk_name);
     r.align(Align::Center);
-    r.qr(&qr_payload(ticket), 6);
+    r.qr(&qr_payload(ticket), 6).feed(1);
     r.line(l.pick(
         "请留意叫号，过号请重新取号",
         "If you miss your call, please take a new ticket",

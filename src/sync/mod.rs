@@ -44,7 +44,7 @@ impl Default for AgentTiming {
             batch_size: 500,
             idle_poll: Duration::from_secs(2),
             backoff_min: Duration::from_millis(500),
-            backoff_max: Duration::from_secs(15),
+            backoff_max: Duration::from_secs(5),
             heartbeat_every: Duration::from_secs(30),
             catalog_every: Duration::from_secs(300),
             lease_block: 50,

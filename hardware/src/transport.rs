@@ -68,16 +68,24 @@ impl Transport for SerialTransport {
     }
 
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        self.port.set_timeout(timeout.max(Duration::from_millis(1))).map_err(io::Error::from)?;
+        self.port
+            .set_timeout(timeout.max(Duration::from_millis(1)))
+            .map_err(io::Error::from)?;
         match self.port.read(buf) {
             Ok(n) => Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+            Err(e)
+                if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock =>
+            {
+                Ok(0)
+            }
             Err(e) => Err(e),
         }
     }
 
     fn discard_input(&mut self) -> io::Result<()> {
-        self.port.clear(serialport::ClearBuffer::Input).map_err(io::Error::from)
+        self.port
+            .clear(serialport::ClearBuffer::Input)
+            .map_err(io::Error::from)
     }
 }
 
@@ -101,7 +109,13 @@ impl MemoryPipe {
     pub fn pair() -> (MemoryPipe, MemoryPipe) {
         let a: Shared = Arc::default();
         let b: Shared = Arc::default();
-        (MemoryPipe { rx: a.clone(), tx: b.clone() }, MemoryPipe { rx: b, tx: a })
+        (
+            MemoryPipe {
+                rx: a.clone(),
+                tx: b.clone(),
+            },
+            MemoryPipe { rx: b, tx: a },
+        )
     }
 }
 
@@ -140,7 +154,10 @@ impl Transport for MemoryPipe {
             if now >= deadline {
                 return Ok(0);
             }
-            buf = cv.wait_timeout(buf, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+            buf = cv
+                .wait_timeout(buf, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
         let n = out.len().min(buf.bytes.len());
         for (slot, byte) in out.iter_mut().zip(buf.bytes.drain(..n)) {

@@ -11,6 +11,7 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
     let store = Store::open(&config.database_path())?;
     let summary = store.outbox_summary()?;
     let rejections = store.rejections(20)?;
+    let unprinted = store.failed_print_jobs(20)?;
     let oldest_age = summary
         .oldest_pending_at
         .as_deref()
@@ -27,6 +28,7 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
             "last_error": summary.last_error.filter(|e| !e.is_empty()),
             "rejections": rejections.iter().map(|(seq, kind, reason)| serde_json::json!({"seq": seq, "kind": kind, "reason": reason})).collect::<Vec<_>>(),
             "platform": config.platform.url,
+            "unprinted_jobs": unprinted.iter().map(|j| serde_json::json!({"id": j.id, "kind": j.kind, "status": j.status, "detail": j.detail, "created_at": j.created_at})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
@@ -56,6 +58,18 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
     );
     for (seq, kind, reason) in rejections {
         println!("  rejected #{seq} {kind}: {reason}");
+    }
+    // Receipts that never reached paper (the ticket itself is valid and queued for the platform).
+    println!("unprinted jobs:  {}", unprinted.len());
+    for job in unprinted {
+        println!(
+            "  job {} ({}) {} at {}: {}",
+            job.id,
+            job.kind,
+            job.status,
+            job.created_at,
+            job.detail.as_deref().unwrap_or("never sent")
+        );
     }
     Ok(())
 }

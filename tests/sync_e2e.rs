@@ -125,4 +125,13 @@ fn backlog_printed_while_the_platform_is_down_drains_exactly_once_when_it_comes_
         kiosk.shown[BURST..].iter().map(|t| t.number.as_str()).collect::<Vec<_>>(),
         report.on_platform
     );
+
+    // The check can fail: a receipt the platform does not hold is caught (its panic message below is expected).
+    println!("forging a receipt the platform never got; the check must panic:");
+    let mut forged = jobs.clone();
+    forged.push(format!("\x1b@SANBAN:T:{}\x1dVA\x00", uuid::Uuid::now_v7()).into_bytes());
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        support::check_outbox_invariant(&kiosk, &platform, &forged)
+    }));
+    assert!(caught.is_err(), "a printed receipt missing on the platform must fail the invariant check");
 }

@@ -14,7 +14,7 @@ pub struct Cli {
     /// Configuration file (TOML). Without it every key has its documented default.
     #[arg(long, global = true, value_name = "FILE", env = "SANBAN_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Data directory (SQLite file, logs); overrides `[data] dir`.
+    /// Data directory (the SQLite file); overrides `[data] dir`.
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     #[command(subcommand)]

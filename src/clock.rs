@@ -48,6 +48,14 @@ pub fn business_day(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
     t.with_timezone(&tz).date_naive()
 }
 
+/// Today's date in the kiosk's time zone, as the card driver counts ages and validity.
+pub fn card_today(tz: Tz) -> sanban_hardware::idcard::Date {
+    use chrono::Datelike;
+    let now = Utc::now().with_timezone(&tz).date_naive();
+    sanban_hardware::idcard::Date::new(now.year() as u16, now.month() as u8, now.day() as u8)
+        .expect("a calendar date is a valid date")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,12 +76,4 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
         );
     }
-}
-
-/// Today's date as the card driver counts ages and validity (the machine's local date).
-pub fn card_today() -> sanban_hardware::idcard::Date {
-    use chrono::Datelike;
-    let now = chrono::Local::now().date_naive();
-    sanban_hardware::idcard::Date::new(now.year() as u16, now.month() as u8, now.day() as u8)
-        .expect("a calendar date is a valid date")
 }

@@ -128,7 +128,7 @@ pub struct PlatformConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DataConfig {
-    /// Directory for the SQLite file and saved print jobs; relative paths are relative to the working directory.
+    /// Directory of the SQLite file (tickets, outbox, print jobs); relative to the working directory.
     pub dir: PathBuf,
 }
 

@@ -63,9 +63,15 @@ fn main() -> ExitCode {
             );
             Ok(())
         }),
-        Command::Config => toml::to_string_pretty(&config)
-            .map(|t| print!("{t}"))
-            .map_err(Into::into),
+        Command::Config => {
+            let mut shown = config.clone();
+            if shown.platform.token.is_some() {
+                shown.platform.token = Some("<set>".into()); // a secret: never echoed
+            }
+            toml::to_string_pretty(&shown)
+                .map(|t| print!("{t}"))
+                .map_err(Into::into)
+        }
         Command::Outbox {
             command: OutboxCommand::Status { json },
         } => technician::outbox::status(&config, json),

@@ -19,6 +19,10 @@ fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
+fn tz() -> chrono_tz::Tz {
+    "Asia/Shanghai".parse().unwrap()
+}
+
 fn relink(link: &Path, target: &Path) {
     let _ = std::fs::remove_file(link);
     std::os::unix::fs::symlink(target, link).unwrap();
@@ -40,7 +44,7 @@ fn printer_unplugged_and_replugged_while_running() {
     let link = dir.path().join("sanban-printer");
     let first = PrinterSim::spawn().unwrap();
     relink(&link, first.path());
-    let devices = DeviceManager::start(&config(link.to_str().unwrap(), "none"), None);
+    let devices = DeviceManager::start(&config(link.to_str().unwrap(), "none"), tz(), None);
     let state = || devices.health.get(DeviceKind::Printer).state;
     wait_for("printer ok", Duration::from_secs(5), || {
         state() == DeviceState::Ok
@@ -82,6 +86,7 @@ fn silent_devices_show_as_faults_and_recover() {
             printer.path().to_str().unwrap(),
             reader.path().to_str().unwrap(),
         ),
+        tz(),
         None,
     );
     let state = |k| devices.health.get(k).state;
@@ -110,7 +115,8 @@ fn silent_devices_show_as_faults_and_recover() {
 #[test]
 fn a_card_read_hands_over_only_masked_data() {
     let reader = IdCardSim::spawn().unwrap();
-    let devices = DeviceManager::start(&config("none", reader.path().to_str().unwrap()), None);
+    let devices =
+        DeviceManager::start(&config("none", reader.path().to_str().unwrap()), tz(), None);
     let (tx, rx) = std::sync::mpsc::channel();
     devices.idcard.wait_for_card(move |o| tx.send(o).unwrap());
     // Nobody has placed a card yet: the reader keeps polling.
@@ -144,4 +150,31 @@ fn a_card_read_hands_over_only_masked_data() {
     devices.idcard.cancel();
     reader.place(SimCard::resident());
     assert!(rx.recv_timeout(Duration::from_millis(1200)).is_err());
+
+    // A read already under way when the citizen leaves is discarded, never handed to the next citizen.
+    reader.remove();
+    reader.inject(Fault::Slow(Duration::from_millis(300)));
+    let (tx, rx) = std::sync::mpsc::channel();
+    devices.idcard.wait_for_card(move |o| tx.send(o).unwrap());
+    reader.place(SimCard::elderly());
+    std::thread::sleep(Duration::from_millis(700)); // find/select/read are under way
+    devices.idcard.cancel();
+    assert!(
+        rx.recv_timeout(Duration::from_secs(2)).is_err(),
+        "a stale read reached the app"
+    );
+}
+
+#[test]
+fn a_silent_reader_tells_the_waiting_citizen() {
+    let reader = IdCardSim::spawn().unwrap();
+    reader.inject(Fault::Silent);
+    let devices =
+        DeviceManager::start(&config("none", reader.path().to_str().unwrap()), tz(), None);
+    let (tx, rx) = std::sync::mpsc::channel();
+    devices.idcard.wait_for_card(move |o| tx.send(o).unwrap());
+    let outcome = rx
+        .recv_timeout(Duration::from_secs(15))
+        .expect("the citizen is not left waiting");
+    assert!(matches!(outcome, CardOutcome::Failed(_)), "{outcome:?}");
 }

@@ -72,6 +72,35 @@ fn a_ticket_commits_its_outbox_event_and_print_job_together() {
 }
 
 #[test]
+fn print_jobs_left_pending_by_a_crash_are_marked_failed_at_start() {
+    let mut store = Store::open_in_memory().unwrap();
+    let now = Utc::now();
+    let t = store
+        .issue_ticket(
+            &req("assist"),
+            now,
+            tz(),
+            &NumberSource::Local,
+            Duration::hours(2),
+            |_| Some(vec![1]),
+        )
+        .unwrap();
+    assert_eq!(store.fail_interrupted_print_jobs(now).unwrap(), 1);
+    let failed = store.failed_print_jobs(10).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0].ticket_id.as_deref(),
+        Some(t.id.to_string().as_str())
+    );
+    assert!(failed[0].detail.as_deref().unwrap().contains("interrupted"));
+    assert_eq!(
+        store.fail_interrupted_print_jobs(now).unwrap(),
+        0,
+        "only once"
+    );
+}
+
+#[test]
 fn unknown_category_issues_nothing() {
     let mut store = Store::open_in_memory().unwrap();
     let now = Utc::now();
@@ -234,6 +263,11 @@ fn reopening_after_a_crash_keeps_every_committed_ticket() {
         .collect();
     assert_eq!(stored, committed, "exactly the committed tickets survive");
     assert_eq!(
+        store.fail_interrupted_print_jobs(Utc::now()).unwrap(),
+        0,
+        "the child stored no print jobs"
+    );
+    assert_eq!(
         store.pending_events(100).unwrap().len(),
         5,
         "one outbox event per committed ticket"
@@ -253,4 +287,36 @@ fn reopening_after_a_crash_keeps_every_committed_ticket() {
         ("D006", 6),
         "no number reused or skipped"
     );
+}
+
+#[test]
+fn switching_between_local_and_leased_numbering_mid_day_never_reuses_a_number() {
+    let mut store = Store::open_in_memory().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 2, 0, 0).unwrap();
+    let local = NumberSource::Local;
+    let leased = NumberSource::Leased {
+        offline_prefix: "K01".into(),
+    };
+    let mut numbers = Vec::new();
+    for _ in 0..2 {
+        numbers.push(
+            store
+                .issue_ticket(&req("tax"), now, tz(), &local, Duration::hours(2), |_| None)
+                .unwrap()
+                .number,
+        );
+    }
+    // The platform is configured mid-day and leases a block that starts at 1.
+    store.add_lease("tax", "2026-11-26", 1, 4).unwrap();
+    for _ in 0..2 {
+        numbers.push(
+            store
+                .issue_ticket(&req("tax"), now, tz(), &leased, Duration::hours(2), |_| {
+                    None
+                })
+                .unwrap()
+                .number,
+        );
+    }
+    assert_eq!(numbers, vec!["G001", "G002", "G003", "G004"]);
 }

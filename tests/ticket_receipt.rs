@@ -28,6 +28,7 @@ fn ctx(lang: Lang) -> TicketContext<'static> {
         kiosk_name: "1号自助终端",
         tz: "Asia/Shanghai".parse().unwrap(),
         lang,
+        test: false,
     }
 }
 

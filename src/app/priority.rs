@@ -7,14 +7,13 @@ use slint::ComponentHandle;
 
 use super::Services;
 use crate::devices::CardOutcome;
-use crate::ui::{AppWindow, CardState, TicketAdapter};
+use crate::ui::{AppWindow, CardState, Nav, Page, TicketAdapter};
 
 /// Age from which the priority lane applies.
 pub const PRIORITY_AGE: u32 = 60;
 
 pub(super) fn wire(window: &AppWindow, services: &Rc<Services>) {
     let adapter = window.global::<TicketAdapter>();
-    adapter.set_priority_available(services.devices.idcard.available());
     let weak = window.as_weak();
     let svc = services.clone();
     adapter.on_start_priority(move || {
@@ -33,8 +32,11 @@ pub(super) fn wire(window: &AppWindow, services: &Rc<Services>) {
 
 fn show(window: &AppWindow, outcome: CardOutcome) {
     let adapter = window.global::<TicketAdapter>();
-    if adapter.get_card_state() != CardState::Waiting {
-        return; // the citizen already left this page
+    // Stale reads are already dropped by the device handle; this also covers a result racing a page change.
+    if adapter.get_card_state() != CardState::Waiting
+        || window.global::<Nav>().get_page() != Page::Idcard
+    {
+        return;
     }
     match outcome {
         CardOutcome::Read(card) => {
@@ -42,10 +44,10 @@ fn show(window: &AppWindow, outcome: CardOutcome) {
             adapter.set_card_holder(card.masked_name.into());
             adapter.set_card_age(card.age as i32);
             adapter.set_priority(eligible);
-            adapter.set_card_state(if eligible {
-                CardState::Eligible
-            } else {
-                CardState::NotEligible
+            adapter.set_card_state(match (card.expired, eligible) {
+                (true, _) => CardState::Expired,
+                (false, true) => CardState::Eligible,
+                (false, false) => CardState::NotEligible,
             });
         }
         CardOutcome::Failed(_) => adapter.set_card_state(CardState::Failed),

@@ -17,11 +17,22 @@ pub fn run(config: Config, headless: bool, size: &str, burst: Option<usize>) -> 
                 "no display (DISPLAY and WAYLAND_DISPLAY are unset): for pictures run `sanban-kiosk screenshot --page home --out home.png` or `sanban-kiosk tour --out tour/`"
             );
         }
+        // SLINT_BACKEND wins (the systemd unit sets it); otherwise DRM/KMS on a kms build, winit elsewhere,
+        // always with the software renderer.
+        let backend = std::env::var("SLINT_BACKEND")
+            .ok()
+            .filter(|b| !b.is_empty())
+            .unwrap_or_else(|| {
+                if cfg!(feature = "kms") {
+                    "linuxkms-software".into()
+                } else {
+                    "winit-software".into()
+                }
+            });
         slint::BackendSelector::new()
-            .backend_name("winit".into())
-            .renderer_name("software".into())
+            .backend_name(backend.clone())
             .select()
-            .map_err(|e| anyhow::anyhow!("cannot open a window: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("cannot open a window with backend {backend}: {e}"))?;
     }
     tracing::info!(data_dir = %config.data.dir.display(), "starting kiosk {}", config.kiosk.id);
     let app = KioskApp::new(Services::start(config, None)?)?;

@@ -27,6 +27,8 @@ pub struct Services {
     pub metrics: Arc<Mutex<Metrics>>,
     /// The sync agent, when a platform is configured.
     pub sync: Option<SyncHandle>,
+    /// Acceptance runs (the tour): slips are marked as tests so nobody queues with them.
+    pub test_mode: bool,
 }
 
 impl Services {
@@ -39,9 +41,17 @@ impl Services {
                 config.database_path().display()
             )
         })?;
-        let devices = DeviceManager::start(&config.devices, listener);
+        match store.fail_interrupted_print_jobs(chrono::Utc::now()) {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                "{n} receipt(s) were not printed before the last shutdown; see `outbox status`"
+            ),
+            Err(e) => tracing::error!("cannot check for interrupted print jobs: {e}"),
+        }
+        let devices = DeviceManager::start(&config.devices, tz, listener);
         let sync = crate::sync::start_background(&config, Some(devices.health.clone()))?;
         Ok(Services {
+            test_mode: false,
             sync,
             tz,
             clock: Arc::new(SystemClock),

@@ -34,7 +34,12 @@ fn refresh(window: &AppWindow, services: &Services) {
     kiosk.set_date(now.format("%Y-%m-%d").to_string().into());
     let health = &services.devices.health;
     kiosk.set_printer(light(health.get(DeviceKind::Printer).state));
-    kiosk.set_idcard(light(health.get(DeviceKind::IdCard).state));
+    let reader = health.get(DeviceKind::IdCard).state;
+    kiosk.set_idcard(light(reader));
+    // Offer the priority lane only while a reader is there to serve it.
+    window
+        .global::<crate::ui::TicketAdapter>()
+        .set_priority_available(matches!(reader, DeviceState::Ok | DeviceState::Warning));
     match &services.sync {
         None => kiosk.set_network(NetState::Standalone),
         Some(sync) => {

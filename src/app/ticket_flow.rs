@@ -35,6 +35,7 @@ pub(super) fn clear(window: &AppWindow) {
     adapter.set_print_state(PrintState::Idle);
     adapter.set_priority(false);
     adapter.set_busy(false);
+    adapter.set_issue_failed(false);
     adapter.set_card_holder("".into());
     adapter.set_card_age(0);
     adapter.set_card_state(crate::ui::CardState::Waiting);
@@ -72,15 +73,17 @@ fn take_ticket(
 ) {
     let adapter = window.global::<TicketAdapter>();
     if adapter.get_busy() {
-        return; // a double tap must not issue two tickets
+        return; // re-entrancy guard: the buttons are disabled while a ticket is being issued
     }
     adapter.set_busy(true);
+    adapter.set_issue_failed(false);
     let cfg = &services.config.kiosk;
     let ctx = TicketContext {
         hall: &cfg.hall,
         kiosk_name: &cfg.name,
         tz: services.tz,
         lang: session.lang,
+        test: services.test_mode,
     };
     let request = TicketRequest {
         category: code.to_string(),
@@ -101,9 +104,14 @@ fn take_ticket(
     let ticket = match issued {
         Ok(t) => t,
         Err(e) => {
-            tracing::error!(category = code, "ticket not issued: {e}");
+            let hint = if e.is_disk_problem() {
+                " (disk full or read-only: a technician must free space)"
+            } else {
+                ""
+            };
+            tracing::error!(category = code, "ticket not issued: {e}{hint}");
             adapter.set_busy(false);
-            adapter.set_print_state(PrintState::Failed);
+            adapter.set_issue_failed(true);
             return;
         }
     };

@@ -4,7 +4,9 @@
 //! Only what the app needs leaves this module: the masked name and the age. The full record (and the photo) is
 //! dropped here, right after the read.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sanban_hardware::idcard::{IdCardError, IdReader};
@@ -39,6 +41,9 @@ enum Command {
 #[derive(Clone)]
 pub struct IdCardHandle {
     tx: Option<Sender<Command>>,
+    /// Bumped by every wait and cancel: a read that finishes after its citizen left is dropped, never handed to
+    /// the next citizen.
+    generation: Arc<AtomicU64>,
 }
 
 impl IdCardHandle {
@@ -46,11 +51,16 @@ impl IdCardHandle {
         path: Option<String>,
         baud: u32,
         poll: Duration,
+        tz: chrono_tz::Tz,
         health: HealthBoard,
     ) -> IdCardHandle {
+        let generation = Arc::new(AtomicU64::new(0));
         let Some(path) = path else {
             health.set(DeviceKind::IdCard, DeviceState::Absent, "not configured");
-            return IdCardHandle { tx: None };
+            return IdCardHandle {
+                tx: None,
+                generation,
+            };
         };
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
@@ -60,14 +70,19 @@ impl IdCardHandle {
                     path,
                     baud,
                     poll,
+                    tz,
                     health,
                     reader: None,
                     backoff: Duration::ZERO,
+                    errors: 0,
                 }
                 .run(rx)
             })
             .expect("spawn idcard thread");
-        IdCardHandle { tx: Some(tx) }
+        IdCardHandle {
+            tx: Some(tx),
+            generation,
+        }
     }
 
     pub fn available(&self) -> bool {
@@ -76,6 +91,13 @@ impl IdCardHandle {
 
     /// Start polling for a card; `on_card` runs once, on the reader thread, when one was read (or failed).
     pub fn wait_for_card(&self, on_card: impl FnOnce(CardOutcome) + Send + 'static) {
+        let mine = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let generation = self.generation.clone();
+        let on_card = move |outcome| {
+            if generation.load(Ordering::SeqCst) == mine {
+                on_card(outcome);
+            }
+        };
         if let Some(tx) = &self.tx {
             let _ = tx.send(Command::Wait {
                 on_card: Box::new(on_card),
@@ -83,8 +105,9 @@ impl IdCardHandle {
         }
     }
 
-    /// Stop polling (the citizen left the page).
+    /// Stop polling (the citizen left the page); a read already under way is discarded.
     pub fn cancel(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Some(tx) = &self.tx {
             let _ = tx.send(Command::Cancel);
         }
@@ -92,6 +115,8 @@ impl IdCardHandle {
 }
 
 const FIND_EVERY: Duration = Duration::from_millis(300);
+/// Reader errors in a row (silent, unplugged) before a waiting citizen is told, instead of waiting forever.
+const ERRORS_BEFORE_GIVING_UP: u32 = 3;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 struct Worker {
@@ -99,8 +124,10 @@ struct Worker {
     baud: u32,
     poll: Duration,
     health: HealthBoard,
+    tz: chrono_tz::Tz,
     reader: Option<IdReader<SerialTransport>>,
     backoff: Duration,
+    errors: u32,
 }
 
 impl Worker {
@@ -114,7 +141,10 @@ impl Worker {
                 next_check.saturating_duration_since(Instant::now())
             };
             match rx.recv_timeout(interval) {
-                Ok(Command::Wait { on_card }) => waiting = Some(on_card),
+                Ok(Command::Wait { on_card }) => {
+                    waiting = Some(on_card);
+                    self.errors = 0;
+                }
                 Ok(Command::Cancel) => waiting = None,
                 Err(RecvTimeoutError::Disconnected) => return,
                 Err(RecvTimeoutError::Timeout) => {}
@@ -173,12 +203,15 @@ impl Worker {
 
     /// One find → select → read attempt. `None`: no card yet, keep polling.
     fn try_read(&mut self) -> Option<CardOutcome> {
-        let reader = self.connect()?;
+        let Some(reader) = self.connect() else {
+            return self.give_up_after_errors("the reader cannot be opened");
+        };
         match reader.read_card() {
             Ok(read) => {
+                self.errors = 0;
                 self.health
                     .set(DeviceKind::IdCard, DeviceState::Ok, "ready");
-                let today = crate::clock::card_today();
+                let today = crate::clock::card_today(self.tz);
                 let r = read.record;
                 Some(CardOutcome::Read(CardSummary {
                     masked_name: r.masked_name(),
@@ -193,7 +226,7 @@ impl Worker {
             }
             Err(e @ (IdCardError::Timeout { .. } | IdCardError::Io(_))) => {
                 self.fail(&e);
-                None
+                self.give_up_after_errors("the reader does not answer")
             }
             // A card is there but unreadable (moved, checksum, bad record): tell the citizen.
             Err(e) => {
@@ -201,6 +234,11 @@ impl Worker {
                 Some(CardOutcome::Failed(e.to_string()))
             }
         }
+    }
+
+    fn give_up_after_errors(&mut self, why: &str) -> Option<CardOutcome> {
+        self.errors += 1;
+        (self.errors >= ERRORS_BEFORE_GIVING_UP).then(|| CardOutcome::Failed(why.to_string()))
     }
 
     fn fail(&mut self, e: &IdCardError) {

@@ -132,7 +132,8 @@ impl Worker {
             Err(e) => {
                 let text = e.to_string();
                 if matches!(e, sanban_hardware::locker::LockerError::Io(_)) {
-                    self.board = None;
+                    self.board = None; // reopen, but not in a tight loop
+                    self.backoff = self.backoff.max(Duration::from_millis(500));
                 }
                 self.health
                     .set(DeviceKind::Locker, DeviceState::Fault, text.clone());

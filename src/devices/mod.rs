@@ -57,7 +57,11 @@ const SIM_DOORS: u16 = 16;
 impl DeviceManager {
     /// Start every configured device. Never fails: a device that cannot be opened is reported unhealthy and
     /// retried in the background, so the kiosk still starts and serves what it can.
-    pub fn start(config: &DevicesConfig, listener: Option<HealthListener>) -> DeviceManager {
+    pub fn start(
+        config: &DevicesConfig,
+        tz: chrono_tz::Tz,
+        listener: Option<HealthListener>,
+    ) -> DeviceManager {
         let health = HealthBoard::new(listener);
         let poll = Duration::from_millis(config.poll_ms.max(100));
 
@@ -74,7 +78,7 @@ impl DeviceManager {
             || IdCardSim::spawn().inspect(|s| s.place(SimCard::elderly())),
             |s| s.path().display().to_string(),
         );
-        let idcard = IdCardHandle::start(idcard_path, config.idcard_baud, poll, health.clone());
+        let idcard = IdCardHandle::start(idcard_path, config.idcard_baud, poll, tz, health.clone());
 
         let (locker_path, locker_sim) = resolve(
             &config.locker,

@@ -37,7 +37,11 @@ pub fn run(mut config: Config, opts: ScreenshotOptions) -> anyhow::Result<()> {
         PAGES.join(", ")
     );
     let scratch = tempfile_dir()?;
-    config.platform = Default::default(); // pictures and tours never sync to the platform
+    config.platform = Default::default(); // pictures never sync to the platform…
+                                          // …and never touch real devices (a "ticket" page would print a real slip).
+    config.devices.idcard = "sim".into();
+    config.devices.printer = "sim".into();
+    config.devices.locker = "sim".into();
     config.data.dir = scratch.clone();
     super::init_headless()?;
     let app = KioskApp::new(Services::start(config, None)?)?;

@@ -133,7 +133,9 @@ pub fn run(mut config: Config, out: &Path, size: (u32, u32)) -> anyhow::Result<T
     config.data.dir = out.join("tour-data");
     let _ = std::fs::remove_dir_all(&config.data.dir);
     super::init_headless()?;
-    let app = KioskApp::new(Services::start(config, None)?)?;
+    let mut services = Services::start(config, None)?;
+    services.test_mode = true;
+    let app = KioskApp::new(services)?;
     super::set_size(&app.window, size.0, size.1);
     let result = std::rc::Rc::new(std::cell::RefCell::new(None));
     let r = result.clone();

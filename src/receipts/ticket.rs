@@ -12,6 +12,8 @@ pub struct TicketContext<'a> {
     pub kiosk_name: &'a str,
     pub tz: Tz,
     pub lang: Lang,
+    /// An acceptance-test slip: marked so that nobody queues with it.
+    pub test: bool,
 }
 
 /// Text of the QR code: identifies the ticket (its UUIDv7) for the hall's caller and the platform.
@@ -24,6 +26,12 @@ pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
     let l = ctx.lang;
     let local = ticket.issued_at.with_timezone(&ctx.tz);
     let mut r = Receipt::new();
+    if ctx.test {
+        r.align(Align::Center)
+            .bold(true)
+            .line("*** 测试凭条 TEST SLIP — 无效 NOT VALID ***")
+            .bold(false);
+    }
     r.align(Align::Center).bold(true).size(1, 1).line(ctx.hall);
     r.bold(false).line(l.pick("排队取号凭条", "Queue ticket"));
     r.rule();
@@ -60,7 +68,10 @@ pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
         "请留意叫号，过号请重新取号",
         "If you miss your call, please take a new ticket",
     ));
-    r.line(l.pick("扫码查看排队进度", "Scan to follow the queue"));
+    r.line(l.pick(
+        "请保留凭条，二维码为本号凭证",
+        "Keep this slip: the QR code identifies your ticket",
+    ));
     r.feed(2).partial_cut(3);
     r.into_bytes()
 }

@@ -122,7 +122,7 @@ impl Store {
     /// Mark events from `seq` on as pending again (the platform lost them, e.g. restored from a backup).
     pub fn requeue_from(&self, seq: u64) -> Result<usize> {
         Ok(self.conn().execute(
-            "UPDATE outbox SET status = 'pending', settled_at = NULL WHERE seq >= ?1 AND status = 'applied'",
+            "UPDATE outbox SET status = 'pending', settled_at = NULL WHERE seq >= ?1 AND status IN ('applied', 'rejected')",
             [seq],
         )?)
     }

@@ -51,6 +51,16 @@ impl Store {
         Ok(())
     }
 
+    /// Jobs still `pending` when the kiosk starts were cut off by a crash or power loss before printing: mark
+    /// them failed so a technician sees them (`outbox status`). The tickets themselves are valid and queued.
+    pub fn fail_interrupted_print_jobs(&self, now: DateTime<Utc>) -> Result<usize> {
+        Ok(self.conn().execute(
+            "UPDATE print_jobs SET status = 'failed', detail = 'interrupted: the kiosk restarted before printing', \
+             finished_at = ?1 WHERE status = 'pending'",
+            [now.to_rfc3339()],
+        )?)
+    }
+
     /// The bytes of a stored job (reprint, technician inspection).
     pub fn print_job_bytes(&self, id: i64) -> Result<Vec<u8>> {
         Ok(self

@@ -76,27 +76,45 @@ impl Store {
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
 
-        let (serial, number, offline) = match source {
-            NumberSource::Local => {
-                let serial = next_counter(&tx, &req.category, &day_text, "local")?;
-                (serial, format!("{letter}{serial:03}"), false)
-            }
-            NumberSource::Leased { offline_prefix } => {
-                match take_leased(&tx, &req.category, &day_text)? {
-                    Some(serial) => (serial, format!("{letter}{serial:03}"), false),
-                    None => {
-                        let serial = next_counter(&tx, &req.category, &day_text, "offline")?;
-                        (
-                            serial,
-                            format!("{offline_prefix}-{letter}{serial:03}"),
-                            true,
-                        )
+        // A number already used today (the kiosk switched between its own counter and leased blocks mid-day) is
+        // skipped, never issued twice.
+        let (serial, number, offline) = loop {
+            let candidate = match source {
+                NumberSource::Local => {
+                    let serial = next_counter(&tx, &req.category, &day_text, "local")?;
+                    (serial, format!("{letter}{serial:03}"), false)
+                }
+                NumberSource::Leased { offline_prefix } => {
+                    match take_leased(&tx, &req.category, &day_text)? {
+                        Some(serial) => (serial, format!("{letter}{serial:03}"), false),
+                        None => {
+                            let serial = next_counter(&tx, &req.category, &day_text, "offline")?;
+                            (
+                                serial,
+                                format!("{offline_prefix}-{letter}{serial:03}"),
+                                true,
+                            )
+                        }
                     }
                 }
+            };
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM tickets WHERE business_day = ?1 AND number = ?2)",
+                params![day_text, candidate.1],
+                |r| r.get(0),
+            )?;
+            if !taken {
+                break candidate;
+            }
+            if candidate.0 >= MAX_SERIAL {
+                return Err(StoreError::Invalid(format!(
+                    "no queue numbers left for {} today",
+                    req.category
+                )));
             }
         };
 
-        let window_start = (now - waiting_window).to_rfc3339();
+        let window_start = timestamp(now - waiting_window);
         let ahead: u32 = tx.query_row(
             "SELECT COUNT(*) FROM tickets WHERE category = ?1 AND business_day = ?2 AND issued_at >= ?3",
             params![req.category, day_text, window_start],
@@ -104,7 +122,7 @@ impl Store {
         )?;
 
         let id = Uuid::now_v7();
-        let issued_at_text = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let issued_at_text = timestamp(now);
         tx.execute(
             "INSERT INTO tickets (id, category, business_day, serial, number, priority, offline, issued_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -177,7 +195,7 @@ impl Store {
         window: Duration,
     ) -> Result<Vec<(String, u32)>> {
         let day = business_day(now, tz).to_string();
-        let start = (now - window).to_rfc3339();
+        let start = timestamp(now - window);
         let mut stmt = self.conn().prepare(
             "SELECT category, COUNT(*) FROM tickets WHERE business_day = ?1 AND issued_at >= ?2 GROUP BY category",
         )?;
@@ -202,6 +220,14 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+}
+
+/// Highest serial of a category in a day: numbers never grow past four digits.
+const MAX_SERIAL: u32 = 9999;
+
+/// The one text form of instants in the tickets table, so that comparing them as text orders them in time.
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Next value of a per-day counter. A new day starts a new row at 1, so midnight neither reuses nor skips.

@@ -17,8 +17,8 @@ pub enum SyncError {
     Server { status: u16, body: String },
     #[error("platform refused the request ({status}): {body}")]
     Refused { status: u16, body: String },
-    #[error("sequence gap: the platform expects seq {expected}")]
-    Gap { expected: u64 },
+    #[error("sequence conflict: the platform expects seq {expected} ({reason})")]
+    Gap { expected: u64, reason: String },
     #[error("unexpected reply: {0}")]
     Protocol(String),
     #[error("local database: {0}")]
@@ -82,6 +82,7 @@ impl PlatformClient {
             let gap: SequenceGap = response.json().await.map_err(net)?;
             return Err(SyncError::Gap {
                 expected: gap.expected_seq,
+                reason: gap.error,
             });
         }
         json(response).await

@@ -32,23 +32,33 @@ pub async fn drain_once(
     };
     let reply = match client.send_events(&batch).await {
         Ok(reply) => reply,
-        Err(SyncError::Gap { expected }) if expected > first => {
-            // The platform applied more than we knew (its reply was lost): settle up to there and go on.
-            store
-                .settle_events(expected - 1, &[], chrono::Utc::now())
-                .map_err(SyncError::store)?;
-            report.applied_through = expected - 1;
-            report.more_pending = true;
-            return Ok(report);
+        Err(SyncError::Gap { expected, reason }) if expected > first => {
+            // The platform already holds other events under these sequence numbers (this kiosk's database was
+            // reset or restored). Settling would silently drop ours: stop and let a technician reconcile.
+            let why =
+                format!("platform refuses seq {first} and later: {reason} (expects {expected})");
+            let _ = store.record_sync_failure(first, &why);
+            return Err(SyncError::Refused {
+                status: 409,
+                body: why,
+            });
         }
-        Err(SyncError::Gap { expected }) => {
+        Err(SyncError::Gap { expected, reason }) => {
             // The platform is behind us (restored from a backup): send again from where it stands.
             tracing::warn!(
                 expected,
                 first,
-                "platform is behind the kiosk; re-sending from seq {expected}"
+                "platform is behind the kiosk ({reason}); re-sending from seq {expected}"
             );
-            store.requeue_from(expected).map_err(SyncError::store)?;
+            let requeued = store.requeue_from(expected).map_err(SyncError::store)?;
+            if requeued == 0 {
+                let why = format!("platform expects seq {expected}, which this kiosk no longer has pending: {reason}");
+                let _ = store.record_sync_failure(first, &why);
+                return Err(SyncError::Refused {
+                    status: 409,
+                    body: why,
+                });
+            }
             report.more_pending = true;
             return Ok(report);
         }
@@ -65,13 +75,16 @@ pub async fn drain_once(
     for (seq, reason) in &rejected {
         tracing::warn!(seq, "platform rejected event: {reason}");
     }
+    // Never settle beyond what this batch carried: its rejections are the only ones we know of.
+    let last = events.last().map(|e| e.seq).unwrap_or(first);
+    let applied_through = reply.applied_through.min(last);
     store
-        .settle_events(reply.applied_through, &rejected, chrono::Utc::now())
+        .settle_events(applied_through, &rejected, chrono::Utc::now())
         .map_err(SyncError::store)?;
     let _ = store.set_meta("sync.last_error", "");
     report.sent = events.len();
     report.batches = 1;
-    report.applied_through = reply.applied_through;
+    report.applied_through = applied_through;
     report.rejected = rejected.len();
     report.more_pending = events.len() == batch_size;
     Ok(report)

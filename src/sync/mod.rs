@@ -36,6 +36,8 @@ pub struct AgentTiming {
     pub catalog_every: Duration,
     pub lease_block: u32,
     pub lease_low_water: u32,
+    /// Wait after a refusal that retrying cannot fix (4xx other than a lost reply).
+    pub refused_retry: Duration,
 }
 
 impl Default for AgentTiming {
@@ -49,6 +51,7 @@ impl Default for AgentTiming {
             catalog_every: Duration::from_secs(300),
             lease_block: 50,
             lease_low_water: 10,
+            refused_retry: Duration::from_secs(60),
         }
     }
 }
@@ -96,7 +99,13 @@ impl Agent {
                 }
                 Err(e) => {
                     self.set_status(false, Some(e.to_string()));
-                    let sleep = full_jitter(backoff);
+                    // A refusal (bad batch, auth, sequence conflict) will not heal by retrying soon: a technician
+                    // must look (`outbox status` shows the cause); try again only now and then.
+                    let sleep = if e.is_retryable() {
+                        full_jitter(backoff)
+                    } else {
+                        self.timing.refused_retry
+                    };
                     tracing::warn!("sync: {e}; retrying in {:.1} s", sleep.as_secs_f64());
                     backoff = (backoff * 2).min(self.timing.backoff_max);
                     let _ = tokio::time::timeout(sleep, self.wake.notified()).await;
@@ -105,36 +114,41 @@ impl Agent {
         }
     }
 
+    /// One pass: the drain decides success; leases, catalog and heartbeat failing only log, so a backlog keeps
+    /// draining at full speed.
     async fn cycle(&mut self, heartbeat: bool, catalog: bool) -> Result<Cycle, SyncError> {
         let report = drain_once(&self.client, &mut self.store, self.timing.batch_size).await?;
-        self.top_up_leases().await?;
         let mut cycle = Cycle {
             more_pending: report.more_pending,
             ..Cycle::default()
         };
+        if let Err(e) = self.top_up_leases().await {
+            tracing::warn!("sync: lease top-up failed: {e}");
+        }
         if catalog {
-            self.pull_catalog().await?;
-            cycle.catalog_checked = true;
+            match self.pull_catalog().await {
+                Ok(()) => cycle.catalog_checked = true,
+                Err(e) => tracing::warn!("sync: catalog pull failed: {e}"),
+            }
         }
         if heartbeat {
-            self.heartbeat().await?;
-            cycle.heartbeat_sent = true;
+            match self.heartbeat().await {
+                Ok(()) => cycle.heartbeat_sent = true,
+                Err(e) => tracing::warn!("sync: heartbeat failed: {e}"),
+            }
         }
-        let backlog = self.store.outbox_summary().map(|s| s.pending).unwrap_or(0);
         self.set_status(true, None);
-        self.status
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .backlog = backlog;
         Ok(cycle)
     }
 
     fn set_status(&self, online: bool, error: Option<String>) {
+        // Query first: the UI thread reads this status every second and must never wait on SQLite.
+        let backlog = self.store.outbox_summary().ok().map(|s| s.pending);
         let mut s = self.status.lock().unwrap_or_else(|e| e.into_inner());
         s.online = online;
         s.last_error = error;
-        if let Ok(summary) = self.store.outbox_summary() {
-            s.backlog = summary.pending;
+        if let Some(backlog) = backlog {
+            s.backlog = backlog;
         }
     }
 

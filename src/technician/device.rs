@@ -205,6 +205,7 @@ pub fn read_id(
         }
     };
     let r = &read.record;
+    let tz = config.time_zone()?;
     let wire = wire_time(read.bytes.total(), baud);
     let steps: Vec<(String, f64)> = read
         .timings
@@ -222,8 +223,8 @@ pub fn read_id(
             "name": name,
             "id_number": id,
             "masked": !unmasked,
-            "age": r.age_on(crate::clock::card_today()),
-            "expired": r.is_expired_on(crate::clock::card_today()),
+            "age": r.age_on(crate::clock::card_today(tz)),
+            "expired": r.is_expired_on(crate::clock::card_today(tz)),
             "photo_bytes": read.photo.len(),
             "steps_ms": steps.iter().map(|(s, ms)| serde_json::json!({"step": s, "ms": ms})).collect::<Vec<_>>(),
             "bytes": read.bytes.total(),
@@ -235,10 +236,10 @@ pub fn read_id(
         println!("card type:   {}", kind_name(r.kind()));
         println!("name:        {name}");
         println!("id number:   {id}");
-        println!("age:         {}", r.age_on(crate::clock::card_today()));
+        println!("age:         {}", r.age_on(crate::clock::card_today(tz)));
         println!(
             "expired:     {}",
-            if r.is_expired_on(crate::clock::card_today()) {
+            if r.is_expired_on(crate::clock::card_today(tz)) {
                 "yes"
             } else {
                 "no"

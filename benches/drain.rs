@@ -12,7 +12,8 @@ use sanban_kiosk::sync::{drain_once, PlatformClient};
 
 const EVENTS: usize = 10_000;
 
-fn fill(store: &mut Store, n: usize) {
+/// Queue `n` tickets numbered from the kiosk's own offline range (`prefix`-A001…), so two kiosks never collide.
+fn fill(store: &mut Store, n: usize, prefix: &str) {
     let tz: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
     let cats = ["economy", "social", "police", "tax"];
     for i in 0..n {
@@ -25,7 +26,9 @@ fn fill(store: &mut Store, n: usize) {
                 &req,
                 Utc::now(),
                 tz,
-                &NumberSource::Local,
+                &NumberSource::Leased {
+                    offline_prefix: prefix.into(),
+                },
                 chrono::Duration::hours(2),
                 |_| None,
             )
@@ -61,12 +64,12 @@ fn main() {
     runtime.spawn(sanban_platform::serve(listener, platform_db.clone()));
 
     let mut batched = Store::open(&dir.path().join("a.sqlite3")).unwrap();
-    fill(&mut batched, EVENTS);
+    fill(&mut batched, EVENTS, "BENCH1");
     let client = PlatformClient::new(&url, "BENCH1", &token_a, Duration::from_secs(30)).unwrap();
     let t_batched = runtime.block_on(drain(&client, &mut batched, 500));
 
     let mut single = Store::open(&dir.path().join("b.sqlite3")).unwrap();
-    fill(&mut single, EVENTS);
+    fill(&mut single, EVENTS, "BENCH2");
     let client = PlatformClient::new(&url, "BENCH2", &token_b, Duration::from_secs(30)).unwrap();
     let t_single = runtime.block_on(drain(&client, &mut single, 1));
 

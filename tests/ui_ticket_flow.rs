@@ -8,7 +8,7 @@ use sanban_hardware::printer::PaperLevel;
 use sanban_kiosk::app::{KioskApp, Services};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::{exists, sleep, tap, wait_until};
-use sanban_kiosk::ui::{AppWindow, KioskAdapter, Nav, Page, PrintState, TicketAdapter};
+use sanban_kiosk::ui::{AppWindow, CardState, KioskAdapter, Nav, Page, PrintState, TicketAdapter};
 use slint::ComponentHandle;
 
 fn page(w: &AppWindow) -> Page {
@@ -80,6 +80,42 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
         "session wiped"
     );
 
+    // 1b. Priority lane: the simulated reader holds a 60+ card; only masked data reaches the screen.
+    wait_until(w, "the reader", Duration::from_secs(5), |w| {
+        w.global::<TicketAdapter>().get_priority_available()
+    })
+    .await?;
+    tap(w, "绿色通道取号").await?;
+    assert_eq!(page(w), Page::Idcard);
+    wait_until(w, "the card read", Duration::from_secs(5), |w| {
+        w.global::<TicketAdapter>().get_card_state() == CardState::Eligible
+    })
+    .await?;
+    let holder = w.global::<TicketAdapter>().get_card_holder();
+    assert!(holder.contains('*'), "masked on screen: {holder}");
+    assert!(w.global::<TicketAdapter>().get_card_age() >= 60);
+    tap(w, "继续取号").await?;
+    assert_eq!(page(w), Page::Categories);
+    tap(w, "经济发展类").await?;
+    wait_until(w, "priority ticket printed", Duration::from_secs(10), |w| {
+        page(w) == Page::Ticket
+            && w.global::<TicketAdapter>().get_print_state() == PrintState::Printed
+    })
+    .await?;
+    assert!(w.global::<TicketAdapter>().get_ticket().priority);
+    let jobs = sim.wait_for_jobs(2, Duration::from_secs(5));
+    let (lane, _, _) = encoding_rs::GB18030.encode("绿色通道");
+    assert!(
+        jobs[1].windows(lane.len()).any(|x| x == &lane[..]),
+        "priority printed on the slip"
+    );
+    tap(w, "首页").await?;
+    assert!(
+        !w.global::<TicketAdapter>().get_priority(),
+        "priority wiped with the session"
+    );
+    assert_eq!(w.global::<TicketAdapter>().get_card_holder().as_str(), "");
+
     // 2. Out of paper: the ticket is still issued and shown; the job is kept as failed.
     sim.set_paper(PaperLevel::Out);
     let state = take_ticket(w, "公安事务类").await?;
@@ -90,7 +126,7 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
     );
     assert_eq!(
         sim.jobs().len(),
-        1,
+        2,
         "nothing sent to a printer without paper"
     );
     {
@@ -100,7 +136,7 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
         assert_eq!(failed[0].detail.as_deref(), Some("paper out"));
         assert_eq!(
             store.pending_events(10)?.len(),
-            2,
+            3,
             "the ticket reached the outbox anyway"
         );
     }
@@ -154,8 +190,8 @@ fn ticket_flow_through_the_ui() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.data.dir = dir.path().to_owned();
-    config.devices.idcard = "none".into();
     config.devices.locker = "none".into();
+    config.devices.poll_ms = 200;
     config.session.idle_seconds = 3;
     config.session.countdown_seconds = 3;
     sanban_kiosk::headless::init_headless().unwrap();

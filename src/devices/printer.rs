@@ -201,14 +201,14 @@ impl PrinterWorker {
         let result = self.connect().and_then(|p| p.print(bytes));
         let outcome = match &result {
             Ok(report) => {
-                self.report(&Ok(report.after.clone()));
+                self.report(&Ok(report.after));
                 PrintOutcome::Printed {
                     paper_low: matches!(report.after.paper, PaperLevel::NearEnd),
                 }
             }
             Err(e) => {
                 let status = match e {
-                    PrinterError::NotReady(s) => Ok(s.clone()),
+                    PrinterError::NotReady(s) => Ok(*s),
                     _ => Err(()),
                 };
                 match status {

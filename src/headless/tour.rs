@@ -117,7 +117,7 @@ impl Tour<'_> {
             // The receipt as it would come out of the printer, next to its bytes.
             let preview =
                 sanban_hardware::printer::render(job, crate::technician::device::RECEIPT_FONT)?;
-            preview.write_png(&self.out.join(&file).with_extension("png"))?;
+            preview.write_png(self.out.join(&file).with_extension("png"))?;
             self.report.files.push(file);
         }
         self.jobs_saved = jobs.len();
@@ -169,11 +169,16 @@ async fn walk(tour: &mut Tour<'_>) -> anyhow::Result<()> {
     tour.ticket("公安事务类").await?;
     tour.tap("首页").await?;
     // Priority lane (绿色通道): the ID card proves 60+, then a priority ticket.
-    if tour
-        .window()
-        .global::<TicketAdapter>()
-        .get_priority_available()
-    {
+    // Offered once the reader has answered its first status query.
+    let reader_ready = wait_until(
+        tour.window(),
+        "the ID card reader",
+        Duration::from_secs(3),
+        |w| w.global::<TicketAdapter>().get_priority_available(),
+    )
+    .await
+    .is_ok();
+    if reader_ready {
         tour.tap("绿色通道取号").await?;
         let started = Instant::now();
         wait_until(

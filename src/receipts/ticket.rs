@@ -29,7 +29,7 @@ pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
     if ctx.test {
         r.align(Align::Center)
             .bold(true)
-            .line("*** 测试凭条 TEST SLIP — 无效 NOT VALID ***")
+            .line("** 测试凭条 TEST · 无效 NOT VALID **")
             .bold(false);
     }
     r.align(Align::Center).bold(true).size(1, 1).line(ctx.hall);

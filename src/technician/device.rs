@@ -56,9 +56,15 @@ pub fn sim(kind: &str, card: &str, jobs_dir: Option<&Path>) -> anyhow::Result<()
                 let words: Vec<&str> = line.split_whitespace().collect();
                 let result = match words.as_slice() {
                     ["place", card] => sample_card(card).map(|c| sim.place(c)),
-                    ["remove"] => Ok(sim.remove()),
+                    ["remove"] => {
+                        let _: () = sim.remove();
+                        Ok(())
+                    }
                     ["fault", f] => fault(f).map(|f| sim.inject(f)),
-                    ["clear"] => Ok(sim.clear_faults()),
+                    ["clear"] => {
+                        let _: () = sim.clear_faults();
+                        Ok(())
+                    }
                     [] => Ok(()),
                     _ => Err(anyhow::anyhow!("unknown command {line:?}")),
                 };
@@ -122,7 +128,7 @@ fn save_jobs(jobs: &[Vec<u8>], already: usize, dir: &Path) -> anyhow::Result<usi
         let path = dir.join(format!("job-{:03}.escpos", i + 1));
         std::fs::write(&path, job)?;
         let preview = sanban_hardware::printer::render(job, RECEIPT_FONT)?;
-        preview.write_png(&path.with_extension("png"))?;
+        preview.write_png(path.with_extension("png"))?;
         eprintln!("saved {} (+ .png preview)", path.display());
     }
     Ok(jobs.len())

@@ -6,4 +6,5 @@
 pub mod idcard;
 pub mod locker;
 pub mod printer;
+mod pty;
 pub mod transport;

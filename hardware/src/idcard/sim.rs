@@ -334,13 +334,13 @@ impl IdCardSim {
     /// Start a simulator on a new pseudo-terminal; open [`path`](Self::path) with
     /// `SerialTransport::open(path, 115200)`.
     pub fn spawn() -> io::Result<IdCardSim> {
-        use serialport::SerialPort as _;
-        let (master, slave) = serialport::TTYPort::pair().map_err(io::Error::from)?;
-        // `pair()` already puts the slave in raw mode (no echo, no line editing); the master needs no setup.
-        let path = slave
-            .name()
-            .map(PathBuf::from)
-            .ok_or_else(|| io::Error::other("pseudo-terminal has no slave path"))?;
+        // `pair()` puts the slave in raw mode (no echo, no line editing). The transport sets its own read
+        // timeouts, so the master's default one does not matter here.
+        let crate::pty::PtyPair {
+            master,
+            slave,
+            path,
+        } = crate::pty::open(Duration::from_millis(100))?;
         let mut sim = Self::serve(SerialTransport::from_port(Box::new(master)));
         sim.path = path;
         sim._slave = Some(slave);

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serialport::{SerialPort, TTYPort};
+use serialport::TTYPort;
 
 use super::family_8a::{Decoder8A, Direction, Frame8A, MAX_DOORS_8A};
 use super::{DoorPolarity, DoorState};
@@ -47,15 +47,11 @@ pub struct LockerSim {
 impl LockerSim {
     /// A board at address `board_addr` with `doors` doors (clamped to 1..=24), all shut and locked.
     pub fn spawn(board_addr: u8, doors: u16) -> std::io::Result<LockerSim> {
-        let (mut master, slave) = TTYPort::pair().map_err(std::io::Error::from)?;
-        let path = PathBuf::from(
-            slave
-                .name()
-                .ok_or_else(|| std::io::Error::other("pseudo-terminal has no slave path"))?,
-        );
-        master
-            .set_timeout(Duration::from_millis(10))
-            .map_err(std::io::Error::from)?;
+        let crate::pty::PtyPair {
+            master,
+            slave,
+            path,
+        } = crate::pty::open(Duration::from_millis(10))?;
         let doors = doors.clamp(1, MAX_DOORS_8A) as usize;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serialport::{SerialPort, TTYPort};
+use serialport::TTYPort;
 
 use super::command::{command_extent, DLE, ESC, GS};
 use super::render::{render, RenderError, RenderedReceipt};
@@ -105,15 +105,11 @@ pub struct PrinterSim {
 impl PrinterSim {
     /// Create the pseudo-terminal and start the printer thread on its master side.
     pub fn spawn() -> std::io::Result<PrinterSim> {
-        let (mut master, slave) = TTYPort::pair().map_err(std::io::Error::from)?;
-        let path = PathBuf::from(
-            slave
-                .name()
-                .ok_or_else(|| std::io::Error::other("pseudo-terminal has no slave path"))?,
-        );
-        master
-            .set_timeout(Duration::from_millis(20))
-            .map_err(std::io::Error::from)?;
+        let crate::pty::PtyPair {
+            master,
+            slave,
+            path,
+        } = crate::pty::open(Duration::from_millis(20))?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             job_done: Condvar::new(),

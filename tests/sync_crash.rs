@@ -60,7 +60,11 @@ fn kiosk_killed_at_random_moments_loses_and_doubles_nothing() {
         // 2: just after a ticket was committed (before or while its receipt is sent to the printer).
         let kind = (round - 1) % 3;
         let k = rng.random_range(0..BURST);
-        let tickets_before = if kiosk.data.join("kiosk.sqlite3").exists() { kiosk.db_tickets().len() } else { 0 };
+        let tickets_before = if kiosk.data.join("kiosk.sqlite3").exists() {
+            kiosk.db_tickets().len()
+        } else {
+            0
+        };
         let jobs_before = printer.jobs().len();
         kiosk.start_burst(BURST);
         let moment = match kind {
@@ -220,9 +224,17 @@ fn platform_killed_mid_batch_loses_and_doubles_nothing() {
             Signal::EventsForwarded
         };
         let deadline = Instant::now() + Duration::from_secs(30);
-        let got = std::iter::from_fn(|| signals.recv_timeout(deadline.saturating_duration_since(Instant::now())).ok())
-            .find(|s| *s == want);
-        assert_eq!(got, Some(want.clone()), "round {round}: no {want:?} from the proxy");
+        let got = std::iter::from_fn(|| {
+            signals
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .ok()
+        })
+        .find(|s| *s == want);
+        assert_eq!(
+            got,
+            Some(want.clone()),
+            "round {round}: no {want:?} from the proxy"
+        );
         if !hold {
             std::thread::sleep(Duration::from_micros(rng.random_range(0..3000)));
             // the random moment

@@ -133,5 +133,8 @@ fn backlog_printed_while_the_platform_is_down_drains_exactly_once_when_it_comes_
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         support::check_outbox_invariant(&kiosk, &platform, &forged)
     }));
-    assert!(caught.is_err(), "a printed receipt missing on the platform must fail the invariant check");
+    assert!(
+        caught.is_err(),
+        "a printed receipt missing on the platform must fail the invariant check"
+    );
 }

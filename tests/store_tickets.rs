@@ -2,12 +2,26 @@
 
 use std::process::Command;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
-use sanban_kiosk::store::{NumberSource, Store, TicketRequest};
+use sanban_kiosk::store::{IssuedTicket, NumberSource, Store, TicketRequest};
 
 fn tz() -> Tz {
     "Asia/Shanghai".parse().unwrap()
+}
+
+/// Issue a ticket with no receipt, counting the last two hours as "waiting".
+fn issue(
+    store: &mut Store,
+    category: &str,
+    at: DateTime<Utc>,
+    source: &NumberSource,
+) -> IssuedTicket {
+    store
+        .issue_ticket(&req(category), at, tz(), source, Duration::hours(2), |_| {
+            None
+        })
+        .unwrap()
 }
 
 fn req(category: &str) -> TicketRequest {
@@ -44,30 +58,12 @@ fn a_ticket_commits_its_outbox_event_and_print_job_together() {
     assert_eq!(payload.business_day, "2026-11-26");
     assert_eq!(store.print_job_bytes(t.print_job.unwrap()).unwrap(), b"JOB");
 
-    let second = store
-        .issue_ticket(
-            &req("police"),
-            now,
-            tz(),
-            &NumberSource::Local,
-            Duration::hours(2),
-            |_| None,
-        )
-        .unwrap();
+    let second = issue(&mut store, "police", now, &NumberSource::Local);
     assert_eq!(
         (second.number.as_str(), second.outbox_seq, second.ahead),
         ("E002", 2, 1)
     );
-    let other = store
-        .issue_ticket(
-            &req("tax"),
-            now,
-            tz(),
-            &NumberSource::Local,
-            Duration::hours(2),
-            |_| None,
-        )
-        .unwrap();
+    let other = issue(&mut store, "tax", now, &NumberSource::Local);
     assert_eq!((other.number.as_str(), other.ahead), ("G001", 0));
 }
 
@@ -124,16 +120,12 @@ fn numbering_restarts_at_local_midnight_without_reuse_or_gaps() {
     let late = Utc.with_ymd_and_hms(2026, 11, 26, 15, 59, 58).unwrap();
     let mut numbers = Vec::new();
     for s in 0..4 {
-        let t = store
-            .issue_ticket(
-                &req("social"),
-                late + Duration::seconds(s),
-                tz(),
-                &NumberSource::Local,
-                Duration::hours(2),
-                |_| None,
-            )
-            .unwrap();
+        let t = issue(
+            &mut store,
+            "social",
+            late + Duration::seconds(s),
+            &NumberSource::Local,
+        );
         numbers.push((t.business_day.to_string(), t.number, t.ahead));
     }
     assert_eq!(
@@ -146,16 +138,7 @@ fn numbering_restarts_at_local_midnight_without_reuse_or_gaps() {
         ]
     );
     // A clock stepped back across midnight continues the old day's counter instead of reusing its numbers.
-    let t = store
-        .issue_ticket(
-            &req("social"),
-            late,
-            tz(),
-            &NumberSource::Local,
-            Duration::hours(2),
-            |_| None,
-        )
-        .unwrap();
+    let t = issue(&mut store, "social", late, &NumberSource::Local);
     assert_eq!(t.number, "B003");
     let seqs: Vec<u64> = store
         .pending_events(10)
@@ -206,16 +189,7 @@ fn crash_child() {
     let mut store = Store::open(std::path::Path::new(&path)).unwrap();
     let now = Utc::now();
     for _ in 0..5 {
-        let t = store
-            .issue_ticket(
-                &req("land"),
-                now,
-                tz(),
-                &NumberSource::Local,
-                Duration::hours(2),
-                |_| None,
-            )
-            .unwrap();
+        let t = issue(&mut store, "land", now, &NumberSource::Local);
         println!("COMMITTED {}", t.number);
     }
     let _ = store.issue_ticket(
@@ -272,16 +246,7 @@ fn reopening_after_a_crash_keeps_every_committed_ticket() {
         5,
         "one outbox event per committed ticket"
     );
-    let next = store
-        .issue_ticket(
-            &req("land"),
-            Utc::now(),
-            tz(),
-            &NumberSource::Local,
-            Duration::hours(2),
-            |_| None,
-        )
-        .unwrap();
+    let next = issue(&mut store, "land", Utc::now(), &NumberSource::Local);
     assert_eq!(
         (next.number.as_str(), next.outbox_seq),
         ("D006", 6),
@@ -299,12 +264,7 @@ fn switching_between_local_and_leased_numbering_mid_day_never_reuses_a_number() 
     };
     let mut numbers = Vec::new();
     for _ in 0..2 {
-        numbers.push(
-            store
-                .issue_ticket(&req("tax"), now, tz(), &local, Duration::hours(2), |_| None)
-                .unwrap()
-                .number,
-        );
+        numbers.push(issue(&mut store, "tax", now, &local).number);
     }
     // The platform is configured mid-day and leases a block that starts at 1.
     store.add_lease("tax", "2026-11-26", 1, 4).unwrap();

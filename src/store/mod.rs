@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use outbox::{OutboxEvent, OutboxStatus};
+pub use outbox::OutboxEvent;
 pub use tickets::{IssuedTicket, NumberSource, TicketRequest};
 
 /// A storage failure with a plain cause (full disk, read-only medium, corrupt file).

@@ -7,13 +7,6 @@ use uuid::Uuid;
 
 use super::{Result, Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxStatus {
-    Pending,
-    Applied,
-    Rejected,
-}
-
 /// One queued event, as sent on the wire.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEvent {

@@ -170,14 +170,6 @@ impl Store {
         Ok(ticket)
     }
 
-    /// Tickets issued on `day` (for the technician CLI and tests), oldest first.
-    pub fn tickets_on(&self, day: NaiveDate) -> Result<Vec<(String, String, bool)>> {
-        let mut stmt =
-            self.conn().prepare("SELECT id, number, offline FROM tickets WHERE business_day = ?1 ORDER BY issued_at, rowid")?;
-        let rows = stmt.query_map([day.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-
     /// Every ticket number ever issued, oldest first.
     pub fn all_ticket_numbers(&self) -> Result<Vec<(String, String)>> {
         let mut stmt = self

@@ -334,7 +334,7 @@ pub fn test_page() -> Vec<u8> {
     r.align(Align::Right)
         .line("右对齐 right")
         .align(Align::Center);
-    r.qr("SANBAN:TEST", 6).line("扫码测试 QR test");
+    r.qr("SANBAN:TEST", 6).feed(1).line("扫码测试 QR test");
     r.feed(2).partial_cut(3);
     r.into_bytes()
 }

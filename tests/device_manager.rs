@@ -78,6 +78,37 @@ fn printer_unplugged_and_replugged_while_running() {
 }
 
 #[test]
+fn card_reader_unplugged_and_replugged_while_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("sanban-idcard");
+    let first = IdCardSim::spawn().unwrap();
+    relink(&link, first.path());
+    let devices = DeviceManager::start(&config("none", link.to_str().unwrap()), tz(), None);
+    let state = || devices.health.get(DeviceKind::IdCard).state;
+    wait_for("reader ok", Duration::from_secs(5), || {
+        state() == DeviceState::Ok
+    });
+    drop(first);
+    wait_for("reader fault", Duration::from_secs(5), || {
+        state() == DeviceState::Fault
+    });
+
+    let second = IdCardSim::spawn().unwrap();
+    second.place(SimCard::elderly());
+    relink(&link, second.path());
+    wait_for("reader ok again", Duration::from_secs(10), || {
+        state() == DeviceState::Ok
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    devices.idcard.wait_for_card(move |o| tx.send(o).unwrap());
+    let outcome = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(
+        matches!(outcome, CardOutcome::Read(ref c) if c.age >= 60),
+        "{outcome:?}"
+    );
+}
+
+#[test]
 fn silent_devices_show_as_faults_and_recover() {
     let printer = PrinterSim::spawn().unwrap();
     let reader = IdCardSim::spawn().unwrap();

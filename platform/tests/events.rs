@@ -161,7 +161,25 @@ async fn an_unknown_kind_or_a_malformed_event_refuses_the_whole_batch() {
         json!({"ticket_id": Uuid::now_v7(), "category": 7,
         "number": "E1", "business_day": "2026-11-26"}),
     );
-    assert_eq!(p.events("K01", &token, vec![wrong_type]).await.0, 400);
+    let (status, reply) = p.events("K01", &token, vec![wrong_type]).await;
+    assert_eq!(status, 400);
+    let reason = reply["error"].as_str().unwrap();
+    assert!(reason.contains("wrong type"), "{reason}");
+    let secret = event(
+        1,
+        "ticket.issued",
+        json!({"ticket_id": Uuid::now_v7(), "category": "police",
+        "number": 110105194912310029u64, "business_day": "2026-11-26"}),
+    );
+    let (status, reply) = p.events("K01", &token, vec![secret]).await;
+    assert_eq!(status, 400);
+    assert!(
+        !reply["error"]
+            .as_str()
+            .unwrap()
+            .contains("110105194912310029"),
+        "a refused value is never echoed into a reason the kiosk logs: {reply}"
+    );
     let extra_field = event(
         1,
         "ticket.issued",
@@ -180,6 +198,7 @@ async fn an_unknown_kind_or_a_malformed_event_refuses_the_whole_batch() {
         b"[]",
         b"{\"events\": {}}",
         b"{\"events\": [{\"seq\": -1}]}",
+        b"{\"events\": [{\"seq\": 18446744073709551615, \"id\": \"0193a3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b\", \"kind\": \"ticket.issued\", \"occurred_at\": \"2026-11-26T08:00:00+08:00\", \"payload\": {}}]}",
     ] {
         let (status, reply) = p
             .post_raw("/v1/kiosks/K01/events", Some(&token), body.to_vec())

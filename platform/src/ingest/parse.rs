@@ -54,7 +54,7 @@ pub struct ParsedEvent {
 /// Parses and checks a request body. Errors describe the problem without echoing payload values where avoidable.
 pub fn parse_batch(body: &[u8]) -> Result<Vec<ParsedEvent>, Malformed> {
     let batch: EventBatch = serde_json::from_slice(body).map_err(|e| Malformed {
-        reason: format!("malformed batch: {e}"),
+        reason: format!("malformed batch: {}", describe(&e)),
         seq: None,
         too_large: false,
     })?;
@@ -75,8 +75,12 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<ParsedEvent>, Malformed> {
         if seq == 0 {
             return Err(Malformed::at(0, "sequence numbers start at 1".into()));
         }
+        // SQLite stores integers as i64: a larger seq is malformed, not a server error.
+        if seq > i64::MAX as u64 {
+            return Err(Malformed::at(0, format!("seq {seq} is out of range")));
+        }
         if let Some(p) = previous {
-            if seq != p + 1 {
+            if p.checked_add(1) != Some(seq) {
                 return Err(Malformed::at(
                     seq,
                     format!("events must be contiguous and ascending: seq {seq} follows {p}"),
@@ -119,8 +123,41 @@ fn typed<T: DeserializeOwned>(
     kind: &str,
     payload: serde_json::Value,
 ) -> Result<T, Malformed> {
-    serde_json::from_value(payload)
-        .map_err(|e| Malformed::at(seq, format!("seq {seq}: malformed {kind} payload: {e}")))
+    serde_json::from_value(payload).map_err(|e| {
+        Malformed::at(
+            seq,
+            format!("seq {seq}: malformed {kind} payload: {}", describe(&e)),
+        )
+    })
+}
+
+/// A JSON error without the values serde quotes: payloads can carry personal data, and the reason is logged and
+/// stored by the kiosk. Field names (the schema's, not the citizen's) are kept: they say what to fix.
+fn describe(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let names_a_field = ["missing field", "unknown field", "duplicate field"]
+        .iter()
+        .any(|p| text.starts_with(p));
+    let what = if names_a_field {
+        text.split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    } else {
+        match e.classify() {
+            serde_json::error::Category::Syntax => "invalid JSON syntax".to_string(),
+            serde_json::error::Category::Eof => "truncated JSON".to_string(),
+            serde_json::error::Category::Data => {
+                "a value of the wrong type or out of range".to_string()
+            }
+            serde_json::error::Category::Io => "unreadable body".to_string(),
+        }
+    };
+    if e.line() > 0 {
+        format!("{what} (line {}, column {})", e.line(), e.column())
+    } else {
+        what
+    }
 }
 
 fn truncate(s: &str) -> String {

@@ -141,7 +141,11 @@ async fn check(r: reqwest::Response) -> Result<reqwest::Response, SyncError> {
         .chars()
         .take(300)
         .collect();
-    if status.is_server_error() {
+    // 408 (the platform timed out) and 429 (too busy) pass with time, like a 5xx: retry with backoff.
+    if status.is_server_error()
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+    {
         Err(SyncError::Server {
             status: status.as_u16(),
             body,

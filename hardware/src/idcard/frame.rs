@@ -201,10 +201,16 @@ pub enum FrameError {
 ///
 /// Its buffer never holds more than [`MAX_FRAME`] bytes: [`FrameDecoder::push`] takes only what fits, and
 /// [`FrameDecoder::pop`] always frees room when the buffer is full (a full buffer holds either noise or a whole frame).
-#[derive(Debug)]
 pub struct FrameDecoder {
     buf: Vec<u8>,
     min_len: u16,
+}
+
+impl fmt::Debug for FrameDecoder {
+    // The buffer can hold a citizen's card text: show only how much is buffered.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FrameDecoder {{ buffered: {} bytes }}", self.buf.len())
+    }
 }
 
 impl FrameDecoder {
@@ -644,5 +650,20 @@ mod tests {
                 prop_assert!(d.buffered() <= MAX_FRAME);
             }
         }
+    }
+
+    #[test]
+    fn debug_of_a_decoder_never_shows_buffered_bytes() {
+        let mut d = ResponseDecoder::new();
+        // A partial frame whose payload spells out card text.
+        d.push(&[
+            0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x05, 0x08, 0x00, 0x00, 0x90, 0x20, 0x5F, 0x09, 0x4E,
+        ]);
+        let shown = format!("{d:?}");
+        assert!(shown.contains("14 bytes"), "{shown}");
+        assert!(
+            !shown.contains("95") && !shown.contains("0x"),
+            "raw bytes leaked: {shown}"
+        );
     }
 }

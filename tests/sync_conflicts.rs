@@ -56,6 +56,19 @@ async fn drain_all(client: &PlatformClient, store: &mut Store) -> Result<(), Syn
     panic!("drain did not settle in 20 rounds");
 }
 
+fn new_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A platform over `db` (see [`serve`]) and a client of it for this kiosk.
+fn platform_client(runtime: &tokio::runtime::Runtime, db: &Path, token: &str) -> PlatformClient {
+    PlatformClient::new(&serve(runtime, db), KIOSK, token, Duration::from_secs(10)).unwrap()
+}
+
 fn held(db: &Path) -> usize {
     sanban_platform::PlatformDb::open(db)
         .unwrap()
@@ -67,20 +80,10 @@ fn held(db: &Path) -> usize {
 #[test]
 fn a_wiped_kiosk_database_is_refused_and_its_new_events_stay_pending() {
     let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = new_runtime();
     let db = dir.path().join("platform.sqlite3");
     let token = sanban_platform::add_kiosk(&db, KIOSK).unwrap();
-    let client = PlatformClient::new(
-        &serve(&runtime, &db),
-        KIOSK,
-        &token,
-        Duration::from_secs(10),
-    )
-    .unwrap();
+    let client = platform_client(&runtime, &db, &token);
 
     let mut first = Store::open(&dir.path().join("kiosk-a.sqlite3")).unwrap();
     issue(&mut first, 3);
@@ -122,19 +125,14 @@ fn a_wiped_kiosk_database_is_refused_and_its_new_events_stay_pending() {
 #[test]
 fn a_platform_restored_from_an_old_backup_gets_everything_again_once() {
     let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = new_runtime();
     let db = dir.path().join("platform.sqlite3");
     let token = sanban_platform::add_kiosk(&db, KIOSK).unwrap();
     // The "backup": the platform as it was before this kiosk sent anything.
     let backup = dir.path().join("backup.sqlite3");
     std::fs::copy(&db, &backup).unwrap();
 
-    let url = serve(&runtime, &db);
-    let client = PlatformClient::new(&url, KIOSK, &token, Duration::from_secs(10)).unwrap();
+    let client = platform_client(&runtime, &db, &token);
     let mut kiosk = Store::open(&dir.path().join("kiosk.sqlite3")).unwrap();
     issue(&mut kiosk, 4);
     runtime.block_on(drain_all(&client, &mut kiosk)).unwrap();
@@ -142,15 +140,10 @@ fn a_platform_restored_from_an_old_backup_gets_everything_again_once() {
     drop(runtime); // the platform goes down…
 
     // …and comes back from the backup, knowing nothing of seq 1–4.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = new_runtime();
     let restored = dir.path().join("restored.sqlite3");
     std::fs::copy(&backup, &restored).unwrap();
-    let url = serve(&runtime, &restored);
-    let client = PlatformClient::new(&url, KIOSK, &token, Duration::from_secs(10)).unwrap();
+    let client = platform_client(&runtime, &restored, &token);
     runtime.block_on(drain_all(&client, &mut kiosk)).unwrap();
 
     let summary = kiosk.outbox_summary().unwrap();

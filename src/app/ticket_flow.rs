@@ -123,8 +123,9 @@ fn take_ticket(
     adapter.set_print_state(PrintState::Printing);
     window.global::<Nav>().set_page(Page::Ticket);
     adapter.set_busy(false);
-    refresh_categories(window, services);
+    // The job goes to the printer first; the waiting counts are a query that can follow it.
     print(window, services, &ticket, receipt, tapped_at);
+    refresh_categories(window, services);
 }
 
 /// Send the stored job to the printer; report the outcome to the screen and the database.

@@ -6,7 +6,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::api::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::{kiosk_by_token_hash, kiosk_token_hash};
 
 /// The authenticated kiosk, put in the request's extensions by [`require_kiosk`].

@@ -8,7 +8,8 @@ use axum::response::Html;
 use chrono::{DateTime, Utc};
 use sanban_wire::{DeviceState, Heartbeat};
 
-use crate::api::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::{list_kiosks, KioskRow};
 
 /// Not heard from for this long (heartbeats come every minute or so): someone should look.

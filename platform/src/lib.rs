@@ -7,11 +7,13 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod error;
 pub mod fleet;
 pub mod ingest;
 pub mod openapi;
 pub mod schedule;
 pub mod server;
+pub mod state;
 pub mod store;
 
 pub use api::{router, served_routes, AppState};

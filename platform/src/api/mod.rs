@@ -3,7 +3,6 @@
 
 mod body;
 mod catalog;
-mod error;
 mod events;
 mod heartbeat;
 mod leases;
@@ -11,7 +10,6 @@ mod misc;
 mod pickups;
 mod slots;
 
-use std::path::Path;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -21,29 +19,13 @@ use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use tower_http::timeout::TimeoutLayer;
 
-pub use error::ApiError;
-
-use crate::store::Store;
+pub use crate::error::ApiError;
+pub use crate::state::AppState;
 
 /// Largest request body accepted (413 above).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A request (body upload included) taking longer than this gets 408: a stalled client cannot pin a task forever.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Shared state of the handlers.
-#[derive(Clone)]
-pub struct AppState {
-    pub(crate) store: Store,
-}
-
-impl AppState {
-    /// Opens (creating and migrating if needed) the database file and starts its writer.
-    pub fn open(db_path: &Path) -> anyhow::Result<Self> {
-        Ok(AppState {
-            store: Store::open(db_path)?,
-        })
-    }
-}
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
+use sanban_wire::EventPayload;
 use uuid::Uuid;
 
 use super::{Result, Store, StoreError};
@@ -41,16 +42,13 @@ pub struct OutboxSummary {
 }
 
 /// Append an event inside the caller's transaction; returns its sequence number.
-pub(crate) fn append(
-    tx: &Transaction,
-    kind: &str,
-    occurred_at: &str,
-    payload: &serde_json::Value,
-) -> Result<u64> {
+pub(crate) fn append(tx: &Transaction, occurred_at: &str, event: &EventPayload) -> Result<u64> {
     let seq: u64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox", [], |r| {
         r.get(0)
     })?;
-    let payload = serde_json::to_string(payload).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let (kind, payload) = event.to_parts();
+    let payload =
+        serde_json::to_string(&payload).map_err(|e| StoreError::Invalid(e.to_string()))?;
     tx.execute(
         "INSERT INTO outbox (seq, id, kind, occurred_at, payload) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![seq, Uuid::now_v7().to_string(), kind, occurred_at, payload],

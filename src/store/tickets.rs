@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
-use sanban_wire::{kinds, TicketIssued, WINDOW_CATEGORIES};
+use sanban_wire::{EventPayload, TicketIssued, WINDOW_CATEGORIES};
 use uuid::Uuid;
 
 use super::{outbox, print_jobs, Result, Store, StoreError};
@@ -137,12 +137,10 @@ impl Store {
             priority: req.priority,
             offline,
         };
-        let payload =
-            serde_json::to_value(&payload).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let occurred_at = now
             .with_timezone(&tz)
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
-        let outbox_seq = outbox::append(&tx, kinds::TICKET_ISSUED, &occurred_at, &payload)?;
+        let outbox_seq = outbox::append(&tx, &occurred_at, &EventPayload::TicketIssued(payload))?;
 
         let mut ticket = IssuedTicket {
             id,

@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use sanban_wire::{
-    is_window_category, ApplicationSubmitted, AppointmentRequested, Delivery, PickupCollected,
-    RatingSubmitted, TicketIssued, RATED_ERRANDS,
+    is_window_category, ApplicationSubmitted, AppointmentRequested, Delivery, EventPayload,
+    GuidePrinted, PickupCollected, RatingSubmitted, TicketIssued, RATED_ERRANDS,
 };
 
-use super::parse::{ParsedEvent, Payload};
+use super::parse::ParsedEvent;
 use crate::schedule;
 use crate::store::{book, BookOutcome, Booking, CatalogIndex, StoreError};
 
@@ -26,11 +26,12 @@ pub struct Context<'a> {
 
 pub fn apply_event(cx: &Context, ev: &ParsedEvent) -> Result<Verdict, StoreError> {
     match &ev.payload {
-        Payload::Ticket(p) => ticket(cx, ev, p),
-        Payload::Appointment(p) => appointment(cx, ev, p),
-        Payload::Application(p) => application(cx, ev, p),
-        Payload::Pickup(p) => pickup(cx, ev, p),
-        Payload::Rating(p) => rating(cx, ev, p),
+        EventPayload::TicketIssued(p) => ticket(cx, ev, p),
+        EventPayload::GuidePrinted(p) => guide_printed(cx, ev, p),
+        EventPayload::AppointmentRequested(p) => appointment(cx, ev, p),
+        EventPayload::ApplicationSubmitted(p) => application(cx, ev, p),
+        EventPayload::PickupCollected(p) => pickup(cx, ev, p),
+        EventPayload::RatingSubmitted(p) => rating(cx, ev, p),
     }
 }
 
@@ -88,6 +89,28 @@ fn ticket(cx: &Context, ev: &ParsedEvent, p: &TicketIssued) -> Result<Verdict, S
         "INSERT INTO tickets (ticket_id, kiosk_id, seq, category, number, business_day, priority, offline, occurred_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![ticket_id, cx.kiosk, ev.seq, p.category, p.number, p.business_day, p.priority, p.offline, ev.occurred_at],
+    )?;
+    Ok(Ok(()))
+}
+
+fn guide_printed(cx: &Context, ev: &ParsedEvent, p: &GuidePrinted) -> Result<Verdict, StoreError> {
+    if cx.catalog.service(&p.service).is_none() {
+        reject!("unknown service {:?}", p.service);
+    }
+    if !matches!(p.language.as_str(), "zh" | "en") {
+        reject!("language must be zh or en");
+    }
+    cx.conn.execute_cached(
+        "INSERT INTO guide_prints (kiosk_id, seq, service, catalog_version, language, occurred_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            cx.kiosk,
+            ev.seq,
+            p.service,
+            p.catalog_version,
+            p.language,
+            ev.occurred_at
+        ],
     )?;
     Ok(Ok(()))
 }

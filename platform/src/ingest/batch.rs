@@ -99,7 +99,7 @@ pub fn apply_batch(
             conn.execute_cached(
                 "INSERT INTO events (kiosk_id, seq, event_id, kind, occurred_at, received_at, outcome)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![kiosk, ev.seq, ev.id.to_string(), ev.kind, ev.occurred_at, now, outcome],
+                params![kiosk, ev.seq, ev.id.to_string(), ev.payload.kind(), ev.occurred_at, now, outcome],
             )?;
         }
     }

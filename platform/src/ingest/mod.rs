@@ -11,4 +11,4 @@ pub mod batch;
 pub mod parse;
 
 pub use batch::{apply_batch, BatchOutcome};
-pub use parse::{parse_batch, Malformed, ParsedEvent, Payload, MAX_EVENTS_PER_BATCH};
+pub use parse::{parse_batch, Malformed, ParsedEvent, MAX_EVENTS_PER_BATCH};

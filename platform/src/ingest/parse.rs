@@ -1,11 +1,7 @@
 //! Structural checks of an event batch: everything that needs no database.
 
 use chrono::DateTime;
-use sanban_wire::{
-    kinds, ApplicationSubmitted, AppointmentRequested, EventBatch, PickupCollected,
-    RatingSubmitted, TicketIssued,
-};
-use serde::de::DeserializeOwned;
+use sanban_wire::{describe_json_error as describe, EventBatch, EventPayload, PayloadError};
 use uuid::Uuid;
 
 /// Most events accepted in one batch (the body limit bounds bytes; this bounds the transaction).
@@ -31,24 +27,13 @@ impl Malformed {
     }
 }
 
-/// A typed event payload.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Payload {
-    Ticket(TicketIssued),
-    Appointment(AppointmentRequested),
-    Application(ApplicationSubmitted),
-    Pickup(PickupCollected),
-    Rating(RatingSubmitted),
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedEvent {
     pub seq: u64,
     pub id: Uuid,
-    pub kind: &'static str,
     /// As sent (validated RFC 3339).
     pub occurred_at: String,
-    pub payload: Payload,
+    pub payload: EventPayload,
 }
 
 /// Parses and checks a request body. Errors describe the problem without echoing payload values where avoidable.
@@ -94,70 +79,28 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<ParsedEvent>, Malformed> {
                 format!("seq {seq}: occurred_at is not an RFC 3339 timestamp"),
             ));
         }
-        let Some(&kind) = kinds::ALL.iter().find(|k| **k == event.kind) else {
-            return Err(Malformed::at(
-                seq,
-                format!("seq {seq}: unknown event kind {:?}", truncate(&event.kind)),
-            ));
-        };
-        let payload = match kind {
-            kinds::TICKET_ISSUED => Payload::Ticket(typed(seq, kind, event.payload)?),
-            kinds::APPOINTMENT_REQUESTED => Payload::Appointment(typed(seq, kind, event.payload)?),
-            kinds::APPLICATION_SUBMITTED => Payload::Application(typed(seq, kind, event.payload)?),
-            kinds::PICKUP_COLLECTED => Payload::Pickup(typed(seq, kind, event.payload)?),
-            _ => Payload::Rating(typed(seq, kind, event.payload)?),
-        };
+        let payload =
+            EventPayload::from_parts(&event.kind, event.payload).map_err(|e| match e {
+                PayloadError::UnknownKind => Malformed::at(
+                    seq,
+                    format!("seq {seq}: unknown event kind {:?}", truncate(&event.kind)),
+                ),
+                PayloadError::Shape(why) => Malformed::at(
+                    seq,
+                    format!(
+                        "seq {seq}: malformed {} payload: {why}",
+                        truncate(&event.kind)
+                    ),
+                ),
+            })?;
         parsed.push(ParsedEvent {
             seq,
             id: event.id,
-            kind,
             occurred_at: event.occurred_at,
             payload,
         });
     }
     Ok(parsed)
-}
-
-fn typed<T: DeserializeOwned>(
-    seq: u64,
-    kind: &str,
-    payload: serde_json::Value,
-) -> Result<T, Malformed> {
-    serde_json::from_value(payload).map_err(|e| {
-        Malformed::at(
-            seq,
-            format!("seq {seq}: malformed {kind} payload: {}", describe(&e)),
-        )
-    })
-}
-
-/// A JSON error without the values serde quotes: payloads can carry personal data, and the reason is logged and
-/// stored by the kiosk. Field names (the schema's, not the citizen's) are kept: they say what to fix.
-fn describe(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let names_a_field = ["missing field", "unknown field", "duplicate field"]
-        .iter()
-        .any(|p| text.starts_with(p));
-    let what = if names_a_field {
-        text.split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    } else {
-        match e.classify() {
-            serde_json::error::Category::Syntax => "invalid JSON syntax".to_string(),
-            serde_json::error::Category::Eof => "truncated JSON".to_string(),
-            serde_json::error::Category::Data => {
-                "a value of the wrong type or out of range".to_string()
-            }
-            serde_json::error::Category::Io => "unreadable body".to_string(),
-        }
-    };
-    if e.line() > 0 {
-        format!("{what} (line {}, column {})", e.line(), e.column())
-    } else {
-        what
-    }
 }
 
 fn truncate(s: &str) -> String {
@@ -183,7 +126,7 @@ mod tests {
     fn accepts_a_contiguous_batch() {
         let events = parse_batch(&body(vec![ticket(3), ticket(4)])).unwrap();
         assert_eq!(events.len(), 2);
-        assert!(matches!(events[0].payload, Payload::Ticket(_)));
+        assert!(matches!(events[0].payload, EventPayload::TicketIssued(_)));
     }
 
     #[test]

@@ -5,7 +5,9 @@ use rusqlite::{params, Connection};
 use super::{catalog, now_rfc3339, StoreError};
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
-const MIGRATIONS: &[fn(&Connection) -> Result<(), StoreError>] = &[v1];
+type Migration = fn(&Connection) -> Result<(), StoreError>;
+
+const MIGRATIONS: &[Migration] = &[v1, v2];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -178,5 +180,23 @@ fn v1(conn: &Connection) -> Result<(), StoreError> {
         ",
     )?;
     catalog::seed(conn)?;
+    Ok(())
+}
+
+/// v2: printed one-time notices (办事指南 use, for the KPIs).
+fn v2(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "
+        CREATE TABLE guide_prints (
+            kiosk_id        TEXT NOT NULL REFERENCES kiosks(id),
+            seq             INTEGER NOT NULL,
+            service         TEXT NOT NULL,
+            catalog_version INTEGER NOT NULL,
+            language        TEXT NOT NULL,
+            occurred_at     TEXT NOT NULL,
+            PRIMARY KEY (kiosk_id, seq)
+        ) WITHOUT ROWID;
+        ",
+    )?;
     Ok(())
 }

@@ -1,0 +1,27 @@
+//! `POST /v1/kiosks/{id}/ticket-leases`: blocks of queue numbers leased to a kiosk.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/kiosks/{id}/ticket-leases` request: top up the blocks for these categories for `business_day`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseRequest {
+    pub business_day: String,
+    pub categories: Vec<String>,
+    /// Numbers wanted per category (the platform may grant fewer).
+    pub block_size: u32,
+}
+
+/// A block of queue numbers `first..=last` of one category on one day, for this kiosk alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lease {
+    pub category: String,
+    pub business_day: String,
+    pub first: u32,
+    pub last: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaseReply {
+    pub leases: Vec<Lease>,
+}

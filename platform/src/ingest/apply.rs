@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use rusqlite::{params, Connection, OptionalExtension};
 use sanban_wire::{
     is_window_category, ApplicationSubmitted, AppointmentRequested, Delivery, EventPayload,
-    GuidePrinted, PickupCollected, RatingSubmitted, TicketIssued, RATED_ERRANDS,
+    GuidePrinted, HelpRequested, PickupCollected, RatingSubmitted, TicketIssued, RATED_ERRANDS,
 };
 
 use super::parse::ParsedEvent;
@@ -32,6 +32,7 @@ pub fn apply_event(cx: &Context, ev: &ParsedEvent) -> Result<Verdict, StoreError
         EventPayload::ApplicationSubmitted(p) => application(cx, ev, p),
         EventPayload::PickupCollected(p) => pickup(cx, ev, p),
         EventPayload::RatingSubmitted(p) => rating(cx, ev, p),
+        EventPayload::HelpRequested(p) => help_requested(cx, ev, p),
     }
 }
 
@@ -111,6 +112,21 @@ fn guide_printed(cx: &Context, ev: &ParsedEvent, p: &GuidePrinted) -> Result<Ver
             p.language,
             ev.occurred_at
         ],
+    )?;
+    Ok(Ok(()))
+}
+
+fn help_requested(
+    cx: &Context,
+    ev: &ParsedEvent,
+    p: &HelpRequested,
+) -> Result<Verdict, StoreError> {
+    if !plain_text(&p.page, 64) {
+        reject!("page must be 1 to 64 printable characters");
+    }
+    cx.conn.execute_cached(
+        "INSERT INTO help_requests (kiosk_id, seq, page, occurred_at) VALUES (?1, ?2, ?3, ?4)",
+        params![cx.kiosk, ev.seq, p.page, ev.occurred_at],
     )?;
     Ok(Ok(()))
 }

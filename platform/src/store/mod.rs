@@ -10,6 +10,7 @@ mod leases;
 mod pickups;
 mod read;
 mod schema;
+mod secrets;
 mod slots;
 mod writer;
 
@@ -26,6 +27,7 @@ pub use kiosks::{
 pub use leases::{grant_leases, MAX_BLOCK, MAX_NUMBER};
 pub use pickups::{add_pickup, open_pickups};
 pub use read::{PlatformDb, StoredTicket};
+pub use secrets::citizen_key;
 pub use slots::{book, booked_counts, BookOutcome, Booking};
 
 /// Errors of the store. They never carry payload values (they end up in logs).

@@ -43,6 +43,8 @@ event_payloads! {
     PickupCollected(PickupCollected) = "pickup.collected",
     /// 好差评: a rating of an errand.
     RatingSubmitted(RatingSubmitted) = "rating.submitted",
+    /// 呼叫帮助: a citizen asked for the hall's staff at this kiosk.
+    HelpRequested(HelpRequested) = "help.requested",
 }
 
 /// Why an event's payload does not fit its kind. The text never echoes payload values (they may be personal).
@@ -88,6 +90,14 @@ impl EventPayload {
         serde_json::from_value(tagged)
             .map_err(|e| PayloadError::Shape(crate::describe_json_error(&e)))
     }
+}
+
+/// A call for help from the kiosk's screen (no personal data: only where the citizen was).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelpRequested {
+    /// The page the citizen was on, e.g. "guide.detail".
+    pub page: String,
 }
 
 /// 一次性告知书 printed for a service (counts toward the guide's use; no personal data).

@@ -1,0 +1,202 @@
+//! Matching a query against one field (a name, a keyword, a text) read as units: Chinese characters with their
+//! syllable, and ASCII runs.
+//!
+//! A query matches consecutive units: a Chinese character in the query matches the same character; letters match
+//! a unit by a non-empty beginning of its syllable, so one query mixes full pinyin, initials and characters
+//! (`yiliao`, `ylbx`, `yilbx`, `医疗bx` all match 医疗保险). An ASCII run is matched in full, or by its beginning
+//! where the query ends. Every way of splitting the letters is followed at once: the states are the sets of query
+//! positions reached, kept as 64-bit sets.
+
+use super::query::{Element, Query};
+
+/// One unit of an indexed field.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unit {
+    /// The character, or `None` for an ASCII run.
+    pub(crate) han: Option<char>,
+    /// The unit's letters (syllable or lowercased ASCII run) in the index's letter buffer.
+    pub(crate) letters_start: u32,
+    pub(crate) letters_len: u8,
+    /// How many letters make its initial (`zh` is 2).
+    pub(crate) initial_len: u8,
+}
+
+/// How letters may match units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spelling {
+    /// By any beginning of a syllable (initials, full pinyin, or a mix): names and keywords.
+    Loose,
+    /// By full syllables, the last one possibly unfinished: long texts, where initials would match by chance.
+    Full,
+}
+
+/// How well a query matches a field, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum FieldTier {
+    /// The query is the whole field: its characters, its full pinyin or its initials.
+    Exact,
+    /// The field begins with the query's characters or full pinyin.
+    Prefix,
+    /// The field begins with the query read as initials (or a mix).
+    InitialsPrefix,
+    /// The query matches units inside the field.
+    Substring,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FieldMatch {
+    pub(crate) tier: FieldTier,
+    /// The unit where the match starts.
+    pub(crate) start: usize,
+}
+
+/// The best match of `query` in `units`, if any. A match at the first unit beats any later one, and later ones
+/// are all substrings, so the first start that matches is the best.
+pub(crate) fn best_match(
+    query: &Query,
+    units: &[Unit],
+    letters: &[u8],
+    spelling: Spelling,
+) -> Option<FieldMatch> {
+    let first = *query.elements.first()?;
+    (0..units.len())
+        .filter(|&start| can_start(first, &units[start], letters))
+        .find_map(|start| {
+            match_from(query, &units[start..], letters, spelling, start == 0)
+                .map(|tier| FieldMatch { tier, start })
+        })
+}
+
+fn can_start(first: Element, unit: &Unit, letters: &[u8]) -> bool {
+    match first {
+        Element::Han(ch) => unit.han == Some(ch),
+        Element::Letter(letter) => letters.get(unit.letters_start as usize) == Some(&letter),
+    }
+}
+
+/// Query positions as a set; bit `i` is "the first `i` elements are matched".
+type Positions = u64;
+
+/// Matches the whole query against units from `units[0]` on; the tier if it matches.
+fn match_from(
+    query: &Query,
+    units: &[Unit],
+    letters: &[u8],
+    spelling: Spelling,
+    at_start: bool,
+) -> Option<FieldTier> {
+    let end = query.len();
+    let done: Positions = 1 << end;
+    // Reached with every unit so far matched by its character or full syllable.
+    let mut full: Positions = 1;
+    // Reached with every unit so far matched by its character, full syllable or initial.
+    let mut whole: Positions = 1;
+    // Reached at all.
+    let mut any: Positions = 1;
+    let mut best: Option<FieldTier> = None;
+    for (index, unit) in units.iter().enumerate() {
+        let is_last_unit = index + 1 == units.len();
+        let spelled = unit_letters(unit, letters);
+        let (mut next_full, mut next_whole, mut next_any) = (0, 0, 0);
+        let mut reached = any;
+        while reached != 0 {
+            let position = reached.trailing_zeros() as usize;
+            reached &= reached - 1;
+            let bit = 1 << position;
+            for step in steps(query, position, unit, spelled, spelling) {
+                let target = 1u64 << (position + step.len);
+                if full & bit != 0 && step.full {
+                    next_full |= target;
+                }
+                if whole & bit != 0 && (step.full || step.initial) {
+                    next_whole |= target;
+                }
+                next_any |= target;
+                if target == done {
+                    let tier = if !at_start {
+                        FieldTier::Substring
+                    } else if is_last_unit && whole & bit != 0 && (step.full || step.initial) {
+                        FieldTier::Exact
+                    } else if full & bit != 0 {
+                        FieldTier::Prefix
+                    } else {
+                        FieldTier::InitialsPrefix
+                    };
+                    best = Some(best.map_or(tier, |b| b.min(tier)));
+                }
+            }
+        }
+        (full, whole, any) = (next_full & !done, next_whole & !done, next_any & !done);
+        if any == 0 {
+            break;
+        }
+    }
+    best
+}
+
+fn unit_letters<'l>(unit: &Unit, letters: &'l [u8]) -> &'l [u8] {
+    let start = unit.letters_start as usize;
+    letters
+        .get(start..start + unit.letters_len as usize)
+        .unwrap_or(&[])
+}
+
+/// One way a unit consumes query elements from a position.
+#[derive(Clone, Copy)]
+struct Step {
+    len: usize,
+    /// The unit matched by its character or its whole syllable / run.
+    full: bool,
+    /// The unit matched by exactly its initial.
+    initial: bool,
+}
+
+/// The ways `unit` can consume the query from `position` (at most one per length; syllables have at most 6
+/// letters).
+fn steps(
+    query: &Query,
+    position: usize,
+    unit: &Unit,
+    spelled: &[u8],
+    spelling: Spelling,
+) -> impl Iterator<Item = Step> {
+    let mut options: [Option<Step>; 6] = [None; 6];
+    match query.elements.get(position) {
+        Some(Element::Han(ch)) if unit.han == Some(*ch) => {
+            options[0] = Some(Step {
+                len: 1,
+                full: true,
+                initial: false,
+            });
+        }
+        Some(Element::Han(_)) => {}
+        Some(Element::Letter(_)) => {
+            let common = spelled
+                .iter()
+                .enumerate()
+                .take_while(|(offset, letter)| query.letter(position + offset) == Some(**letter))
+                .count();
+            let ends_query = |len: usize| position + len == query.len();
+            if unit.han.is_none() {
+                // An ASCII run is matched whole, or by its beginning where the query ends.
+                if common > 0 && (common == spelled.len() || ends_query(common)) {
+                    options[0] = Some(Step {
+                        len: common,
+                        full: common == spelled.len(),
+                        initial: false,
+                    });
+                }
+            } else {
+                for len in 1..=common.min(options.len()) {
+                    let full = len == spelled.len();
+                    if full || spelling == Spelling::Loose || ends_query(len) {
+                        let initial = len == unit.initial_len as usize;
+                        options[len - 1] = Some(Step { len, full, initial });
+                    }
+                }
+            }
+        }
+        None => {}
+    }
+    options.into_iter().flatten()
+}

@@ -48,6 +48,8 @@ pub enum FormatError {
         found: usize,
         expected: usize,
     },
+    #[error("dictionary has {0} syllables; ids are 16-bit")]
+    TooManySyllables(usize),
     #[error("dictionary syllable {index} is not a lowercase ASCII syllable in increasing order")]
     BadSyllable { index: usize },
     #[error("dictionary entry {index} is malformed: {why}")]
@@ -111,6 +113,12 @@ pub(crate) struct Sections<'a> {
     pub(crate) provenance: &'a str,
 }
 
+/// The byte length of an array of `count + extra` items of `size` bytes; saturates, so that a corrupt count
+/// fails the size check instead of overflowing.
+fn array_len(count: usize, extra: usize, size: usize) -> usize {
+    count.saturating_add(extra).saturating_mul(size)
+}
+
 fn read_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
@@ -140,6 +148,9 @@ impl<'a> Sections<'a> {
         let entry_count = read_u32(bytes, 16) as usize;
         let reading_count = read_u32(bytes, 20) as usize;
         let log_total = read_u32(bytes, 24);
+        if syllable_count > usize::from(u16::MAX) {
+            return Err(FormatError::TooManySyllables(syllable_count));
+        }
         let sections = read_u32(bytes, 28) as usize;
         if sections != SECTION_COUNT {
             return Err(FormatError::SectionSize {
@@ -170,13 +181,25 @@ impl<'a> Sections<'a> {
                 }
                 Ok(data)
             };
-        let syllable_offsets = U32s(sized(0, "syllable offsets", (syllable_count + 1) * 4)?);
+        let syllable_offsets = U32s(sized(
+            0,
+            "syllable offsets",
+            array_len(syllable_count, 1, 4),
+        )?);
         let syllable_text = section(1, "syllable text")?;
-        let entry_offsets = U32s(sized(2, "entry offsets", (entry_count + 1) * 4)?);
+        let entry_offsets = U32s(sized(2, "entry offsets", array_len(entry_count, 1, 4))?);
         let entry_data = section(3, "entry data")?;
-        let text_order = U32s(sized(4, "text order", entry_count * 4)?);
-        let reading_chars = U32s(sized(5, "reading-only characters", reading_count * 4)?);
-        let reading_syllables = U16s(sized(6, "reading-only syllables", reading_count * 2)?);
+        let text_order = U32s(sized(4, "text order", array_len(entry_count, 0, 4))?);
+        let reading_chars = U32s(sized(
+            5,
+            "reading-only characters",
+            array_len(reading_count, 0, 4),
+        )?);
+        let reading_syllables = U16s(sized(
+            6,
+            "reading-only syllables",
+            array_len(reading_count, 0, 2),
+        )?);
         let provenance = std::str::from_utf8(section(7, "provenance")?)
             .map_err(|_| FormatError::BadProvenance)?;
         if entry_offsets.get(entry_count) != Some(entry_data.len() as u32) {
@@ -371,4 +394,39 @@ fn syllable_key(entry: &RawEntry<'_>) -> (Vec<u16>, std::cmp::Reverse<u16>) {
         .filter_map(|d| entry.syllables.get(d))
         .collect();
     (ids, std::cmp::Reverse(entry.score))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_finds_the_first_index_of_the_suffix_where_the_predicate_holds() {
+        let values = [1, 3, 3, 5, 8];
+        assert_eq!(Sections::partition(0..5, |i| values[i] >= 3), 1);
+        assert_eq!(Sections::partition(0..5, |i| values[i] > 3), 3);
+        assert_eq!(Sections::partition(0..5, |i| values[i] > 8), 5);
+        assert_eq!(Sections::partition(2..5, |i| values[i] >= 0), 2);
+        assert_eq!(Sections::partition(3..3, |_| true), 3);
+    }
+
+    #[test]
+    fn arrays_read_little_endian_and_miss_past_their_end() {
+        let bytes = [1, 0, 0, 0, 0, 1, 0, 0, 7];
+        let words = U32s(&bytes[..8]);
+        assert_eq!(words.len(), 2);
+        assert_eq!(words.get(0), Some(1));
+        assert_eq!(words.get(1), Some(256));
+        assert_eq!(words.get(2), None);
+        assert_eq!(words.get(usize::MAX), None);
+        let halves = U16s(&bytes[..3]);
+        assert_eq!(halves.get(0), Some(1));
+        assert_eq!(halves.get(1), None);
+    }
+
+    #[test]
+    fn an_array_length_from_a_corrupt_count_saturates_instead_of_overflowing() {
+        assert_eq!(array_len(usize::MAX, 1, 4), usize::MAX);
+        assert_eq!(array_len(3, 1, 4), 16);
+    }
 }

@@ -236,3 +236,145 @@ fn push_tokens_at(sections: &Sections<'_>, input: &[u8], start: usize, tokens: &
     // Longest first, so that display ties go to the longest reading.
     tokens[first..].sort_by_key(|token| std::cmp::Reverse(token.end));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dictionary;
+
+    fn lattice(input: &str) -> Lattice {
+        Lattice::build(Dictionary::embedded().sections(), input.as_bytes())
+    }
+
+    fn spelled_at(lattice: &Lattice, position: usize) -> Vec<(String, TokenKind)> {
+        lattice
+            .tokens_at(position)
+            .iter()
+            .map(|token| (lattice.spelling(token).to_string(), token.kind))
+            .collect()
+    }
+
+    fn best(input: &str) -> String {
+        let lattice = lattice(input);
+        let path = lattice.best_path(0);
+        path.iter()
+            .map(|token| lattice.spelling(token))
+            .collect::<Vec<_>>()
+            .join("'")
+    }
+
+    #[test]
+    fn every_complete_syllable_starting_at_a_position_is_a_token_longest_first() {
+        let lattice = lattice("xian");
+        let tokens = spelled_at(&lattice, 0);
+        let spellings: Vec<&str> = tokens.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(spellings, ["xian", "xia", "xi"]);
+        assert!(tokens.iter().all(|(_, kind)| *kind == TokenKind::Syllable));
+        // xi'an: after xi, "an" and "a" are syllables too.
+        let after_xi: Vec<String> = spelled_at(&lattice, 2)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(after_xi, ["an", "a"]);
+    }
+
+    #[test]
+    fn an_initial_is_a_token_only_where_no_syllable_starts() {
+        // hannan never reads as h'a'n'n'a'n: a syllable starts at 0, so no initial does.
+        let hannan = lattice("hannan");
+        assert!(spelled_at(&hannan, 0)
+            .iter()
+            .all(|(_, kind)| *kind == TokenKind::Syllable));
+        let hn = lattice("hn");
+        assert_eq!(spelled_at(&hn, 0), [("h".to_string(), TokenKind::Initial)]);
+        let zhg = lattice("zhg");
+        assert_eq!(
+            spelled_at(&zhg, 0)[0],
+            ("zh".to_string(), TokenKind::Initial)
+        );
+    }
+
+    #[test]
+    fn an_unfinished_last_syllable_is_a_token_standing_for_the_syllables_it_begins() {
+        let lattice = lattice("zhongguozhon");
+        let last = spelled_at(&lattice, 8);
+        assert!(
+            last.contains(&("zhon".to_string(), TokenKind::Unfinished)),
+            "{last:?}"
+        );
+        let token = lattice
+            .tokens_at(8)
+            .iter()
+            .find(|t| t.kind == TokenKind::Unfinished)
+            .copied();
+        let sections = Dictionary::embedded().sections();
+        let zhong = sections.syllable_id(b"zhong");
+        assert!(token.is_some_and(
+            |t| Some(t.syllables.first) == zhong && t.syllables.last == t.syllables.first
+        ));
+    }
+
+    #[test]
+    fn a_complete_syllable_that_ends_the_input_also_stands_for_its_longer_syllables() {
+        let lattice = lattice("zhonggu");
+        let sections = Dictionary::embedded().sections();
+        let gu = lattice
+            .tokens_at(5)
+            .iter()
+            .find(|t| lattice.spelling(t) == "gu")
+            .copied()
+            .expect("gu");
+        let guo = sections.syllable_id(b"guo").expect("guo");
+        assert!(gu.syllables.first <= guo && guo <= gu.syllables.last);
+        // In the middle, a syllable stands for itself only.
+        let zhong = lattice.tokens_at(0)[0];
+        assert_eq!(zhong.syllables.first, zhong.syllables.last);
+    }
+
+    #[test]
+    fn letters_that_begin_no_syllable_are_unknown_tokens_and_separators_bound_tokens() {
+        let lattice = lattice("iu");
+        assert_eq!(
+            spelled_at(&lattice, 0),
+            [("i".to_string(), TokenKind::Unknown)]
+        );
+        let separated = self::lattice("xi'an");
+        assert!(spelled_at(&separated, 0).iter().all(|(s, _)| s == "xi"));
+        assert!(separated.tokens_at(2).is_empty());
+        assert_eq!(separated.next_start(2), 3);
+    }
+
+    #[test]
+    fn the_display_segmentation_takes_the_fewest_syllables_and_the_longest_first_on_a_tie() {
+        assert_eq!(best("xian"), "xian");
+        assert_eq!(best("fangan"), "fang'an");
+        assert_eq!(best("hannanqu"), "han'nan'qu");
+        assert_eq!(best("xi'an"), "xi'an");
+        assert_eq!(best("zhongg"), "zhong'g");
+        assert_eq!(best("ylbx"), "y'l'b'x");
+        assert_eq!(best("zhon"), "zhon");
+        assert_eq!(best("iu"), "i'u");
+    }
+
+    #[test]
+    fn a_path_is_found_for_a_reading_only_if_the_tokens_allow_it() {
+        let lattice = lattice("fangan");
+        let sections = Dictionary::embedded().sections();
+        let id = |s: &str| sections.syllable_id(s.as_bytes()).expect(s);
+        let fan_gan = lattice
+            .path_reading(&[id("fan"), id("gan")], 6)
+            .expect("fan'gan");
+        assert_eq!(
+            fan_gan
+                .iter()
+                .map(|t| lattice.spelling(t))
+                .collect::<Vec<_>>(),
+            ["fan", "gan"]
+        );
+        assert!(lattice.path_reading(&[id("fang"), id("gan")], 6).is_none());
+        assert!(
+            lattice.path_reading(&[id("fang")], 6).is_none(),
+            "fang ends at 4, not 6"
+        );
+    }
+}

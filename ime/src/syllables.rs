@@ -72,3 +72,65 @@ impl Sections<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dictionary;
+
+    fn spelled(sections: &Sections<'_>, range: SyllableRange) -> Vec<String> {
+        (range.first..=range.last)
+            .filter_map(|id| sections.syllable(id))
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_prefix_stands_for_the_contiguous_run_of_syllables_it_begins() {
+        let sections = Dictionary::embedded().sections();
+        assert_eq!(
+            spelled(sections, sections.syllables_with_prefix(b"xia")),
+            ["xia", "xian", "xiang", "xiao"]
+        );
+        let zh = spelled(sections, sections.syllables_with_prefix(b"zh"));
+        assert!(zh.iter().all(|s| s.starts_with("zh")) && zh.contains(&"zhuang".to_string()));
+        let z = spelled(sections, sections.syllables_with_prefix(b"z"));
+        assert!(
+            z.len() > zh.len()
+                && z.contains(&"zuo".to_string())
+                && z.contains(&"zhong".to_string())
+        );
+        assert_eq!(sections.syllables_with_prefix(b"zhx"), SyllableRange::EMPTY);
+        assert_eq!(sections.syllables_with_prefix(b"v"), SyllableRange::EMPTY);
+    }
+
+    #[test]
+    fn complete_syllables_have_ids_and_ue_is_accepted_for_ve() {
+        let sections = Dictionary::embedded().sections();
+        let id = sections
+            .syllable_id(b"zhuang")
+            .expect("zhuang is a syllable");
+        assert_eq!(sections.syllable(id), Some(&b"zhuang"[..]));
+        assert_eq!(sections.syllable_id(b"lue"), sections.syllable_id(b"lve"));
+        assert!(sections.syllable_id(b"nue").is_some());
+        for not_a_syllable in [&b"zh"[..], b"n", b"ng", b"xo", b"", b"zhuangg"] {
+            assert_eq!(
+                sections.syllable_id(not_a_syllable),
+                None,
+                "{not_a_syllable:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn initials_are_consonants_with_zh_ch_sh_taken_whole() {
+        assert_eq!(initial_at(b"zhg"), Some(2));
+        assert_eq!(initial_at(b"sh"), Some(2));
+        assert_eq!(initial_at(b"zg"), Some(1));
+        assert_eq!(initial_at(b"h"), Some(1));
+        for vowel in [b"a", b"e", b"o", b"i", b"u", b"v"] {
+            assert_eq!(initial_at(vowel), None);
+        }
+        assert_eq!(initial_at(b""), None);
+    }
+}

@@ -200,3 +200,145 @@ fn steps(
     }
     options.into_iter().flatten()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Units of `pairs` (character or None for an ASCII run, letters) and their letter buffer.
+    fn field(pairs: &[(Option<char>, &str)]) -> (Vec<Unit>, Vec<u8>) {
+        let mut letters = Vec::new();
+        let units = pairs
+            .iter()
+            .map(|&(han, spelled)| {
+                let letters_start = letters.len() as u32;
+                letters.extend_from_slice(spelled.as_bytes());
+                let initial_len =
+                    if han.is_some() && ["zh", "ch", "sh"].iter().any(|p| spelled.starts_with(p)) {
+                        2
+                    } else {
+                        1
+                    };
+                Unit {
+                    han,
+                    letters_start,
+                    letters_len: spelled.len() as u8,
+                    initial_len,
+                }
+            })
+            .collect();
+        (units, letters)
+    }
+
+    fn yiliao_baoxian() -> (Vec<Unit>, Vec<u8>) {
+        field(&[
+            (Some('医'), "yi"),
+            (Some('疗'), "liao"),
+            (Some('保'), "bao"),
+            (Some('险'), "xian"),
+        ])
+    }
+
+    fn tier(query: &str, spelling: Spelling) -> Option<FieldMatch> {
+        let (units, letters) = yiliao_baoxian();
+        best_match(&Query::parse(query), &units, &letters, spelling)
+    }
+
+    fn at(tier: FieldTier, start: usize) -> Option<FieldMatch> {
+        Some(FieldMatch { tier, start })
+    }
+
+    #[test]
+    fn the_whole_field_by_characters_full_pinyin_or_initials_is_exact() {
+        for query in [
+            "医疗保险",
+            "yiliaobaoxian",
+            "ylbx",
+            "yilbx",
+            "医疗bx",
+            "YLBX",
+        ] {
+            assert_eq!(
+                tier(query, Spelling::Loose),
+                at(FieldTier::Exact, 0),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_beginning_in_full_pinyin_or_characters_is_a_prefix() {
+        // The last syllable may be unfinished: "y" begins the full pinyin too.
+        for query in [
+            "yiliao",
+            "yiliaob",
+            "yiliaobaoxia",
+            "医疗",
+            "yi",
+            "y",
+            "医",
+            "医liao",
+        ] {
+            assert_eq!(
+                tier(query, Spelling::Loose),
+                at(FieldTier::Prefix, 0),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_beginning_read_as_initials_is_an_initials_prefix() {
+        for query in ["yl", "ylb", "ylbao", "yilb", "医lb"] {
+            assert_eq!(
+                tier(query, Spelling::Loose),
+                at(FieldTier::InitialsPrefix, 0),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_match_inside_the_field_is_a_substring_at_its_first_start() {
+        assert_eq!(
+            tier("baoxian", Spelling::Loose),
+            at(FieldTier::Substring, 2)
+        );
+        assert_eq!(tier("bx", Spelling::Loose), at(FieldTier::Substring, 2));
+        assert_eq!(tier("保险", Spelling::Loose), at(FieldTier::Substring, 2));
+        assert_eq!(tier("liaob", Spelling::Loose), at(FieldTier::Substring, 1));
+    }
+
+    #[test]
+    fn letters_in_the_middle_of_a_syllable_never_start_a_match() {
+        // "an" ends xian and "iao" ends liao: neither begins a syllable.
+        assert_eq!(tier("an", Spelling::Loose), None);
+        assert_eq!(tier("iao", Spelling::Loose), None);
+        assert_eq!(tier("yx", Spelling::Loose), None, "not consecutive");
+        assert_eq!(tier("险保", Spelling::Loose), None, "out of order");
+    }
+
+    #[test]
+    fn full_spelling_refuses_initials_except_for_the_unfinished_last_syllable() {
+        assert_eq!(tier("ylbx", Spelling::Full), None);
+        assert_eq!(tier("yiliaobaox", Spelling::Full), at(FieldTier::Exact, 0));
+        assert_eq!(tier("liaoba", Spelling::Full), at(FieldTier::Substring, 1));
+        assert_eq!(tier("yiliao", Spelling::Full), at(FieldTier::Prefix, 0));
+    }
+
+    #[test]
+    fn an_ascii_run_matches_whole_or_by_its_beginning_where_the_query_ends() {
+        let (units, letters) = field(&[
+            (None, "icu"),
+            (Some('病'), "bing"),
+            (Some('房'), "fang"),
+            (None, "2"),
+        ]);
+        let find =
+            |query: &str| best_match(&Query::parse(query), &units, &letters, Spelling::Loose);
+        assert_eq!(find("icubf2"), at(FieldTier::Exact, 0));
+        assert_eq!(find("ic"), at(FieldTier::Prefix, 0));
+        assert_eq!(find("icb"), None, "a run is not abbreviated");
+        assert_eq!(find("bingfang2"), at(FieldTier::Substring, 1));
+    }
+}

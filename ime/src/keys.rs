@@ -4,6 +4,9 @@
 //! way the word list makes most likely (each word's frequency against the total, as a segmenter does), and each
 //! word brings its own reading (银行 → yin-hang, 重庆 → chong-qing, 行政许可 → xing-zheng-xu-ke).
 
+use std::collections::HashMap;
+use std::ops::Range;
+
 use crate::dictionary::Dictionary;
 
 /// The longest word looked up, in characters.
@@ -34,24 +37,7 @@ impl Dictionary {
     /// The text's readable units in order: Chinese characters with their reading in context and ASCII
     /// letter-and-digit runs. Punctuation, spaces and characters with no known reading are left out.
     pub fn readings<'t>(&self, text: &'t str) -> Vec<Reading<'t>> {
-        let mut out = Vec::new();
-        let mut rest = text;
-        while let Some(ch) = rest.chars().next() {
-            if ch.is_ascii_alphanumeric() {
-                let run = rest
-                    .find(|c: char| !c.is_ascii_alphanumeric())
-                    .unwrap_or(rest.len());
-                out.push(Reading::Ascii(&rest[..run]));
-                rest = &rest[run..];
-            } else if is_han(ch) {
-                let run = rest.find(|c: char| !is_han(c)).unwrap_or(rest.len());
-                self.read_han_run(&rest[..run], &mut out);
-                rest = &rest[run..];
-            } else {
-                rest = &rest[ch.len_utf8()..];
-            }
-        }
-        out
+        Reader::new(self).readings(text)
     }
 
     /// The initials and full pinyin of a text (see [`SearchKeys`]).
@@ -73,10 +59,60 @@ impl Dictionary {
         }
         keys
     }
+}
+
+/// Reads texts into pinyin; keeps where each character's words lie in the dictionary's text order, so that
+/// reading many texts (a catalog) searches the whole dictionary once per distinct character.
+pub(crate) struct Reader<'d> {
+    dictionary: &'d Dictionary,
+    first_chars: HashMap<char, Range<usize>>,
+}
+
+impl<'d> Reader<'d> {
+    pub(crate) fn new(dictionary: &'d Dictionary) -> Self {
+        Reader {
+            dictionary,
+            first_chars: HashMap::new(),
+        }
+    }
+
+    /// See [`Dictionary::readings`].
+    pub(crate) fn readings<'t>(&mut self, text: &'t str) -> Vec<Reading<'t>> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(ch) = rest.chars().next() {
+            if ch.is_ascii_alphanumeric() {
+                let run = rest
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(rest.len());
+                out.push(Reading::Ascii(&rest[..run]));
+                rest = &rest[run..];
+            } else if is_han(ch) {
+                let run = rest.find(|c: char| !is_han(c)).unwrap_or(rest.len());
+                self.read_han_run(&rest[..run], &mut out);
+                rest = &rest[run..];
+            } else {
+                rest = &rest[ch.len_utf8()..];
+            }
+        }
+        out
+    }
+
+    /// The text-order positions of the entries that start with `ch` (given as its text).
+    fn first_char_range(&mut self, ch: &str) -> Range<usize> {
+        let dictionary = self.dictionary;
+        let key = ch.chars().next().unwrap_or_default();
+        self.first_chars
+            .entry(key)
+            .or_insert_with(|| {
+                dictionary.text_prefix_range(0..dictionary.entry_count(), ch.as_bytes())
+            })
+            .clone()
+    }
 
     /// Reads a run of Chinese characters word by word: the most likely cut into dictionary words (dynamic
     /// programming from the end, as jieba does), each word read as the dictionary reads it.
-    fn read_han_run<'t>(&self, run: &'t str, out: &mut Vec<Reading<'t>>) {
+    fn read_han_run<'t>(&mut self, run: &'t str, out: &mut Vec<Reading<'t>>) {
         let starts: Vec<usize> = run
             .char_indices()
             .map(|(i, _)| i)
@@ -85,19 +121,24 @@ impl Dictionary {
         let chars = starts.len() - 1;
         // best[i]: log-likelihood of the best cut of chars i.., and the entry and length of its first word.
         let mut best: Vec<(i64, Option<(usize, usize)>)> = vec![(0, None); chars + 1];
-        let log_total = i64::from(self.log_total());
+        let dictionary = self.dictionary;
+        let log_total = i64::from(dictionary.log_total());
         // A character with no entry (only a reading-only one, or none) costs as much as the rarest word.
         let unknown = -log_total;
         for i in (0..chars).rev() {
             best[i] = (unknown + best[i + 1].0, None);
-            let mut range = 0..self.entry_count();
+            let mut range = 0..0;
             for len in 1..=MAX_WORD_CHARS.min(chars - i) {
                 let word = &run.as_bytes()[starts[i]..starts[i + len]];
-                range = self.text_prefix_range(range, word);
+                range = if len == 1 {
+                    self.first_char_range(&run[starts[i]..starts[i + 1]])
+                } else {
+                    dictionary.text_prefix_range(range, word)
+                };
                 if range.is_empty() {
                     break;
                 }
-                let Some(entry) = self.text_entry(range.start) else {
+                let Some(entry) = dictionary.text_entry(range.start) else {
                     break;
                 };
                 if entry.text().map(str::as_bytes) != Some(word) {
@@ -113,13 +154,13 @@ impl Dictionary {
         while i < chars {
             match best[i].1 {
                 Some((position, len)) => {
-                    let entry = self.text_entry(position);
+                    let entry = dictionary.text_entry(position);
                     for offset in 0..len {
                         let text = &run[starts[i + offset]..starts[i + offset + 1]];
                         if let Some(id) = entry.and_then(|e| e.syllable(offset)) {
                             out.push(Reading::Han {
                                 text,
-                                syllable: self.syllable_text(id),
+                                syllable: dictionary.syllable_text(id),
                             });
                         }
                     }
@@ -127,11 +168,14 @@ impl Dictionary {
                 }
                 None => {
                     let text = &run[starts[i]..starts[i + 1]];
-                    let reading = text.chars().next().and_then(|ch| self.reading_only(ch));
+                    let reading = text
+                        .chars()
+                        .next()
+                        .and_then(|ch| dictionary.reading_only(ch));
                     if let Some(id) = reading {
                         out.push(Reading::Han {
                             text,
-                            syllable: self.syllable_text(id),
+                            syllable: dictionary.syllable_text(id),
                         });
                     }
                     i += 1;

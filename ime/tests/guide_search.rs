@@ -211,3 +211,14 @@ fn an_empty_or_unmatched_query_finds_nothing() {
     assert_eq!(index.len(), 10);
     assert!(!index.is_empty());
 }
+
+#[test]
+fn a_text_shared_by_several_items_matches_each_of_them() {
+    let index = catalog();
+    // 5 and 6 share their department text; 8 and 9 have other texts of the same department.
+    assert_eq!(
+        search(&index, "shichangzhuti"),
+        [(5, Tier::Extra), (6, Tier::Extra)]
+    );
+    assert_eq!(ids(&index, "xingzhengshenpi"), [5, 6, 8, 9]);
+}

@@ -82,12 +82,15 @@ proptest! {
     }
 
     #[test]
-    fn any_chinese_text_has_search_keys(text in "[\u{4e00}-\u{9fa5}a-z0-9，。 ]{0,40}") {
-        let keys = Dictionary::embedded().search_keys(&text);
-        let han = text.chars().filter(|c| ('\u{4e00}'..='\u{9fa5}').contains(c)).count();
-        let ascii = text.chars().filter(char::is_ascii_alphanumeric).count();
-        // Every common character has a reading: one initial each.
-        prop_assert_eq!(keys.initials.len(), han + ascii);
+    fn any_chinese_text_has_one_initial_per_readable_character(text in "[\u{4e00}-\u{9fa5}a-z0-9，。 ]{0,40}") {
+        let dictionary = Dictionary::embedded();
+        let keys = dictionary.search_keys(&text);
+        // A few code points of the block (兙, 瓼: abbreviations of measures) have no reading in the data.
+        let readable = text
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || !dictionary.readings_of(*c).is_empty())
+            .count();
+        prop_assert_eq!(keys.initials.len(), readable);
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub(crate) struct Unit {
 }
 
 /// How letters may match units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Spelling {
     /// By any beginning of a syllable (initials, full pinyin, or a mix): names and keywords.
     Loose,

@@ -9,10 +9,12 @@
 mod matcher;
 mod query;
 
+use std::collections::HashMap;
+
 use crate::dictionary::Dictionary;
-use crate::keys::Reading;
+use crate::keys::{Reader, Reading};
 use matcher::{best_match, FieldMatch, FieldTier, Spelling, Unit};
-use query::Query;
+use query::{Element, Query};
 
 /// What to index for one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,25 +55,57 @@ pub struct SearchHit<'a, Id> {
     pub tier: Tier,
 }
 
-/// A field's units in the index's shared buffers.
+/// A distinct text's units in the index's shared buffers, and what its units begin with.
 #[derive(Debug, Clone, Copy)]
 struct Field {
     first_unit: u32,
     unit_count: u32,
+    /// Bit `n` set: a unit begins with letter `a + n`; bit 26: with a digit.
+    first_letters: u32,
+    /// A Bloom filter of the field's characters (one bit each).
+    characters: u64,
+    /// Whether more than one item uses this text (a department, a common keyword): its match is kept per search.
+    shared: bool,
 }
+
+impl Field {
+    /// Whether a query starting with `first` can match here at all (a query starts at a unit's beginning).
+    fn may_start_with(&self, first: Element) -> bool {
+        match first {
+            Element::Letter(letter) => self.first_letters & letter_bit(letter) != 0,
+            Element::Han(ch) => self.characters & character_bit(ch) != 0,
+        }
+    }
+}
+
+fn letter_bit(letter: u8) -> u32 {
+    match letter {
+        b'a'..=b'z' => 1 << (letter - b'a'),
+        b'0'..=b'9' => 1 << 26,
+        _ => 0,
+    }
+}
+
+fn character_bit(ch: char) -> u64 {
+    1 << ((ch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
+}
+
+/// An index into `SearchIndex::fields`.
+type FieldId = u32;
 
 #[derive(Debug)]
 struct Indexed<Id> {
     id: Id,
-    name: Field,
-    keywords: Vec<Field>,
-    extra: Field,
+    name: FieldId,
+    keywords: Vec<FieldId>,
+    extra: FieldId,
 }
 
 /// Items read into pinyin once, searched on every keystroke.
 #[derive(Debug)]
 pub struct SearchIndex<Id> {
     items: Vec<Indexed<Id>>,
+    fields: Vec<Field>,
     units: Vec<Unit>,
     letters: Vec<u8>,
 }
@@ -79,29 +113,39 @@ pub struct SearchIndex<Id> {
 /// ASCII runs longer than this are indexed by their beginning (no query is longer).
 const MAX_RUN: usize = 63;
 
+/// Matches of shared fields found during one search.
+type Memo = HashMap<(FieldId, Spelling), Option<FieldMatch>>;
+
 impl<Id> SearchIndex<Id> {
-    /// Reads every item's name, keywords and text into pinyin (polyphones as their word reads them).
+    /// Reads every item's name, keywords and text into pinyin (polyphones as their word reads them). A text
+    /// used by several items (a department) is read and stored once.
     pub fn build(dictionary: &Dictionary, items: impl IntoIterator<Item = SearchItem<Id>>) -> Self {
-        let mut index = SearchIndex {
-            items: Vec::new(),
-            units: Vec::new(),
-            letters: Vec::new(),
+        let mut builder = Builder {
+            index: SearchIndex {
+                items: Vec::new(),
+                fields: Vec::new(),
+                units: Vec::new(),
+                letters: Vec::new(),
+            },
+            reader: Reader::new(dictionary),
+            known: HashMap::new(),
         };
         for item in items {
-            let name = index.add_field(dictionary, &item.name);
+            let name = builder.field(&item.name);
             let keywords = item
                 .keywords
                 .iter()
-                .map(|keyword| index.add_field(dictionary, keyword))
+                .map(|keyword| builder.field(keyword))
                 .collect();
-            let extra = index.add_field(dictionary, &item.extra);
-            index.items.push(Indexed {
+            let extra = builder.field(&item.extra);
+            builder.index.items.push(Indexed {
                 id: item.id,
                 name,
                 keywords,
                 extra,
             });
         }
+        let mut index = builder.index;
         index.units.shrink_to_fit();
         index.letters.shrink_to_fit();
         index
@@ -124,9 +168,10 @@ impl<Id> SearchIndex<Id> {
         if query.is_empty() || limit == 0 {
             return Vec::new();
         }
+        let mut memo = Memo::new();
         let mut hits: Vec<(Tier, FieldTier, usize, usize)> = Vec::new();
         for (position, item) in self.items.iter().enumerate() {
-            if let Some((tier, within, start)) = self.match_item(&query, item) {
+            if let Some((tier, within, start)) = self.match_item(&query, item, &mut memo) {
                 hits.push((tier, within, start, position));
             }
         }
@@ -141,8 +186,13 @@ impl<Id> SearchIndex<Id> {
             .collect()
     }
 
-    fn match_item(&self, query: &Query, item: &Indexed<Id>) -> Option<(Tier, FieldTier, usize)> {
-        if let Some(found) = self.match_field(query, item.name, Spelling::Loose) {
+    fn match_item(
+        &self,
+        query: &Query,
+        item: &Indexed<Id>,
+        memo: &mut Memo,
+    ) -> Option<(Tier, FieldTier, usize)> {
+        if let Some(found) = self.match_field(query, item.name, Spelling::Loose, memo) {
             let tier = match found.tier {
                 FieldTier::Exact => Tier::ExactName,
                 FieldTier::Prefix => Tier::NamePrefix,
@@ -154,49 +204,90 @@ impl<Id> SearchIndex<Id> {
         let keyword = item
             .keywords
             .iter()
-            .filter_map(|&field| self.match_field(query, field, Spelling::Loose))
+            .filter_map(|&field| self.match_field(query, field, Spelling::Loose, memo))
             .min_by_key(|found| (found.tier, found.start));
         if let Some(found) = keyword {
             return Some((Tier::Keyword, found.tier, found.start));
         }
-        self.match_field(query, item.extra, Spelling::Full)
+        self.match_field(query, item.extra, Spelling::Full, memo)
             .map(|found| (Tier::Extra, found.tier, found.start))
     }
 
-    fn match_field(&self, query: &Query, field: Field, spelling: Spelling) -> Option<FieldMatch> {
-        let start = field.first_unit as usize;
-        let units = &self.units[start..start + field.unit_count as usize];
-        best_match(query, units, &self.letters, spelling)
+    fn match_field(
+        &self,
+        query: &Query,
+        id: FieldId,
+        spelling: Spelling,
+        memo: &mut Memo,
+    ) -> Option<FieldMatch> {
+        let field = self.fields[id as usize];
+        let first = *query.elements.first()?;
+        if !field.may_start_with(first) {
+            return None;
+        }
+        let find = || {
+            let start = field.first_unit as usize;
+            let units = &self.units[start..start + field.unit_count as usize];
+            best_match(query, units, &self.letters, spelling)
+        };
+        if field.shared {
+            *memo.entry((id, spelling)).or_insert_with(find)
+        } else {
+            find()
+        }
     }
+}
 
-    fn add_field(&mut self, dictionary: &Dictionary, text: &str) -> Field {
-        let first_unit = self.units.len() as u32;
-        for reading in dictionary.readings(text) {
+/// Reads texts into an index, each distinct text once.
+struct Builder<'d, Id> {
+    index: SearchIndex<Id>,
+    reader: Reader<'d>,
+    known: HashMap<String, FieldId>,
+}
+
+impl<Id> Builder<'_, Id> {
+    fn field(&mut self, text: &str) -> FieldId {
+        if let Some(&id) = self.known.get(text) {
+            self.index.fields[id as usize].shared = true;
+            return id;
+        }
+        let index = &mut self.index;
+        let mut field = Field {
+            first_unit: index.units.len() as u32,
+            unit_count: 0,
+            first_letters: 0,
+            characters: 0,
+            shared: false,
+        };
+        for reading in self.reader.readings(text) {
             let (han, spelled) = match reading {
                 Reading::Han { text, syllable } => (text.chars().next(), syllable),
                 Reading::Ascii(run) => (None, &run[..run.len().min(MAX_RUN)]),
             };
-            let letters_start = self.letters.len() as u32;
-            self.letters
+            let letters_start = index.letters.len() as u32;
+            index
+                .letters
                 .extend(spelled.bytes().map(|b| b.to_ascii_lowercase()));
-            let initial_len = if han.is_some()
-                && spelled.len() > 1
-                && matches!(&spelled.as_bytes()[..2], b"zh" | b"ch" | b"sh")
-            {
-                2
-            } else {
-                1
+            let initial_len = match spelled.as_bytes() {
+                [b'z' | b'c' | b's', b'h', ..] if han.is_some() => 2,
+                _ => 1,
             };
-            self.units.push(Unit {
+            field.first_letters |= spelled
+                .bytes()
+                .next()
+                .map_or(0, |b| letter_bit(b.to_ascii_lowercase()));
+            field.characters |= han.map_or(0, character_bit);
+            index.units.push(Unit {
                 han,
                 letters_start,
                 letters_len: spelled.len() as u8,
                 initial_len,
             });
         }
-        Field {
-            first_unit,
-            unit_count: self.units.len() as u32 - first_unit,
-        }
+        field.unit_count = index.units.len() as u32 - field.first_unit;
+        let id = index.fields.len() as FieldId;
+        index.fields.push(field);
+        self.known.insert(text.to_string(), id);
+        id
     }
 }

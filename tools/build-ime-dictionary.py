@@ -19,6 +19,7 @@ What goes in:
   * the WORDS_KEPT most frequent words of 2-8 such characters, each with its contextual reading (银行 yin'hang);
   * the local words;
   * every other character pypinyin knows, with its main reading, for search keys only (never a candidate).
+It also lists the candidate characters outside GB2312 in ime/data/characters-beyond-gb2312.txt, for the font.
 
 The binary layout is described in ime/src/format.rs; all integers are little-endian.
 """
@@ -51,6 +52,8 @@ READINGS_DROPPED = {"m", "hm", "ê"}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOCAL_WORDS = os.path.join(ROOT, "ime", "data", "local-words.txt")
 OUTPUT = os.path.join(ROOT, "ime", "data", "dictionary.bin")
+# The candidate characters outside GB2312, for the font subset (tools/subset-cjk-font.py draws GB2312 only).
+BEYOND_GB2312 = os.path.join(ROOT, "ime", "data", "characters-beyond-gb2312.txt")
 
 
 def check_versions():
@@ -258,15 +261,25 @@ def main():
         f"{len(syllable_list)} syllables, {len(char_readings)} characters, {len(words)} words, "
         f"{len(entries)} entries, {len(reading_only)} reading-only characters, {len(blob):,} bytes"
     )
+    beyond = sorted(c for c in char_readings if c not in gb2312)
+    beyond_text = (
+        "# The input method's candidate characters outside GB2312 (通用规范汉字表 characters such as 堃 喆 赟 昇 䶮),\n"
+        "# written by tools/build-ime-dictionary.py. A font that draws the candidate bar needs these glyphs too.\n"
+        + "".join("".join(beyond[i:i + 50]) + "\n" for i in range(0, len(beyond), 50))
+    ).encode("utf-8")
+    outputs = [(args.output, blob), (BEYOND_GB2312, beyond_text)]
+    stats += f"; {len(beyond)} candidate characters beyond GB2312"
     if args.check:
-        with open(args.output, "rb") as f:
-            if f.read() != blob:
-                sys.exit(f"{args.output} differs from what the sources give ({stats}); rebuild it")
-        print(f"{args.output} is up to date: {stats}")
+        for path, content in outputs:
+            with open(path, "rb") as f:
+                if f.read() != content:
+                    sys.exit(f"{path} differs from what the sources give ({stats}); rebuild it")
+        print(f"up to date: {stats}")
     else:
-        with open(args.output, "wb") as f:
-            f.write(blob)
-        print(f"wrote {args.output}: {stats}")
+        for path, content in outputs:
+            with open(path, "wb") as f:
+                f.write(content)
+        print(f"wrote {args.output} and {BEYOND_GB2312}: {stats}")
 
 
 if __name__ == "__main__":

@@ -160,3 +160,69 @@ fn an_entry_index_out_of_order_fails_the_full_check() {
         })
     ));
 }
+
+#[test]
+fn every_local_word_is_offered_for_its_pinyin() {
+    let dictionary = Dictionary::embedded();
+    let list = include_str!("../data/local-words.txt");
+    let mut checked = 0;
+    for line in list
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+    {
+        let mut fields = line.split_whitespace();
+        let word = fields.next().expect("a word");
+        let given = fields
+            .find(|f| !f.chars().all(|c| c.is_ascii_digit()))
+            .map(|p| p.replace('\'', ""));
+        let pinyin = given.unwrap_or_else(|| dictionary.search_keys(word).full);
+        assert_eq!(
+            dictionary.search_keys(word).full,
+            pinyin,
+            "{word} reads as its listed pinyin"
+        );
+        let mut composer = sanban_ime::Composer::new(dictionary);
+        for key in pinyin.chars() {
+            assert!(composer.push(key));
+        }
+        let all = composer
+            .candidates(0, composer.candidate_count())
+            .candidates;
+        let offered = all.iter().position(|c| c.text == word);
+        assert!(
+            offered.is_some_and(|at| at < 9),
+            "{word} on the first page for {pinyin}: {offered:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 40, "{checked} local words");
+}
+
+#[test]
+fn the_font_list_holds_exactly_the_candidates_beyond_gb2312() {
+    let dictionary = Dictionary::embedded();
+    let list = include_str!("../data/characters-beyond-gb2312.txt");
+    let listed: Vec<char> = list
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(str::chars)
+        .collect();
+    assert!(listed.len() > 1000);
+    for ch in &listed {
+        assert!(
+            dictionary.is_candidate_character(*ch),
+            "{ch} listed but not a candidate"
+        );
+        let mut buffer = [0u8; 4];
+        let (bytes, _, unmappable) = encoding_rs::GBK.encode(ch.encode_utf8(&mut buffer));
+        let in_gb2312 = !unmappable
+            && bytes.len() == 2
+            && (0xB0..=0xF7).contains(&bytes[0])
+            && bytes[1] >= 0xA1;
+        assert!(!in_gb2312, "{ch} is in GB2312");
+    }
+    for name_character in ['堃', '喆', '赟', '昇', '䶮'] {
+        assert!(listed.contains(&name_character));
+    }
+}

@@ -21,7 +21,7 @@ pub enum MatchKind {
     Exact,
     /// Every syllable in full but the last, which is unfinished (`zhongg` → 中国).
     Completion,
-    /// An earlier syllable given by its initial (`hn` → 汉南, `zhgg` → 中国).
+    /// An earlier syllable given by its initial (`hn` → 汉南, `zg` → 中国).
     Abbreviation,
 }
 

@@ -3,8 +3,9 @@
 //!
 //! Ranking, best first: the query is the whole name ([`Tier::ExactName`]), begins the name in characters or full
 //! pinyin, begins it as initials, is inside the name, matches a keyword, matches the other text. Within a tier, a
-//! match nearer the start of its field comes first; then the order the items were given in (give them in the
-//! order the guide lists them). Pure: no I/O, no UI.
+//! whole keyword before one it begins before one it is inside (likewise for the other text), then a match nearer
+//! the start of its field, then the order the items were given in (give them in the order the guide lists them).
+//! Pure: no I/O, no UI.
 
 mod matcher;
 mod query;

@@ -14,8 +14,8 @@ pub struct CatalogFile {
 }
 
 /// Parses and validates a catalog file. Each service is read on its own, so every broken service is reported (with
-/// the field path serde stopped at), not just the first; a file that parses is then checked with
-/// [`Catalog::validate`].
+/// the field path serde stopped at), not just the first, and the services that parse are checked with
+/// [`Catalog::validate`]. Problems come in file order.
 pub fn parse_catalog_file(text: &str) -> Result<Vec<Service>, Vec<CatalogProblem>> {
     let whole = |reason: String| {
         vec![CatalogProblem {
@@ -46,6 +46,8 @@ pub fn parse_catalog_file(text: &str) -> Result<Vec<Service>, Vec<CatalogProblem
         return Err(whole("\"services\" must be a list of services".into()));
     };
     let mut services = Vec::with_capacity(items.len());
+    // Position in the file of each parsed service, so rule problems name the right `services[i]`.
+    let mut positions = Vec::with_capacity(items.len());
     let mut problems = Vec::new();
     for (index, item) in items.into_iter().enumerate() {
         let name = |key: &str| {
@@ -61,7 +63,10 @@ pub fn parse_catalog_file(text: &str) -> Result<Vec<Service>, Vec<CatalogProblem
             name_zh: name("name_zh"),
         };
         match serde_path_to_error::deserialize::<_, Service>(&item) {
-            Ok(s) => services.push(s),
+            Ok(s) => {
+                services.push(s);
+                positions.push(index);
+            }
             Err(e) => {
                 let path = e.path().to_string();
                 problems.push(CatalogProblem {
@@ -73,11 +78,23 @@ pub fn parse_catalog_file(text: &str) -> Result<Vec<Service>, Vec<CatalogProblem
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    // The services that parsed are checked too, so one run lists everything to fix.
+    if problems.is_empty() || !services.is_empty() {
+        if let Err(found) = Catalog::validate(&services) {
+            problems.extend(found.into_iter().map(|mut p| {
+                if let Some(s) = p.service.as_mut() {
+                    s.index = positions[s.index];
+                }
+                p
+            }));
+        }
     }
-    Catalog::validate(&services)?;
-    Ok(services)
+    if problems.is_empty() {
+        Ok(services)
+    } else {
+        problems.sort_by_key(|p| p.service.as_ref().map(|s| s.index));
+        Err(problems)
+    }
 }
 
 fn without_position(e: &serde_json::Error) -> String {
@@ -172,11 +189,18 @@ mod tests {
     }
 
     #[test]
-    fn rule_problems_come_after_parsing() {
-        let mut bad = service_json("SOC-01", "城乡居民基本医疗保险参保登记");
-        bad["category"] = "welfare".into();
-        let problems = parse_catalog_file(&file(vec![bad])).unwrap_err();
-        assert_eq!(problems[0].field, "category");
+    fn type_and_rule_problems_are_listed_together_in_file_order() {
+        let mut wrong_type = service_json("SOC-01", "城乡居民基本医疗保险参保登记");
+        wrong_type["visits"] = "once".into();
+        let mut broken_rule = service_json("SOC-02", "城乡居民基本养老保险参保登记");
+        broken_rule["category"] = "welfare".into();
+        let text = file(vec![broken_rule, wrong_type]);
+        let problems = parse_catalog_file(&text).unwrap_err();
+        let found: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|p| (p.service.as_ref().unwrap().index, p.field.as_str()))
+            .collect();
+        assert_eq!(found, [(0, "category"), (1, "visits")]);
     }
 
     #[test]

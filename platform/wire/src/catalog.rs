@@ -344,3 +344,85 @@ impl Catalog {
         validate::validate(services)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_types_travel_in_stable_ascii_and_have_both_labels() {
+        let wire: Vec<String> = ItemType::ALL
+            .iter()
+            .map(|t| {
+                serde_json::to_value(t)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            wire,
+            [
+                "administrative_license",
+                "administrative_confirmation",
+                "administrative_payment",
+                "administrative_ruling",
+                "administrative_reward",
+                "public_service",
+                "other_administrative_power"
+            ]
+        );
+        assert_eq!(ItemType::AdministrativeLicense.label_zh(), "行政许可");
+        assert_eq!(
+            ItemType::OtherAdministrativePower.label_zh(),
+            "其他行政权力"
+        );
+        assert!(ItemType::ALL
+            .iter()
+            .all(|t| !t.label_en().is_empty() && t.label_en().is_ascii()));
+        assert_eq!(
+            serde_json::to_value(MaterialForm::PaperOrElectronic).unwrap(),
+            "paper_or_electronic"
+        );
+        assert_eq!(MaterialSource::Government.label_zh(), "政府部门核发");
+        assert_eq!(Handling::Instant.label_zh(), "即办件");
+    }
+
+    fn week(ranges: &[(&str, &str)]) -> WeeklyHours {
+        let ranges: Vec<TimeRange> = ranges
+            .iter()
+            .map(|(a, b)| TimeRange {
+                start: ClockTime::parse(a).unwrap(),
+                end: ClockTime::parse(b).unwrap(),
+            })
+            .collect();
+        WeeklyHours::weekdays(&ranges)
+    }
+
+    #[test]
+    fn a_service_offers_slots_only_when_bookable_and_open_that_day() {
+        let service: Service = serde_json::from_value(serde_json::json!({
+            "id": "SOC-01", "code": "11420113MB1928361X4000117001000",
+            "name_zh": "城乡居民基本医疗保险参保登记", "name_en": "Residents' medical insurance enrolment",
+            "item_type": "public_service", "category": "social", "handling": "instant",
+            "department": "汉南区医疗保障局", "department_en": "Hannan District Healthcare Security Bureau",
+            "legal_basis": ["《中华人民共和国社会保险法》"], "conditions": ["本区居民"], "steps": ["办结"],
+            "legal_limit_days": 15, "promised_limit_days": 0, "materials": [],
+            "fee": {"charged": false, "standard": "不收费"}, "location": "一楼B区", "hours_text": "工作日",
+            "phone": "027-84890216", "supervision_phone": "12345", "visits": 1, "online": false,
+            "postable": false, "bookable": true, "opening_hours": week(&[("09:00", "10:00")]),
+            "slot_minutes": 20, "slot_capacity": 5, "kiosk_submittable": false
+        }))
+        .unwrap();
+        let (slots, capacity) = service.slots_on(Weekday::Thu);
+        let ids: Vec<&str> = slots.iter().map(|s| s.slot_id.as_str()).collect();
+        assert_eq!((ids, capacity), (vec!["0900", "0920", "0940"], 5));
+        assert!(service.slots_on(Weekday::Sat).0.is_empty());
+        let closed = Service {
+            bookable: false,
+            ..service
+        };
+        assert_eq!(closed.slots_on(Weekday::Thu), (Vec::new(), 0));
+    }
+}

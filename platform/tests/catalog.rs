@@ -313,6 +313,9 @@ async fn applications_are_checked_against_the_form_rules_without_echoing_values(
     bad_capital["registered_capital"] = "五十万".into();
     let mut bad_mobile = good.clone();
     bad_mobile["contact_mobile"] = "8489-0101".into();
+    // An optional field left empty is simply unanswered.
+    let mut unanswered = good.clone();
+    unanswered["established_on"] = "".into();
     let (status, reply) = p
         .events(
             "K01",
@@ -323,6 +326,7 @@ async fn applications_are_checked_against_the_form_rules_without_echoing_values(
                 application(3, "K01-0003", "ECO-01", bad_mobile),
                 // 食品经营许可 is not submittable at a kiosk.
                 application(4, "K01-0004", "ECO-03", json!({})),
+                application(5, "K01-0005", "ECO-01", unanswered),
             ],
         )
         .await;

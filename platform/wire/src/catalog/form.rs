@@ -75,9 +75,16 @@ pub struct FormField {
 }
 
 impl FormField {
-    /// Checks one entered value against the field's type and rules. The reason never repeats the value: it may be
-    /// personal data, and reasons are logged and stored.
+    /// Checks one entered value against the field's type and rules; an empty value is an optional field left
+    /// unanswered. The reason never repeats the value: it may be personal data, and reasons are logged and stored.
     pub fn check_value(&self, value: &str) -> Result<(), String> {
+        if value.is_empty() {
+            return if self.required {
+                Err("is required".into())
+            } else {
+                Ok(())
+            };
+        }
         let chars = value.chars().count();
         if chars > MAX_VALUE_CHARS {
             return Err(format!("is longer than {MAX_VALUE_CHARS} characters"));
@@ -229,7 +236,7 @@ mod tests {
         };
         assert!(capital.check_value("100").is_ok());
         assert!(capital.check_value("12.5").is_ok());
-        for bad in ["", "1e3", "1,000", " 100", "100.", ".5", "-", "NaN", "inf"] {
+        for bad in ["1e3", "1,000", " 100", "100.", ".5", "-", "NaN", "inf"] {
             assert_eq!(
                 capital.check_value(bad),
                 Err("is not a number".into()),
@@ -299,6 +306,19 @@ mod tests {
         let yes_no = field(FieldType::YesNo);
         assert!(yes_no.check_value("yes").is_ok() && yes_no.check_value("no").is_ok());
         assert!(yes_no.check_value("是").is_err());
+    }
+
+    #[test]
+    fn an_empty_value_is_an_unanswered_optional_field() {
+        let optional = FormField {
+            required: false,
+            ..field(FieldType::Number)
+        };
+        assert!(optional.check_value("").is_ok());
+        assert_eq!(
+            field(FieldType::Number).check_value(""),
+            Err("is required".into())
+        );
     }
 
     #[test]

@@ -20,7 +20,10 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use catalog::{current_catalog, publish_catalog, CatalogCache, CatalogIndex};
+pub use catalog::{
+    current_catalog, export_catalog, import_catalog, publish_catalog, seed_services, CatalogCache,
+    CatalogIndex, Imported,
+};
 pub use kiosks::{
     add_kiosk, kiosk_by_token_hash, kiosk_token_hash, list_kiosks, record_heartbeat, KioskRow,
 };

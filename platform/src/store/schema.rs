@@ -7,7 +7,7 @@ use super::{catalog, now_rfc3339, StoreError};
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -207,8 +207,14 @@ fn v2(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// v3: calls for help from kiosks (shown to the hall's staff).
+/// v3: the catalog gains the national service-item fields (实施清单); a newest version stored in the old format is
+/// replaced by the seed (the old versions stay as history).
 fn v3(conn: &Connection) -> Result<(), StoreError> {
+    catalog::replace_unreadable_newest(conn)
+}
+
+/// v4: calls for help from kiosks (shown to the hall's staff).
+fn v4(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
         "
         CREATE TABLE help_requests (

@@ -4,7 +4,9 @@
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use sanban_hardware::locker::{DoorPolarity, DoorState, LockerBoard, LockerFamily};
+use sanban_hardware::locker::{
+    BusOptions, DoorPolarity, DoorState, LockerBus, LockerFamily, OpenOutcome,
+};
 use sanban_hardware::transport::SerialTransport;
 use sanban_wire::DeviceState;
 
@@ -68,7 +70,7 @@ impl LockerHandle {
 struct Worker {
     setup: LockerSetup,
     health: HealthBoard,
-    board: Option<Box<dyn LockerBoard>>,
+    board: Option<Box<dyn LockerBus>>,
     backoff: Duration,
 }
 
@@ -78,7 +80,12 @@ impl Worker {
         loop {
             match rx.recv_timeout(next_check.saturating_duration_since(Instant::now())) {
                 Ok(Command::Open { door, reply }) => {
-                    let result = self.with_board(|b| b.open(door));
+                    let result = self.with_board(|b| {
+                        b.open(door).map(|r| DoorState {
+                            door,
+                            is_open: r.outcome != OpenOutcome::Jammed,
+                        })
+                    });
                     let _ = reply.send(result);
                 }
                 Err(RecvTimeoutError::Timeout) => {
@@ -97,7 +104,7 @@ impl Worker {
 
     fn with_board<T>(
         &mut self,
-        f: impl FnOnce(&mut dyn LockerBoard) -> Result<T, sanban_hardware::locker::LockerError>,
+        f: impl FnOnce(&mut dyn LockerBus) -> Result<T, sanban_hardware::locker::LockerError>,
     ) -> Result<T, String> {
         if self.board.is_none() {
             let s = &self.setup;
@@ -105,7 +112,7 @@ impl Worker {
                 .map_err(|e| format!("cannot open {}: {e}", s.path))
                 .and_then(|t| {
                     LockerFamily::Family8A
-                        .connect(t, s.board, s.doors, s.polarity)
+                        .connect(t, &[(s.board, s.doors)], s.polarity, BusOptions::default())
                         .map_err(|e| e.to_string())
                 });
             match opened {

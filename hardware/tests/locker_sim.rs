@@ -110,3 +110,32 @@ fn noise_on_the_line_is_skipped() {
     );
     assert!(bus.line_status().noise_bytes >= 8);
 }
+
+#[test]
+fn the_technician_console_drives_the_simulator() {
+    let sim = LockerSim::spawn_bus(&[(1, 4), (2, 4)]).unwrap();
+    assert!(LockerSim::help().contains("citizen <door> <open-ms>"));
+    assert_eq!(sim.run("jam 2 on").unwrap(), "ok");
+    sim.run("force 6").unwrap();
+    sim.run("echo on").unwrap();
+    let state = sim.run("state").unwrap();
+    assert!(state.starts_with("echo on, push on"), "{state}");
+    assert!(
+        state.contains("door   2 (board 1 lock  2): shut, locked, jammed"),
+        "{state}"
+    );
+    assert!(
+        state.contains("door   6 (board 2 lock  2): open, locked"),
+        "{state}"
+    );
+    let e = sim.run("close 9").unwrap_err().to_string();
+    assert!(e.contains("door 9 does not exist"), "{e}");
+    assert!(sim.run("silent on 3").is_err());
+    assert!(sim
+        .run("open 1")
+        .unwrap_err()
+        .to_string()
+        .contains("unknown command"));
+    assert!(sim.run("log").unwrap().contains("door   6  ForcedOpen"));
+    assert_eq!(open_doors(&sim.door_states()), [6]);
+}

@@ -17,8 +17,9 @@ use super::table::DoorTable;
 use super::{DoorPolarity, LockerBus, LockerError};
 use crate::transport::Transport;
 
-/// Bytes of an exchange's answer kept for learning the echo: a command, its echo and the longest answer fit.
-const HEARD_KEPT: usize = 64;
+/// Bytes heard after a command kept for learning the echo: room for the echo and the answer behind a few dozen
+/// pushes already on their way.
+const HEARD_KEPT: usize = 256;
 
 /// The two things the host asks a board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,12 +131,6 @@ impl<C: Codec, T: Transport> Bus<C, T> {
             let sent_at = self.line.send(command)?;
             let deadline = sent_at + self.options.reply_timeout;
             let mut heard = Vec::new();
-            // Where the first board frame after the send started: the echo verdict needs it.
-            let mut first_at = None;
-            let mut pick = |d: &Decoded| {
-                first_at.get_or_insert(d.offset);
-                want(&d.msg)
-            };
             let mut found = None;
             loop {
                 let mut bytes = Vec::new();
@@ -144,8 +139,9 @@ impl<C: Codec, T: Transport> Bus<C, T> {
                 if learning && heard.len() < HEARD_KEPT {
                     heard.extend_from_slice(&bytes[..bytes.len().min(HEARD_KEPT - heard.len())]);
                 }
-                if let Some(value) = self.absorb(&bytes, at, &mut pick) {
-                    found = Some((value, at));
+                let mut pick = |d: &Decoded| want(&d.msg).map(|v| (v, d.offset));
+                if let Some((value, offset)) = self.absorb(&bytes, at, &mut pick) {
+                    found = Some((value, offset, at));
                     break;
                 }
                 if n == 0 && at >= deadline {
@@ -153,13 +149,14 @@ impl<C: Codec, T: Transport> Bus<C, T> {
                 }
             }
             if learning {
-                let first_at = first_at
-                    .and_then(|offset: u64| usize::try_from(offset.checked_sub(mark)?).ok());
-                if let Some(v) = verdict(command, &heard, first_at) {
+                let answer_at = found
+                    .as_ref()
+                    .and_then(|&(_, offset, _)| usize::try_from(offset.checked_sub(mark)?).ok());
+                if let Some(v) = verdict(command, &heard, answer_at) {
                     self.line.learn(v);
                 }
             }
-            if let Some((value, answered_at)) = found {
+            if let Some((value, _, answered_at)) = found {
                 return Ok(Answer {
                     value,
                     sent_at,

@@ -13,9 +13,9 @@
 //!    is kept.
 //! 2. In [`super::EchoMode::Auto`] the bus learns whether the adapter echoes only from exchanges whose answer
 //!    cannot be mistaken for the echo — reading a board's locks, whose answer has another length — using
-//!    [`verdict`]: a board frame at the head of what came back means no echo; a copy of the command at the
-//!    head, with any frame after it, means echo; nothing at all for the whole reply time also means no echo,
-//!    since an adapter echoes whether or not a board answers. Anything else (noise) decides nothing.
+//!    [`verdict`]: the board's answer with no copy of the command before it means no echo; a copy of the
+//!    command before the answer (or with no answer) means echo; nothing at all for the whole reply time also
+//!    means no echo, since an adapter echoes whether or not a board answers. Anything else decides nothing.
 //! 3. While the echo is unknown, the bus never fires a lock before reading the board (it wants the door's state
 //!    before the pulse anyway), so the ambiguous exchange happens only once the question is settled.
 
@@ -95,21 +95,27 @@ impl EchoCanceller {
 
 /// What one exchange says about the adapter (rule 2 of the module notes), or `None` if it says nothing.
 ///
-/// `sent` is the command, `heard` every byte that came back after it (nothing removed), `frame_at` where the
-/// first board frame (the answer or any other) started within `heard`. Call it once the answer came or the reply
-/// time is over; use it only for commands whose own bytes can never decode as a board frame.
-pub fn verdict(sent: &[u8], heard: &[u8], frame_at: Option<usize>) -> Option<EchoState> {
+/// `sent` is the command, `heard` the bytes that came back after it (nothing removed; possibly cut short),
+/// `answer_at` where the board's answer started within them if it came. An echo comes before the answer, so:
+/// a copy of `sent` before the answer means the adapter echoes, none means it does not; with no answer, a copy
+/// means it echoes and silence means it does not. Frames that were already on their way (a push) may come
+/// first and change nothing. Call it once the answer came or the reply time is over, and only for commands
+/// whose answer can never be their own bytes.
+pub fn verdict(sent: &[u8], heard: &[u8], answer_at: Option<usize>) -> Option<EchoState> {
     if sent.is_empty() {
         return None;
     }
-    match frame_at {
-        // A board spoke first: nothing of ours came back before it.
-        Some(0) => Some(EchoState::NotEchoing),
-        Some(at) if at >= sent.len() && heard.starts_with(sent) => Some(EchoState::Echoing),
-        Some(_) => None,
+    let has_copy = |bytes: &[u8]| bytes.windows(sent.len()).any(|w| w == sent);
+    match answer_at {
+        Some(at) if at <= heard.len() => Some(if has_copy(&heard[..at]) {
+            EchoState::Echoing
+        } else {
+            EchoState::NotEchoing
+        }),
+        // The answer lies beyond what was kept: only a copy within it tells.
+        Some(_) => has_copy(heard).then_some(EchoState::Echoing),
         None if heard.is_empty() => Some(EchoState::NotEchoing),
-        None if heard.starts_with(sent) => Some(EchoState::Echoing),
-        None => None,
+        None => has_copy(heard).then_some(EchoState::Echoing),
     }
 }
 
@@ -166,25 +172,44 @@ mod tests {
     fn verdicts() {
         let query = [0x80, 0x01, 0x00, 0x33, 0xB2];
         let reply = [0x80, 0x01, 0xFF, 0x00, 0x00, 0x33, 0x4D];
-        let echo_then_reply: Vec<u8> = query.iter().chain(&reply).copied().collect();
+        let push = [0x82, 0x01, 0x02, 0x00, 0x81];
+        let cat = |parts: &[&[u8]]| parts.concat();
         assert_eq!(
             verdict(&query, &reply, Some(0)),
             Some(EchoState::NotEchoing)
         );
         assert_eq!(
-            verdict(&query, &echo_then_reply, Some(5)),
+            verdict(&query, &cat(&[&query, &reply]), Some(5)),
             Some(EchoState::Echoing)
         );
+        // a push already on its way comes first either way
+        assert_eq!(
+            verdict(&query, &cat(&[&push, &query, &reply]), Some(10)),
+            Some(EchoState::Echoing)
+        );
+        assert_eq!(
+            verdict(&query, &cat(&[&push, &reply]), Some(5)),
+            Some(EchoState::NotEchoing)
+        );
+        // no answer: a copy says echo, silence says none, anything else nothing
         assert_eq!(verdict(&query, &query, None), Some(EchoState::Echoing));
         assert_eq!(verdict(&query, &[], None), Some(EchoState::NotEchoing));
-        // noise, or an answer after something that is not our copy: no conclusion
-        assert_eq!(verdict(&query, &[0x00, 0x01], None), None);
-        assert_eq!(verdict(&query, &[0x55; 9], Some(2)), None);
-        // a (possible) answer that begins with the command's very bytes is still an answer at the head
+        assert_eq!(verdict(&query, &push, None), None);
+        // an answer that begins with the command's very bytes is an answer, not a copy before one
         let lookalike = [0x80, 0x01, 0x00, 0x33, 0xB2, 0x33, 0x01];
         assert_eq!(
             verdict(&query, &lookalike, Some(0)),
             Some(EchoState::NotEchoing)
+        );
+        assert_eq!(
+            verdict(&query, &cat(&[&query, &lookalike]), Some(5)),
+            Some(EchoState::Echoing)
+        );
+        // the answer lies beyond the kept bytes: only a copy tells
+        assert_eq!(verdict(&query, &push, Some(40)), None);
+        assert_eq!(
+            verdict(&query, &cat(&[&push, &query]), Some(40)),
+            Some(EchoState::Echoing)
         );
     }
 

@@ -7,7 +7,7 @@ use crate::locker::LockerError;
 
 /// The one-line help the technician's CLI prints.
 pub const HELP: &str = "Commands: close <door> | force <door> | jam <door> on|off | sensor <door> ok|broken | \
-citizen <door> <open-ms> [<shut-ms>|never] | echo on|off | silent on|off [<board>] | noise <hex bytes> | state | log | help";
+citizen <door> <open-ms> [<shut-ms>|never] | echo on|off | push on|off | silent on|off [<board>] | noise <hex bytes> | state | log | help";
 
 /// One simulator command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub enum SimCommand {
     Citizen(u16, Citizen),
     /// `echo on|off`: the RS-485 adapter hands the host's bytes back.
     Echo(bool),
+    /// `push on|off`: boards push door changes by themselves (off: the host must read to find them).
+    Push(bool),
     /// `silent on|off [<board>]`: a board (or every board) stops answering, as if unpowered.
     Silent(bool, Option<u8>),
     /// `noise <hex bytes>`: raw bytes on the line, e.g. `noise 00 FF 82`.
@@ -84,6 +86,7 @@ impl std::str::FromStr for SimCommand {
                 },
             ),
             ["echo", on] => SimCommand::Echo(on_off(on, line)?),
+            ["push", on] => SimCommand::Push(on_off(on, line)?),
             ["silent", on] => SimCommand::Silent(on_off(on, line)?, None),
             ["silent", on, b] => {
                 SimCommand::Silent(on_off(on, line)?, Some(number(b, line, "board address")?))
@@ -135,6 +138,7 @@ mod tests {
             "never shutting is the default"
         );
         assert_eq!(parse("echo on"), SimCommand::Echo(true));
+        assert_eq!(parse("push off"), SimCommand::Push(false));
         assert_eq!(parse("silent on"), SimCommand::Silent(true, None));
         assert_eq!(parse("silent off 2"), SimCommand::Silent(false, Some(2)));
         assert_eq!(

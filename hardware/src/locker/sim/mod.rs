@@ -146,6 +146,12 @@ impl LockerSim {
         self.shared.lock().set_echo(on);
     }
 
+    /// Make the boards push door changes by themselves (the default) or not (boards that never push, or whose
+    /// pushes are lost): the host then finds changes only by reading.
+    pub fn set_pushes(&self, on: bool) {
+        self.shared.lock().set_pushes(on);
+    }
+
     /// Make every board answer nothing (unpowered, cable cut); commands received meanwhile are lost. The
     /// adapter's echo, being the adapter's, goes on.
     pub fn set_silent(&self, silent: bool) {
@@ -191,6 +197,7 @@ impl LockerSim {
             SimCommand::SensorBroken(d, on) => m.set_sensor_broken(door(m, d)?, on, now),
             SimCommand::Citizen(d, c) => m.set_citizen(door(m, d)?, c),
             SimCommand::Echo(on) => m.set_echo(on),
+            SimCommand::Push(on) => m.set_pushes(on),
             SimCommand::Silent(on, board) => {
                 if !m.set_silent(board, on) {
                     return Err(LockerError::Config(format!(

@@ -117,6 +117,8 @@ pub(super) struct Model {
     silent: Vec<bool>,
     doors: Vec<SimDoor>,
     echo: bool,
+    /// Boards push changes by themselves (some do not; then the host finds changes by reading).
+    pushes: bool,
     started: Instant,
     decoder: Decoder8A,
     /// When the candidate frame in the decoder started arriving.
@@ -148,6 +150,7 @@ impl Model {
             doors: vec![shut; usize::from(map.doors())],
             map,
             echo: false,
+            pushes: true,
             started: now,
             decoder: Decoder8A::new(Direction::FromHost),
             frame_start: now,
@@ -294,7 +297,7 @@ impl Model {
         let before = self.doors[i].reads_locked();
         f(&mut self.doors[i]);
         let after = self.doors[i].reads_locked();
-        if before == after || !push {
+        if before == after || !push || !self.pushes {
             return;
         }
         let Some(addr) = self.map.locate(Self::door_number(i)) else {
@@ -386,6 +389,10 @@ impl Model {
         self.echo = on;
     }
 
+    pub fn set_pushes(&mut self, on: bool) {
+        self.pushes = on;
+    }
+
     /// Power board `board` off (`true`) or on; `None`: every board. Returns `false` for an unknown board.
     pub fn set_silent(&mut self, board: Option<u8>, silent: bool) -> bool {
         match board {
@@ -451,7 +458,8 @@ impl Model {
 
     /// One line per door for the technician.
     pub fn describe(&self) -> String {
-        let mut s = format!("echo {}", if self.echo { "on" } else { "off" });
+        let on_off = |b: bool| if b { "on" } else { "off" };
+        let mut s = format!("echo {}, push {}", on_off(self.echo), on_off(self.pushes));
         for (&(addr, _), silent) in self.map.boards().iter().zip(&self.silent) {
             if *silent {
                 s += &format!("; board {addr} silent");
@@ -648,6 +656,23 @@ mod tests {
         assert!(written(&mut m).is_empty());
         assert!(m.door_states()[4].is_open, "the door opened all the same");
         assert!(m.pulses().is_empty());
+    }
+
+    #[test]
+    fn a_board_that_does_not_push_is_read_instead() {
+        let (mut m, now) = model();
+        m.set_pushes(false);
+        m.force_open(0, now);
+        assert!(written(&mut m).is_empty());
+        m.on_bytes(&Frame8A::Query { board: 1 }.encode(), now);
+        assert_eq!(
+            written(&mut m),
+            Frame8A::QueryReply {
+                board: 1,
+                locked: 0b1110
+            }
+            .encode()
+        );
     }
 
     #[test]

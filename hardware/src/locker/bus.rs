@@ -620,4 +620,49 @@ mod tests {
         .unwrap();
         assert!(e.to_string().contains("1..=24"), "{e}");
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Noise, or a board frame for a board that may or may not be on the bus.
+        fn piece() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                proptest::collection::vec(any::<u8>(), 1..6),
+                (0u8..4, 0u8..30, any::<bool>()).prop_map(|(board, lock, locked)| {
+                    Frame8A::Push {
+                        board,
+                        lock,
+                        locked,
+                    }
+                    .encode()
+                }),
+                (0u8..4, any::<u32>()).prop_map(|(board, locked)| {
+                    Frame8A::QueryReply {
+                        board,
+                        locked: locked & 0xFF_FFFF,
+                    }
+                    .encode()
+                }),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn whatever_comes_off_the_line_events_name_doors_of_the_bus(
+                pieces in proptest::collection::vec(piece(), 0..40),
+            ) {
+                let (mut bus, mut b) = bus(&[(1, 8), (2, 4)], DoorPolarity::LockedMeansShut);
+                b.send(&pieces.concat()).unwrap();
+                let mut n = 0;
+                while let Some(e) = bus.poll_event(Duration::ZERO).unwrap() {
+                    prop_assert_eq!(bus.map().locate(e.door), Some(e.addr));
+                    prop_assert!(e.addr.board == 1 || e.addr.board == 2);
+                    n += 1;
+                }
+                prop_assert!(n <= pieces.len() * 24);
+            }
+        }
+    }
 }

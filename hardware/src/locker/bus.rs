@@ -134,7 +134,7 @@ impl<C: Codec, T: Transport> Bus<C, T> {
             let mut found = None;
             loop {
                 let mut bytes = Vec::new();
-                let n = self.line.read_until(deadline, &mut bytes)?;
+                self.line.read_until(deadline, &mut bytes)?;
                 let at = Instant::now();
                 if learning && heard.len() < HEARD_KEPT {
                     heard.extend_from_slice(&bytes[..bytes.len().min(HEARD_KEPT - heard.len())]);
@@ -144,7 +144,8 @@ impl<C: Codec, T: Transport> Bus<C, T> {
                     found = Some((value, offset, at));
                     break;
                 }
-                if n == 0 && at >= deadline {
+                // Bounded even on a line that never stops talking.
+                if at >= deadline {
                     break;
                 }
             }
@@ -556,6 +557,30 @@ mod tests {
         assert_eq!(far.join().unwrap(), [query(4), query(4)].concat());
         // nothing came back at all: an adapter would have echoed, so it does not
         assert_eq!(bus.line_status().echo, EchoState::NotEchoing);
+    }
+
+    #[test]
+    fn a_line_that_never_stops_talking_still_ends_each_exchange() {
+        let (mut bus, mut b) = bus(&[(1, 4)], DoorPolarity::LockedMeansShut);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s = stop.clone();
+        let babbler = std::thread::spawn(move || {
+            while !s.load(std::sync::atomic::Ordering::Relaxed) {
+                if b.send(&[0x00]).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        let start = Instant::now();
+        let e = bus.query().unwrap_err();
+        let took = start.elapsed();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        babbler.join().unwrap();
+        assert!(matches!(e, LockerError::NoAnswer { board: 1 }), "{e}");
+        // each attempt: at most the settle limit and the reply timeout (80 ms each here)
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        assert!(bus.line_status().noise_bytes > 0);
     }
 
     #[test]

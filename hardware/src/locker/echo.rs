@@ -17,7 +17,15 @@
 //!    command before the answer (or with no answer) means echo; nothing at all for the whole reply time also
 //!    means no echo, since an adapter echoes whether or not a board answers. Anything else decides nothing.
 //! 3. While the echo is unknown, the bus never fires a lock before reading the board (it wants the door's state
-//!    before the pulse anyway), so the ambiguous exchange happens only once the question is settled.
+//!    before the pulse anyway), so the ambiguous exchange happens only once the question is settled. Should that
+//!    read bring back nothing but noise, the fire goes ahead with the echo still unknown and nothing removed: an
+//!    echoing adapter's copy of the command is then taken for a "still locked" answer, the bus watches the
+//!    sensor as for any such answer, and the board's real answer right behind the copy counts as a reading. The
+//!    worst case, an echo in front of a silent board, reads as `Jammed` instead of `NoAnswer`: the document stays
+//!    in its door either way.
+//!
+//! `EchoMode::On` with an adapter that does not echo is a misconfiguration that costs exactly the answer this
+//! module protects: a jammed lock's answer is dropped as the echo and the board reads as not answering.
 
 /// What the bus knows about its adapter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,9 @@
 use std::sync::mpsc::{self, Sender};
 use std::time::Duration;
 
-use sanban_hardware::locker::{DoorPolarity, DoorState, LockerBoard, LockerError, LockerFamily};
+use sanban_hardware::locker::{
+    BusOptions, DoorPolarity, DoorState, LockerBus, LockerError, LockerFamily, OpenOutcome,
+};
 use sanban_hardware::transport::SerialTransport;
 
 use super::health::{DeviceKind, HealthBoard};
@@ -55,7 +57,7 @@ struct Lockers {
     setup: LockerSetup,
 }
 
-type Port = Box<dyn LockerBoard>;
+type Port = Box<dyn LockerBus>;
 
 impl Device for Lockers {
     type Port = Port;
@@ -65,14 +67,20 @@ impl Device for Lockers {
         let s = &self.setup;
         let t = SerialTransport::open(path, s.baud).map_err(|e| e.to_string())?;
         LockerFamily::Family8A
-            .connect(t, s.board, s.doors, s.polarity)
+            .connect(t, &[(s.board, s.doors)], s.polarity, BusOptions::default())
             .map_err(|e| e.to_string())
     }
 
     fn serve(&mut self, link: &mut Link<Port>, command: Command) {
         match command {
             Command::Open { door, reply } => {
-                let _ = reply.send(self.with_board(link, |b| b.open(door)));
+                let result = self.with_board(link, |b| {
+                    b.open(door).map(|r| DoorState {
+                        door,
+                        is_open: r.outcome != OpenOutcome::Jammed,
+                    })
+                });
+                let _ = reply.send(result);
             }
         }
     }
@@ -91,7 +99,7 @@ impl Lockers {
     fn with_board<T>(
         &mut self,
         link: &mut Link<Port>,
-        f: impl FnOnce(&mut dyn LockerBoard) -> Result<T, LockerError>,
+        f: impl FnOnce(&mut dyn LockerBus) -> Result<T, LockerError>,
     ) -> Result<T, String> {
         let board = link.port(self)?;
         match f(board.as_mut()) {

@@ -23,6 +23,23 @@ pub struct Config {
     pub queue: QueueConfig,
     pub platform: PlatformConfig,
     pub data: DataConfig,
+    pub guide: GuideConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuideConfig {
+    /// Where the QR code of a printed one-time notice leads when the service has no online address of its own;
+    /// `{code}` is replaced by the service's national implementation code (实施编码).
+    pub online_guide_url: String,
+}
+
+impl Default for GuideConfig {
+    fn default() -> Self {
+        Self {
+            online_guide_url: "https://zwfw.hubei.gov.cn/bszn?code={code}".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -118,6 +118,11 @@ impl Kiosk {
         }
     }
 
+    /// A flow completed an errand (its receipt is committed): "完成" will lead on from it.
+    pub fn complete_errand(&self, errand: super::CompletedErrand) {
+        self.session().completed = Some(errand);
+    }
+
     /// "完成": the errand is complete. (The rating step, when registered, comes first.)
     pub fn done(&self) {
         self.home();

@@ -17,7 +17,7 @@ use slint::ComponentHandle;
 
 pub use kiosk::{Kiosk, WeakKiosk, HOME};
 pub use services::{Metrics, Services};
-pub use session::Session;
+pub use session::{CompletedErrand, Session};
 
 use crate::lang::Lang;
 use crate::store::Errand;

@@ -51,6 +51,12 @@ impl Services {
             ),
             Err(e) => tracing::error!("cannot check for interrupted print jobs: {e}"),
         }
+        let mut store = store;
+        match store.ensure_catalog() {
+            Ok(true) => tracing::info!("built-in service catalog installed"),
+            Ok(false) => {}
+            Err(e) => tracing::error!("no service catalog: {e}"),
+        }
         let citizen_key = Arc::new(RwLock::new(crate::keys::citizen_key(&config)?));
         let store = Arc::new(Mutex::new(store));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -24,6 +24,19 @@ pub struct Session {
     pub history: Vec<&'static str>,
     /// Bumped by every wipe.
     pub generation: u64,
+    /// The errand this citizen completed last (what a rating rates).
+    pub completed: Option<CompletedErrand>,
+}
+
+/// A completed errand: what "完成" leads on from, and what a rating refers to (办件编号).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompletedErrand {
+    /// "ticket", "guide", "appointment", "application", "pickup" (sanban_wire::RATED_ERRANDS).
+    pub errand: &'static str,
+    /// The errand's own number: a ticket number, an application number, a booking code…
+    pub id: String,
+    /// The catalog service concerned, if any.
+    pub service: Option<String>,
 }
 
 pub(super) fn start_idle_timer(kiosk: &Kiosk) -> slint::Timer {

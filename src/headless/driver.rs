@@ -51,6 +51,20 @@ impl Rect {
         (self.x + self.w / 2.0, self.y + self.h / 2.0)
     }
 
+    /// The part both cover, if any.
+    pub fn intersect(&self, o: &Rect) -> Option<Rect> {
+        let x = self.x.max(o.x);
+        let y = self.y.max(o.y);
+        let r = (self.x + self.w).min(o.x + o.w);
+        let b = (self.y + self.h).min(o.y + o.h);
+        (r - x > 0.5 && b - y > 0.5).then_some(Rect {
+            x,
+            y,
+            w: r - x,
+            h: b - y,
+        })
+    }
+
     pub fn contains_point(&self, (x, y): (f32, f32)) -> bool {
         x >= self.x && y >= self.y && x <= self.x + self.w && y <= self.y + self.h
     }
@@ -69,6 +83,21 @@ fn key(e: &ElementHandle) -> (String, String, i64, i64, i64, i64) {
         r.w as i64,
         r.h as i64,
     )
+}
+
+/// Whether the page has a scroll area (so a widget not reported may lie further down).
+pub fn any_scroll_area(window: &AppWindow) -> bool {
+    ElementHandle::find_by_element_type_name(window, "ScrollArea").any(|a| a.size().height > 0.0)
+}
+
+/// Whether `inner` is a descendant of `outer`.
+pub fn holds(outer: &ElementHandle, inner: &ElementHandle) -> bool {
+    let wanted = key(inner);
+    outer
+        .query_descendants()
+        .match_predicate(move |d| key(d) == wanted)
+        .find_first()
+        .is_some()
 }
 
 /// The scroll areas (the kiosk's `ScrollArea` component) that hold `e`, innermost last.
@@ -101,8 +130,48 @@ pub fn find(window: &AppWindow, label: &str) -> anyhow::Result<ElementHandle> {
     }
 }
 
+/// Swipe through the page's scroll areas until a widget labelled `label` shows up (widgets scrolled far out of
+/// view are not even reported by the UI).
+async fn reveal(window: &AppWindow, label: &str) -> anyhow::Result<()> {
+    if find(window, label).is_ok() {
+        return Ok(());
+    }
+    let areas: Vec<Rect> = ElementHandle::find_by_element_type_name(window, "ScrollArea")
+        .map(|a| Rect::of(&a))
+        .filter(|r| r.w > 0.0 && r.h > 0.0)
+        .collect();
+    for view in areas {
+        let (cx, cy) = view.center();
+        let swipe = |dy: f32| {
+            window
+                .window()
+                .dispatch_event(WindowEvent::PointerScrolled {
+                    position: LogicalPosition::new(cx, cy),
+                    delta_x: 0.0,
+                    delta_y: dy,
+                })
+        };
+        // To the top, then down a screen at a time.
+        swipe(100_000.0);
+        sleep(Duration::from_millis(20)).await;
+        for _ in 0..30 {
+            if find(window, label).is_ok() {
+                return Ok(());
+            }
+            let before = visible_texts(window);
+            swipe(-view.h * 0.8);
+            sleep(Duration::from_millis(20)).await;
+            if visible_texts(window) == before {
+                break; // at the end
+            }
+        }
+    }
+    find(window, label).map(|_| ())
+}
+
 /// Scroll the page until `e` lies inside every scroll area that holds it (a citizen would swipe).
 pub async fn scroll_into_view(window: &AppWindow, label: &str) -> anyhow::Result<ElementHandle> {
+    reveal(window, label).await?;
     for _ in 0..40 {
         let e = find(window, label)?;
         let areas = scroll_areas_holding(window, &e);

@@ -121,14 +121,41 @@ pub fn problems(window: &AppWindow) -> Vec<String> {
         }
     }
 
-    // Touch targets keep their size and never cover each other.
+    // Touch targets keep their size and never cover each other where they can be seen (a part scrolled out of a
+    // scroll area is clipped away).
+    let seen: Vec<Option<Rect>> = buttons
+        .iter()
+        .map(|b| {
+            scroll_areas_holding(window, b)
+                .iter()
+                .try_fold(Rect::of(b), |r, a| r.intersect(&Rect::of(a)))
+        })
+        .collect();
+    // A modal overlay (countdown, help) covers the page on purpose: only buttons on the same layer are compared.
+    let on_overlay: Vec<bool> = {
+        let overlays: Vec<ElementHandle> = ["CountdownOverlay", "HelpOverlay"]
+            .iter()
+            .flat_map(|name| ElementHandle::find_by_element_type_name(window, name))
+            .collect();
+        buttons
+            .iter()
+            .map(|b| {
+                overlays
+                    .iter()
+                    .any(|o| Rect::of(o).contains(&Rect::of(b), 0.5) && super::driver::holds(o, b))
+            })
+            .collect()
+    };
     for (i, b) in buttons.iter().enumerate() {
-        let r = Rect::of(b);
-        if r.h < MIN_TOUCH {
+        if Rect::of(b).h < MIN_TOUCH {
             out.push(format!("button shorter than 120 px: {}", describe(b)));
         }
-        for other in &buttons[i + 1..] {
-            let o = Rect::of(other);
+        let Some(r) = seen[i] else { continue };
+        for (j, other) in buttons.iter().enumerate().skip(i + 1) {
+            let Some(o) = seen[j] else { continue };
+            if on_overlay[i] != on_overlay[j] {
+                continue;
+            }
             let dx = (r.x + r.w).min(o.x + o.w) - r.x.max(o.x);
             let dy = (r.y + r.h).min(o.y + o.h) - r.y.max(o.y);
             let same = (r.x - o.x).abs() < 0.5

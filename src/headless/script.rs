@@ -224,6 +224,8 @@ async fn wait_for_label(w: &AppWindow, label: &str) -> anyhow::Result<()> {
     loop {
         match driver::find(w, label) {
             Ok(_) => return Ok(()),
+            // Perhaps further down a scrolling page: the tap will swipe to it.
+            Err(_) if start.elapsed() > TAP_WAIT / 5 && driver::any_scroll_area(w) => return Ok(()),
             Err(e) if start.elapsed() > TAP_WAIT => return Err(e),
             Err(_) => sleep(Duration::from_millis(20)).await,
         }

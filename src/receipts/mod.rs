@@ -1,4 +1,124 @@
 //! Paper receipts. Each is built from the printer driver's building blocks; personal data is masked before it
-//! reaches a receipt.
+//! reaches a receipt. Text is wrapped here, not by the printer: the printer breaks a line wherever it runs out of
+//! columns, which splits English words ("tick/et").
 
+pub mod guide_notice;
 pub mod ticket;
+
+use sanban_hardware::printer::{text_columns, Receipt, COLUMNS};
+
+/// Break `text` into lines of at most `columns` printer columns (ASCII 1, CJK 2): at spaces for words, anywhere
+/// between CJK characters, and inside a word only when the word alone is longer than a line. A line never starts
+/// with closing punctuation (，。、：；）!? …), which moves to the end of the line before (标点避头).
+pub fn wrap(text: &str, columns: usize) -> Vec<String> {
+    let columns = columns.max(2);
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        let mut width = 0;
+        // Tokens: a run of non-space ASCII (a word), one space, or one other character.
+        let mut tokens: Vec<String> = Vec::new();
+        for c in paragraph.chars() {
+            let ascii_word = c.is_ascii() && !c.is_ascii_whitespace();
+            match tokens.last_mut() {
+                Some(last)
+                    if ascii_word
+                        && last
+                            .chars()
+                            .last()
+                            .is_some_and(|l| l.is_ascii() && !l.is_ascii_whitespace()) =>
+                {
+                    last.push(c)
+                }
+                _ => tokens.push(c.to_string()),
+            }
+        }
+        for token in tokens {
+            let w = text_columns(&token);
+            let closing = token
+                .chars()
+                .all(|c| "，。、：；）)!?！？…,.;:」』”’》".contains(c));
+            if width + w > columns && !line.is_empty() && !(closing && width + w <= columns + 2) {
+                lines.push(line.trim_end().to_string());
+                line = String::new();
+                width = 0;
+                if token == " " {
+                    continue;
+                }
+            }
+            if w > columns {
+                // A word longer than a line: cut it.
+                for c in token.chars() {
+                    let cw = text_columns(&c.to_string());
+                    if width + cw > columns {
+                        lines.push(std::mem::take(&mut line));
+                        width = 0;
+                    }
+                    line.push(c);
+                    width += cw;
+                }
+                continue;
+            }
+            line.push_str(&token);
+            width += w;
+        }
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
+/// Print `text` wrapped to the receipt's width at character width multiplier `width_mul`.
+pub fn paragraph(r: &mut Receipt, text: &str, width_mul: usize) {
+    for l in wrap(text, COLUMNS / width_mul.max(1)) {
+        r.line(&l);
+    }
+}
+
+/// "label: text" with the text wrapped under the label (hanging indent of two columns).
+pub fn labelled(r: &mut Receipt, label: &str, text: &str) {
+    let first = format!("{label}：");
+    let lines = wrap(&format!("{first}{text}"), COLUMNS);
+    for (i, l) in lines.iter().enumerate() {
+        if i == 0 {
+            r.line(l);
+        } else {
+            for w in wrap(l, COLUMNS - 2) {
+                r.line(&format!("  {w}"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_breaks_between_words_and_chinese_between_characters() {
+        let lines = wrap(
+            "If you miss your call, please take a new ticket at the kiosk",
+            20,
+        );
+        assert!(lines.iter().all(|l| text_columns(l) <= 20), "{lines:?}");
+        assert!(!lines.iter().any(|l| l.ends_with("tick")), "{lines:?}");
+        assert_eq!(
+            lines.join(" "),
+            "If you miss your call, please take a new ticket at the kiosk"
+        );
+        let zh = wrap("请留意叫号，过号请重新取号。请保留凭条。", 10);
+        assert!(zh.iter().all(|l| text_columns(l) <= 12), "{zh:?}");
+        assert!(
+            zh.iter()
+                .all(|l| !l.starts_with('，') && !l.starts_with('。')),
+            "{zh:?}"
+        );
+        assert_eq!(zh.concat(), "请留意叫号，过号请重新取号。请保留凭条。");
+    }
+
+    #[test]
+    fn a_word_longer_than_a_line_is_cut_and_paragraphs_are_kept() {
+        let lines = wrap("https://zwfw.hubei.gov.cn/a/very/long/address\nnext", 16);
+        assert!(lines.iter().all(|l| text_columns(l) <= 16), "{lines:?}");
+        assert_eq!(lines.last().unwrap(), "next");
+    }
+}

@@ -43,16 +43,25 @@ pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
             .bold(false);
     }
     r.size(4, 4).bold(true).line(&ticket.number).bold(false);
-    r.size(1, 2).line(&match l {
-        Lang::Zh => format!("前面还有 {} 人等候", ticket.ahead),
-        Lang::En => format!("{} waiting ahead of you", ticket.ahead),
-    });
+    r.size(1, 2);
+    super::paragraph(
+        &mut r,
+        &match l {
+            Lang::Zh => format!("前面还有 {} 人等候", ticket.ahead),
+            Lang::En => format!("{} waiting ahead of you", ticket.ahead),
+        },
+        1,
+    );
     r.size(1, 1);
     if ticket.offline {
-        r.line(l.pick(
-            "（离线号，网络恢复后自动同步）",
-            "(Offline number; syncs when the network returns)",
-        ));
+        super::paragraph(
+            &mut r,
+            l.pick(
+                "（网络中断时领取，同样有效）",
+                "(Taken while the network was down: valid too)",
+            ),
+            1,
+        );
     }
     r.rule();
     r.align(Align::Left);
@@ -64,14 +73,22 @@ pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
     r.two_columns(l.pick("自助终端", "Kiosk"), ctx.kiosk_name);
     r.align(Align::Center);
     r.qr(&qr_payload(ticket), 6).feed(1);
-    r.line(l.pick(
-        "请留意叫号，过号请重新取号",
-        "If you miss your call, please take a new ticket",
-    ));
-    r.line(l.pick(
-        "请保留凭条，二维码为本号凭证",
-        "Keep this slip: the QR code identifies your ticket",
-    ));
+    super::paragraph(
+        &mut r,
+        l.pick(
+            "请留意叫号，过号请重新取号",
+            "If you miss your call, please take a new ticket",
+        ),
+        1,
+    );
+    super::paragraph(
+        &mut r,
+        l.pick(
+            "请保留凭条，二维码为本号凭证",
+            "Keep this slip: the QR code identifies your ticket",
+        ),
+        1,
+    );
     r.feed(2).partial_cut(3);
     r.into_bytes()
 }

@@ -82,6 +82,73 @@ const STEPS: &[&str] = &[
     ALTER TABLE print_jobs_v3 RENAME TO print_jobs;
     CREATE INDEX print_jobs_by_status ON print_jobs (status, id);
     "#,
+    // 4: the service catalog in tables (see store/catalog.rs).
+    r#"
+    CREATE TABLE catalog_services (
+        id                  TEXT PRIMARY KEY,   -- the service's stable key, e.g. ECO-01
+        position            INTEGER NOT NULL,   -- order in the catalog
+        code                TEXT NOT NULL,      -- 实施编码
+        name_zh             TEXT NOT NULL,
+        name_en             TEXT NOT NULL,
+        item_type           TEXT NOT NULL,
+        category            TEXT NOT NULL,
+        handling            TEXT NOT NULL,
+        department          TEXT NOT NULL,
+        department_en       TEXT NOT NULL,
+        legal_basis         TEXT NOT NULL,      -- JSON array of strings
+        conditions          TEXT NOT NULL,      -- JSON array of strings
+        steps               TEXT NOT NULL,      -- JSON array of strings
+        legal_limit_days    INTEGER NOT NULL,
+        promised_limit_days INTEGER NOT NULL,
+        fee_charged         INTEGER NOT NULL,
+        fee_standard        TEXT NOT NULL,
+        fee_basis           TEXT NOT NULL,
+        location            TEXT NOT NULL,
+        hours_text          TEXT NOT NULL,
+        phone               TEXT NOT NULL,
+        supervision_phone   TEXT NOT NULL,
+        visits              INTEGER NOT NULL,
+        online              INTEGER NOT NULL,
+        online_url          TEXT,
+        postable            INTEGER NOT NULL,
+        bookable            INTEGER NOT NULL,
+        opening_hours       TEXT NOT NULL,      -- JSON WeeklyHours
+        slot_minutes        INTEGER,
+        slot_capacity       INTEGER,
+        keywords            TEXT NOT NULL,      -- JSON array of strings
+        kiosk_submittable   INTEGER NOT NULL,
+        form                TEXT NOT NULL       -- JSON array of FormField
+    );
+    CREATE INDEX catalog_services_by_category ON catalog_services (category, position);
+    CREATE TABLE catalog_materials (
+        service_id       TEXT NOT NULL REFERENCES catalog_services(id) ON DELETE CASCADE,
+        position         INTEGER NOT NULL,
+        name             TEXT NOT NULL,
+        name_en          TEXT NOT NULL,
+        originals        INTEGER NOT NULL,
+        copies           INTEGER NOT NULL,
+        form             TEXT NOT NULL,
+        core             INTEGER NOT NULL,
+        may_defer        INTEGER NOT NULL,   -- 容缺 ("deferrable" is an SQL keyword)
+        defer_days       INTEGER,
+        source           TEXT NOT NULL,
+        blank_form_name  TEXT,
+        blank_form_url   TEXT,
+        sample_form_name TEXT,
+        sample_form_url  TEXT,
+        note             TEXT NOT NULL,
+        PRIMARY KEY (service_id, position)
+    );
+    CREATE TABLE catalog_faq (
+        service_id TEXT NOT NULL REFERENCES catalog_services(id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        question   TEXT NOT NULL,
+        answer     TEXT NOT NULL,
+        PRIMARY KEY (service_id, position)
+    );
+    -- A catalog cached by an older program as a JSON blob is not read any more.
+    DELETE FROM meta WHERE key IN ('catalog.services', 'catalog.version');
+    "#,
 ];
 
 /// Bring the schema to the newest version, one transaction per step.

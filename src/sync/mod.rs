@@ -223,22 +223,11 @@ impl Agent {
     }
 
     async fn pull_catalog(&mut self) -> Result<(), SyncError> {
-        let since: u64 = self
-            .store
-            .meta("catalog.version")
-            .ok()
-            .flatten()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let since = self.store.catalog_version().map_err(SyncError::store)?;
         let catalog = self.client.catalog(since).await?;
         if catalog.changed {
-            let json = serde_json::to_string(&catalog.services)
-                .map_err(|e| SyncError::Protocol(e.to_string()))?;
             self.store
-                .set_meta("catalog.services", &json)
-                .map_err(SyncError::store)?;
-            self.store
-                .set_meta("catalog.version", &catalog.version.to_string())
+                .apply_catalog(catalog.version, &catalog.services)
                 .map_err(SyncError::store)?;
             tracing::info!(
                 version = catalog.version,

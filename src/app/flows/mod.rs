@@ -88,6 +88,13 @@ pub trait Flow {
     }
     /// Leaving one of its pages.
     fn leave(&self, _kiosk: &Kiosk, _page: &str) {}
+    /// A service's guide page offers this flow for that service ("预约", "申办"): the code of its button
+    /// (`GuideStrings.next-step` in ui/flows/guide/guide-adapter.slint translates it), or `None`.
+    fn offer_for_service(&self, _service: &sanban_wire::Service) -> Option<&'static str> {
+        None
+    }
+    /// Start with the service chosen on its guide page (the button of [`Flow::offer_for_service`]).
+    fn start_for_service(&self, _kiosk: &Kiosk, _service_id: &str) {}
     /// Forget the citizen: reset the adapter to its empty state.
     fn clear(&self, kiosk: &Kiosk, window: &AppWindow);
     /// The states worth a picture: each page, and "page#variant" for other states of a page (a failed print, a

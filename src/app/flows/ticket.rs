@@ -138,7 +138,7 @@ fn refresh_categories(kiosk: &Kiosk) {
     });
 }
 
-fn take_ticket(kiosk: &Kiosk, code: &str, tapped_at: Instant) {
+pub(crate) fn take_ticket(kiosk: &Kiosk, code: &str, tapped_at: Instant) {
     let Some(window) = kiosk.window() else { return };
     let adapter = window.global::<TicketAdapter>();
     if adapter.get_busy() {
@@ -188,6 +188,11 @@ fn take_ticket(kiosk: &Kiosk, code: &str, tapped_at: Instant) {
     };
     tracing::info!(number = %ticket.number, category = code, seq = ticket.outbox_seq, "ticket issued");
     services.poke_sync();
+    kiosk.complete_errand(crate::app::CompletedErrand {
+        errand: "ticket",
+        id: ticket.number.clone(),
+        service: None,
+    });
     adapter.set_ticket(view_of(&ticket, kiosk));
     kiosk.go(TICKET);
     // The job goes to the printer first; the waiting counts are a query that can follow it.

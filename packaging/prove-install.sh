@@ -43,8 +43,8 @@ same() { # same DESCRIPTION EXPECTED ACTUAL
 [ "$(id -u)" = 0 ] || fail "run as root (debootstrap and chroot)"
 SUITE=$(. /etc/os-release && echo "$VERSION_CODENAME")
 # The first Debian mirror apt is configured with (deb822 or one-line sources).
-MIRROR=$(grep -h -E '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
-    grep -v security | head -n1 | sed -E 's/^URIs:[[:space:]]*//; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//; s/[[:space:]].*//')
+MIRROR=$( (grep -h -s -E '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list || true) |
+    grep -v security | sed -n 1p | sed -E 's/^URIs:[[:space:]]*//; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//; s/[[:space:]].*//')
 [ -n "$MIRROR" ] || fail "no Debian mirror in apt's sources"
 
 step "tools"
@@ -69,10 +69,13 @@ dpkg-deb -f "$KIOSK_DEB" Depends Installed-Size
 dpkg-deb -f "$PLATFORM_DEB" Depends Installed-Size
 
 step "lintian (errors fail; warnings listed)"
-# Accepted, with reasons in README "Packaging": no-manual-page (the binaries' --help is the manual),
-# no-changelog (no Debian changelog is kept; the project's history is its git log), and
-# desktop-session-but-no-x-window-manager... etc. are printed below for the record, never hidden.
-lintian --fail-on error --no-tag-display-limit "$KIOSK_DEB" "$PLATFORM_DEB" || fail "lintian reported errors"
+# Warnings accepted (README "Packaging"): no-manual-page (--help is the manual), non-standard-file-perm on
+# /etc/sanban/kiosk.toml (0640 root:sanban on purpose: it holds the platform token), initial-upload-closes-no-bugs
+# (the packages are not uploaded to Debian's archive).
+lint_status=0
+lint=$(lintian --fail-on error --tag-display-limit 0 "$KIOSK_DEB" "$PLATFORM_DEB" 2>&1) || lint_status=$?
+printf '%s\n' "$lint" | grep -v 'root privileges' || true
+[ "$lint_status" = 0 ] || fail "lintian reported errors"
 
 WORK=$(mktemp -d /tmp/sanban-prove.XXXXXX)
 ROOT=$WORK/root

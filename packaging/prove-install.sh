@@ -85,6 +85,7 @@ printf '%s\n' "$lint" | grep -v 'root privileges' || true
 WORK=$(mktemp -d /tmp/sanban-prove.XXXXXX)
 ROOT=$WORK/root
 cleanup() {
+    set +e # best effort: unmount and remove everything even after a failed step
     for m in "$ROOT/dev/pts" "$ROOT/dev" "$ROOT/proc"; do
         mountpoint -q "$m" && umount -l "$m"
     done

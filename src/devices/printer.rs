@@ -19,6 +19,10 @@ pub enum PrintOutcome {
     },
     PaperOut,
     CoverOpen,
+    /// Every byte went out, then the paper ran out before the end of the job: a partial receipt.
+    PaperOutMidJob,
+    /// Every byte went out, then the cover was opened before the end of the job: a partial receipt.
+    CoverOpenMidJob,
     NoAnswer,
     /// Any other failure, with the exact cause for the technician.
     Failed(String),
@@ -36,6 +40,8 @@ impl PrintOutcome {
             PrintOutcome::Printed { paper_low: true } => "printed; paper near end".into(),
             PrintOutcome::PaperOut => "paper out".into(),
             PrintOutcome::CoverOpen => "cover open".into(),
+            PrintOutcome::PaperOutMidJob => "paper ran out mid-job; receipt incomplete".into(),
+            PrintOutcome::CoverOpenMidJob => "cover opened mid-job; receipt incomplete".into(),
             PrintOutcome::NoAnswer => "printer does not answer".into(),
             PrintOutcome::Failed(why) => why.clone(),
         }
@@ -201,6 +207,12 @@ impl PrinterWorker {
         let result = self.connect().and_then(|p| p.print(bytes));
         let outcome = match &result {
             Ok(report) => {
+                tracing::debug!(
+                    confirmed = report.completion.confirmed(),
+                    print_ms =
+                        (report.completion.at() - report.last_byte_written_at).as_millis() as u64,
+                    "print job done"
+                );
                 self.report(&Ok(report.after));
                 PrintOutcome::Printed {
                     paper_low: matches!(report.after.paper, PaperLevel::NearEnd),
@@ -208,7 +220,9 @@ impl PrinterWorker {
             }
             Err(e) => {
                 let status = match e {
-                    PrinterError::NotReady(s) => Ok(*s),
+                    PrinterError::NotReady(s) | PrinterError::StoppedMidJob { status: s, .. } => {
+                        Ok(*s)
+                    }
                     _ => Err(()),
                 };
                 match status {
@@ -218,8 +232,16 @@ impl PrinterWorker {
                 outcome_of(e)
             }
         };
+        let last_byte_written_at = match &result {
+            Ok(r) => Some(r.last_byte_written_at),
+            Err(PrinterError::StoppedMidJob {
+                last_byte_written_at,
+                ..
+            }) => Some(*last_byte_written_at),
+            Err(_) => None,
+        };
         PrintResult {
-            last_byte_written_at: result.ok().map(|r| r.last_byte_written_at),
+            last_byte_written_at,
             outcome,
         }
     }
@@ -257,6 +279,12 @@ fn outcome_of(e: &PrinterError) -> PrintOutcome {
     match e {
         PrinterError::NotReady(s) if s.cover_open => PrintOutcome::CoverOpen,
         PrinterError::NotReady(s) if matches!(s.paper, PaperLevel::Out) => PrintOutcome::PaperOut,
+        PrinterError::StoppedMidJob { status, .. } if status.cover_open => {
+            PrintOutcome::CoverOpenMidJob
+        }
+        PrinterError::StoppedMidJob { status, .. } if matches!(status.paper, PaperLevel::Out) => {
+            PrintOutcome::PaperOutMidJob
+        }
         PrinterError::NoAnswer => PrintOutcome::NoAnswer,
         other => PrintOutcome::Failed(other.to_string()),
     }

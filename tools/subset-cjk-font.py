@@ -20,7 +20,9 @@ from fontTools.ttLib import TTCollection
 
 HERE = pathlib.Path(__file__).resolve().parent
 SOURCE = "/usr/share/fonts/opentype/noto/NotoSansCJK-{weight}.ttc"
-OUTPUT = "NotoSansSC-{weight}-{coverage}.otf"
+# The file names the UI imports. They predate the wider coverage (GB2312 was once all they held); renaming them
+# means changing ui/app-window.slint and the receipt-preview include in src/technician/device.rs together.
+OUTPUT = "NotoSansSC-{weight}-GB2312.otf"
 TABLE_8105 = HERE / "tongyong-guifan-hanzi-8105.txt"
 
 SYMBOLS = "•·✓✔✗←→↑↓×…—–‘’“”°℃№①②③④⑤⑥⑦⑧⑨⑩※★☆○●◎◇◆□■△▲▽▼"
@@ -69,7 +71,6 @@ def main():
     ap.add_argument("--with-ext-a", action="store_true", help="all of CJK URO + Extension A")
     args = ap.parse_args()
     chars = wanted(args.with_ext_a)
-    coverage = "CJK-ExtA" if args.with_ext_a else "Names"
     for weight in ("Regular", "Bold"):
         col = TTCollection(SOURCE.format(weight=weight))
         font = next(f for f in col.fonts if f["name"].getDebugName(1).endswith(" SC"))
@@ -83,7 +84,7 @@ def main():
         s = subset.Subsetter(opts)
         s.populate(text="".join(sorted(chars)))
         s.subset(font)
-        path = pathlib.Path(args.out) / OUTPUT.format(weight=weight, coverage=coverage)
+        path = pathlib.Path(args.out) / OUTPUT.format(weight=weight)
         font.save(path)
         print(f"{path}: {len(chars) - len(missing)} of {len(chars)} characters, "
               f"{path.stat().st_size} bytes; not in the source font: {len(missing)} "

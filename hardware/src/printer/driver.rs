@@ -249,14 +249,33 @@ impl<T: Transport> Printer<T> {
     /// The printer's status from `DLE EOT 1..4`. Stale input (a late reply from an earlier timeout) is discarded
     /// first so replies cannot be paired with the wrong query.
     pub fn status(&mut self) -> Result<PrinterStatus, PrinterError> {
-        self.t.discard_input()?;
+        self.clear_input()?;
         self.read_status()
+    }
+
+    /// Drop stale input. While a `GS r` answer is still owed (a job stopped mid-way, then went on), what is
+    /// waiting is read and its `GS r` answers counted, so that answer cannot later pass for another job's.
+    fn clear_input(&mut self) -> Result<(), PrinterError> {
+        if self.answered >= self.requested {
+            return Ok(self.t.discard_input()?);
+        }
+        let mut buf = [0u8; 64];
+        for _ in 0..64 {
+            let n = self.t.recv(&mut buf, Duration::from_millis(1))?;
+            if n == 0 {
+                break;
+            }
+            for _ in buf[..n].iter().filter(|&&b| is_gs_r_reply(b)) {
+                self.note_gs_r_reply();
+            }
+        }
+        Ok(())
     }
 
     /// Which double-byte font the printer has (`GS I 69` = `1D 49 45`), e.g. `"CHINA GB18030"`.
     /// The reply is `5F`, the name, `00` (some firmware omits the `5F`).
     pub fn font_id(&mut self) -> Result<String, PrinterError> {
-        self.t.discard_input()?;
+        self.clear_input()?;
         self.t.send(&[0x1D, 0x49, 0x45])?;
         let mut reply = Vec::new();
         let deadline = Instant::now() + self.timeout;

@@ -65,8 +65,9 @@ impl RasterFont {
     }
 
     /// `c` in a `cell_w` × `cell_h` cell, row-major, `true` = burned. The glyph is rasterised at `cell_h` pixels
-    /// per em, stands on the baseline, is centred across the cell and squeezed if wider. Whitespace is blank; a
-    /// character the font lacks is a box, like a printer's missing-character cell.
+    /// per em, stands on the baseline (moved up or down just enough to fit whole in the cell), is centred across
+    /// the cell and squeezed if wider. Whitespace is blank; a character the font lacks is a box, like a
+    /// printer's missing-character cell.
     pub fn cell(&self, c: char, cell_w: u32, cell_h: u32) -> Vec<bool> {
         let mut bits = vec![false; (cell_w * cell_h) as usize];
         if c.is_whitespace() || cell_w == 0 || cell_h == 0 {
@@ -83,7 +84,12 @@ impl RasterFont {
         let out_w = gw.min(cell_w);
         let x_off = (cell_w - out_w) / 2;
         let baseline = self.baseline_24 * cell_h as f32 / CELL_HEIGHT as f32;
-        let top = (baseline - m.ymin as f32 - gh as f32).round() as i64;
+        let mut top = (baseline - m.ymin as f32 - gh as f32).round() as i64;
+        if gh <= cell_h {
+            // A glyph a dot taller than its place above the baseline (many CJK glyphs at 24 px) is nudged into
+            // the cell rather than losing its top stroke.
+            top = top.clamp(0, i64::from(cell_h - gh));
+        }
         for gy in 0..gh {
             let cy = top + gy as i64;
             if !(0..cell_h as i64).contains(&cy) {

@@ -21,8 +21,8 @@ pub use driver::{
 pub use glyph::{FontError, RasterFont, CELL_HEIGHT, INK_THRESHOLD};
 pub use receipt::{text_columns, Align, Receipt, COLUMNS, LINE_SPACING, RASTER_BAND_ROWS};
 pub use render::{
-    paper_dots, render, render_for, RenderError, RenderedReceipt, ANNOTATION_GREY, CUT_FEED_DOTS,
-    DOTS_PER_MM, MAX_HEIGHT, PAPER_DOTS,
+    paper_dots, render, render_for, render_with, RenderError, RenderedReceipt, ANNOTATION_GREY,
+    CUT_FEED_DOTS, DOTS_PER_MM, MAX_HEIGHT, PAPER_DOTS,
 };
 pub use sim::PrinterSim;
 pub use status::{AutoStatus, PaperLevel, PrinterStatus, StatusEvent, StatusStreamDecoder};

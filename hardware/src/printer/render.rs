@@ -106,9 +106,7 @@ impl RenderedReceipt {
 /// slice draws a box for every character, enough for layout checks). Every character is drawn from `font_ttf`,
 /// as if the printer's own font had them all. Never panics on any `job`.
 pub fn render(job: &[u8], font_ttf: &[u8]) -> Result<RenderedReceipt, RenderError> {
-    let mut r = Renderer::new(load(font_ttf)?, None, true);
-    r.run(job);
-    Ok(r.finish())
+    Ok(render_with(job, load(font_ttf)?.as_ref(), None))
 }
 
 /// Render `job` as a printer whose own font is `printer_font` prints it: characters that font lacks come out as
@@ -118,9 +116,23 @@ pub fn render_for(
     font_ttf: &[u8],
     printer_font: PrinterFont,
 ) -> Result<RenderedReceipt, RenderError> {
-    let mut r = Renderer::new(load(font_ttf)?, Some(printer_font), true);
+    Ok(render_with(
+        job,
+        load(font_ttf)?.as_ref(),
+        Some(printer_font),
+    ))
+}
+
+/// [`render`] (`printer_font` `None`) or [`render_for`] with a font already loaded, for callers that render
+/// often: parsing a CJK font costs far more than rendering a receipt.
+pub fn render_with(
+    job: &[u8],
+    font: Option<&RasterFont>,
+    printer_font: Option<PrinterFont>,
+) -> RenderedReceipt {
+    let mut r = Renderer::new(font, printer_font, true);
     r.run(job);
-    Ok(r.finish())
+    r.finish()
 }
 
 /// Dots of paper `job` feeds from its first line to the end of its last cut (see [`CUT_FEED_DOTS`]).
@@ -141,7 +153,7 @@ fn load(font_ttf: &[u8]) -> Result<Option<RasterFont>, RenderError> {
 
 /// The printer's paper transport, command by command: the renderer with drawing off. The simulator feeds it one
 /// unit (a command or a character) at a time and turns the dots each unit feeds into print time.
-pub(crate) struct PaperModel(Renderer);
+pub(crate) struct PaperModel(Renderer<'static>);
 
 impl PaperModel {
     pub(crate) fn new() -> Self {
@@ -189,8 +201,8 @@ struct Item {
     bold: bool,
 }
 
-struct Renderer {
-    font: Option<RasterFont>,
+struct Renderer<'f> {
+    font: Option<&'f RasterFont>,
     /// The printer's own font, when characters it lacks must print as boxes; `None`: every character prints.
     coverage: Option<PrinterFont>,
     /// Off: the paper model (no pixels, real cut feed, no height limit).
@@ -213,8 +225,8 @@ struct Renderer {
     qr_data: Vec<u8>,
 }
 
-impl Renderer {
-    fn new(font: Option<RasterFont>, coverage: Option<PrinterFont>, draw: bool) -> Self {
+impl<'f> Renderer<'f> {
+    fn new(font: Option<&'f RasterFont>, coverage: Option<PrinterFont>, draw: bool) -> Self {
         let mut r = Renderer {
             font,
             coverage,
@@ -419,7 +431,7 @@ impl Renderer {
         let missing = self
             .coverage
             .is_some_and(|f| !c.is_whitespace() && !f.covers(c));
-        let bits = match &self.font {
+        let bits = match self.font {
             _ if missing => box_cell(cell_w, CELL_H),
             Some(font) => font.cell(c, cell_w, CELL_H),
             None if c.is_whitespace() => vec![false; (cell_w * CELL_H) as usize],

@@ -759,6 +759,16 @@ mod tests {
     }
 
     #[test]
+    fn the_paper_model_counts_lines_images_and_the_way_to_the_knife() {
+        assert_eq!(paper_dots(b"\x1b3\x20A\nB\n"), 64);
+        assert_eq!(paper_dots(b"\x1dv0\x00\x01\x00\x0a\x000123456789"), 10);
+        // a cut: the pending line's feed, its own n dots, then the head-to-knife distance
+        assert_eq!(paper_dots(b"\x1b3\x20\x1dVB\x05"), 32 + 5 + CUT_FEED_DOTS);
+        // no height limit: a long job is long
+        assert!(paper_dots(&b"\x1b3\xff\x1bd\xff".repeat(100)) > MAX_HEIGHT);
+    }
+
+    #[test]
     fn bad_font_is_an_error() {
         assert!(matches!(
             render(b"A", b"not a font"),
@@ -790,6 +800,9 @@ mod tests {
                 let r = render(&bytes, &[]).unwrap();
                 prop_assert_eq!(r.pixels.len() as u32, r.width * r.height);
                 prop_assert!(r.height >= 1 && r.height <= MAX_HEIGHT);
+                // the paper model agrees with the drawing, give or take a last line waiting for its feed
+                let fed = paper_dots(&bytes);
+                prop_assert!(r.height == 1 || r.height == MAX_HEIGHT || fed + 256 >= r.height);
             }
         }
     }

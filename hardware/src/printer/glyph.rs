@@ -4,12 +4,19 @@
 //! Shared by the receipt renderer (what the paper looks like) and the receipt builder (text the printer's own font
 //! lacks, sent as a raster image), so both draw a character the same way.
 
+use ab_glyph::{point, Font, FontArc, PxScale};
+
 /// Height of a character cell at normal size, in dots.
 pub const CELL_HEIGHT: u32 = 24;
 /// Width of an ASCII (Font A) cell at normal size.
 pub(crate) const ASCII_CELL: u32 = 12;
 /// Width of a double-byte (Chinese) cell at normal size.
 pub(crate) const CJK_CELL: u32 = 24;
+/// Where the baseline sits in a cell, as a share of its height from the top: CJK fonts (Source Han / Noto CJK
+/// and the GB fonts alike) draw ideographs in an em box from 0.12 em below the baseline to 0.88 em above it, so
+/// with one em per cell height the box fills the cell exactly, as a printer's 24×24 font does. (The hhea ascent
+/// and descent of these fonts span 1.45 em, which would push ideographs out of the top of the cell.)
+const EM_BOX_ASCENT: f32 = 0.88;
 /// Coverage (0-255) from which a dot is burned. Below half, so the thin strokes of a 24-dot CJK glyph survive.
 pub const INK_THRESHOLD: u8 = 110;
 
@@ -20,12 +27,15 @@ pub struct FontError(pub String);
 
 /// A font ready to rasterise printer cells (the kiosk's bundled CJK font).
 ///
-/// Parsing a CJK font takes time and memory (every glyph's outline is prepared up front), so load it once and
-/// share it (`Arc<RasterFont>`).
+/// Loading parses only the font's table directory; each glyph's outline is read when it is first drawn. (A
+/// parser that prepares every outline up front, such as fontdue, takes about 2 s and 70 MB for the bundled
+/// 16,000-glyph font: too slow for a tap-to-print path and too big for the kiosk's memory budget.) Cheap to
+/// clone and share.
+#[derive(Clone)]
 pub struct RasterFont {
-    font: fontdue::Font,
-    /// Baseline row in a 24-dot cell: ascent's share of ascent + descent, so the glyph box fills the cell.
-    baseline_24: f32,
+    font: FontArc,
+    /// Font units per em: cells are drawn at `cell_h` pixels per em.
+    units_per_em: f32,
 }
 
 impl std::fmt::Debug for RasterFont {
@@ -37,31 +47,26 @@ impl std::fmt::Debug for RasterFont {
 }
 
 impl RasterFont {
-    /// Load TrueType/OpenType bytes.
+    /// Load TrueType/OpenType bytes (copied).
     pub fn from_bytes(ttf: &[u8]) -> Result<RasterFont, FontError> {
-        let settings = fontdue::FontSettings {
-            scale: CELL_HEIGHT as f32,
-            ..Default::default()
-        };
-        let font =
-            fontdue::Font::from_bytes(ttf, settings).map_err(|e| FontError(e.to_string()))?;
-        let baseline_24 = font
-            .horizontal_line_metrics(CELL_HEIGHT as f32)
-            .map(|m| {
-                let total = m.ascent - m.descent;
-                if total > 0.0 {
-                    CELL_HEIGHT as f32 * m.ascent / total
-                } else {
-                    20.0
-                }
-            })
-            .unwrap_or(20.0);
-        Ok(RasterFont { font, baseline_24 })
+        Self::new(FontArc::try_from_vec(ttf.to_vec()).map_err(|e| FontError(e.to_string()))?)
+    }
+
+    /// Load a font compiled into the program (not copied).
+    pub fn from_static(ttf: &'static [u8]) -> Result<RasterFont, FontError> {
+        Self::new(FontArc::try_from_slice(ttf).map_err(|e| FontError(e.to_string()))?)
+    }
+
+    fn new(font: FontArc) -> Result<RasterFont, FontError> {
+        let units_per_em = font
+            .units_per_em()
+            .ok_or_else(|| FontError("the font has no units per em".into()))?;
+        Ok(RasterFont { font, units_per_em })
     }
 
     /// Whether the font has a glyph for `c`.
     pub fn has_glyph(&self, c: char) -> bool {
-        self.font.lookup_glyph_index(c) != 0
+        self.font.glyph_id(c).0 != 0
     }
 
     /// `c` in a `cell_w` × `cell_h` cell, row-major, `true` = burned. The glyph is rasterised at `cell_h` pixels
@@ -76,15 +81,32 @@ impl RasterFont {
         if !self.has_glyph(c) {
             return box_cell(cell_w, cell_h);
         }
-        let (m, coverage) = self.font.rasterize(c, cell_h as f32);
-        if m.width == 0 || m.height == 0 {
+        // ab_glyph scales by the font's height (ascent - descent); this many pixels of it make one em of cell_h
+        let scale = PxScale::from(cell_h as f32 * self.font.height_unscaled() / self.units_per_em);
+        let glyph = self
+            .font
+            .glyph_id(c)
+            .with_scale_and_position(scale, point(0.0, 0.0));
+        let Some(outline) = self.font.outline_glyph(glyph) else {
+            return bits;
+        };
+        let bounds = outline.px_bounds();
+        let (gw, gh) = (bounds.width() as u32, bounds.height() as u32);
+        if gw == 0 || gh == 0 {
             return bits;
         }
-        let (gw, gh) = (m.width as u32, m.height as u32);
+        let mut ink = vec![false; (gw * gh) as usize];
+        let threshold = f32::from(INK_THRESHOLD) / 255.0;
+        outline.draw(|x, y, coverage| {
+            if x < gw && y < gh && coverage >= threshold {
+                ink[(y * gw + x) as usize] = true;
+            }
+        });
         let out_w = gw.min(cell_w);
         let x_off = (cell_w - out_w) / 2;
-        let baseline = self.baseline_24 * cell_h as f32 / CELL_HEIGHT as f32;
-        let mut top = (baseline - m.ymin as f32 - gh as f32).round() as i64;
+        let baseline = EM_BOX_ASCENT * cell_h as f32;
+        // bounds.min.y is the glyph's top relative to the baseline (negative: above it)
+        let mut top = (baseline + bounds.min.y).round() as i64;
         if gh <= cell_h {
             // A glyph a dot taller than its place above the baseline (many CJK glyphs at 24 px) is nudged into
             // the cell rather than losing its top stroke.
@@ -97,7 +119,7 @@ impl RasterFont {
             }
             for ox in 0..out_w {
                 let sx = ox * gw / out_w;
-                if coverage[(gy * gw + sx) as usize] >= INK_THRESHOLD {
+                if ink[(gy * gw + sx) as usize] {
                     bits[(cy as u32 * cell_w + x_off + ox) as usize] = true;
                 }
             }

@@ -12,7 +12,7 @@ use sanban_hardware::transport::wire_time;
 use sanban_kiosk::app::{KioskApp, Services};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::{tap, wait_until};
-use sanban_kiosk::ui::{Nav, Page, PrintState, TicketAdapter};
+use sanban_kiosk::ui::{Nav, PrintAdapter, PrintState};
 use slint::ComponentHandle;
 
 const TICKETS: usize = 60;
@@ -34,10 +34,10 @@ fn main() {
     slint::spawn_local(async move {
         let w = &app.window;
         for _ in 0..TICKETS {
-            w.global::<Nav>().set_page(Page::Categories);
+            app.kiosk.go("ticket.categories");
             tap(w, "公安事务类").await.unwrap();
             wait_until(w, "printed", Duration::from_secs(10), |w| {
-                w.global::<TicketAdapter>().get_print_state() == PrintState::Printed
+                w.global::<PrintAdapter>().get_state() == PrintState::Printed
             })
             .await
             .unwrap();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use sanban_kiosk::app::{KioskApp, Services};
 use sanban_kiosk::config::Config;
-use sanban_kiosk::ui::{KioskAdapter, Nav, Page};
+use sanban_kiosk::ui::KioskAdapter;
 use slint::platform::software_renderer::{
     MinimalSoftwareWindow, PremultipliedRgbaColor, RepaintBufferType, Rgb565Pixel,
 };
@@ -54,12 +54,14 @@ fn main() {
     let mut rgb565 = vec![Rgb565Pixel::default(); W * H];
     println!("full-frame software render, {W}x{H} (budget 16 ms)");
     for (name, page, large) in [
-        ("home", Page::Home, false),
-        ("categories", Page::Categories, false),
-        ("idcard", Page::Idcard, false),
-        ("categories, large type", Page::Categories, true),
+        ("home", "home.main", false),
+        ("categories", "ticket.categories", false),
+        ("identity step", "identity.read", false),
+        ("guide search", "guide.search", false),
+        ("guide detail", "guide.detail", false),
+        ("categories, large type", "ticket.categories", true),
     ] {
-        w.global::<Nav>().set_page(page);
+        app.kiosk.go(page);
         w.global::<KioskAdapter>().set_large_type(large);
         let frame =
             |buffer: &mut dyn FnMut(&slint::platform::software_renderer::SoftwareRenderer)| {

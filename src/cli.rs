@@ -32,12 +32,19 @@ pub enum Command {
         #[arg(long, default_value = "1080x1920")]
         size: String,
         /// With --headless: issue N tickets through the real UI (taps), then keep running (soak and crash tests).
-        #[arg(long, requires = "headless")]
+        #[arg(long, requires = "headless", conflicts_with = "script")]
         burst: Option<usize>,
+        /// With --headless: play a script of citizen actions (see the README), one JSON line per step, then exit.
+        #[arg(long, requires = "headless", value_name = "FILE")]
+        script: Option<PathBuf>,
+        /// Where the script's `shot NAME` steps write NAME.png.
+        #[arg(long, requires = "script", value_name = "DIR")]
+        shots: Option<PathBuf>,
     },
     /// Render one page of the UI to a PNG file, no display needed.
     Screenshot {
-        /// home, categories, ticket, idcard, idcard-eligible, countdown
+        /// A registered page or preview state (e.g. home.main, guide.detail, ticket.ticket#offline-paper-out), or
+        /// an overlay (countdown, help); an unknown name lists them all.
         #[arg(long)]
         page: String,
         #[arg(long, default_value = "1080x1920")]

@@ -33,6 +33,11 @@ pub struct KioskConfig {
     /// Shown in the header and printed on receipts.
     pub name: String,
     pub hall: String,
+    /// The same in English (shown in English mode; the Chinese is used when empty).
+    pub name_en: String,
+    pub hall_en: String,
+    /// The hall's phone for help, shown on the help dialog.
+    pub help_phone: String,
     /// IANA time zone; business days (and so queue numbering) roll over at local midnight.
     pub timezone: String,
 }
@@ -43,6 +48,9 @@ impl Default for KioskConfig {
             id: "K01".into(),
             name: "1号自助终端".into(),
             hall: "汉南区政务服务中心".into(),
+            name_en: "Kiosk 1".into(),
+            hall_en: "Hannan District Government Service Center".into(),
+            help_phone: "027-84851234".into(),
             timezone: "Asia/Shanghai".into(),
         }
     }
@@ -64,6 +72,9 @@ pub struct DevicesConfig {
     pub locker_locked_means_shut: bool,
     /// How often an idle device is asked for its status (milliseconds); a silent one shows within this time.
     pub poll_ms: u64,
+    /// The card lying on a simulated reader (`idcard = "sim"`): resident, elderly, long_term, hk_macao_taiwan,
+    /// pr_2017, pr_2023, or none.
+    pub sim_card: String,
 }
 
 impl Default for DevicesConfig {
@@ -78,6 +89,7 @@ impl Default for DevicesConfig {
             locker_board: 1,
             locker_locked_means_shut: true,
             poll_ms: 5_000,
+            sim_card: "elderly".into(),
         }
     }
 }
@@ -205,6 +217,21 @@ impl Config {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-')
         {
             return invalid("kiosk.id", "must be non-empty ASCII letters, digits or '-'");
+        }
+        const SIM_CARDS: [&str; 7] = [
+            "resident",
+            "elderly",
+            "long_term",
+            "hk_macao_taiwan",
+            "pr_2017",
+            "pr_2023",
+            "none",
+        ];
+        if !SIM_CARDS.contains(&self.devices.sim_card.as_str()) {
+            return invalid(
+                "devices.sim_card",
+                &format!("must be one of {}", SIM_CARDS.join(", ")),
+            );
         }
         if self.session.idle_seconds == 0 {
             return invalid("session.idle_seconds", "must be at least 1");

@@ -22,12 +22,25 @@ fn main() -> ExitCode {
         headless: false,
         size: "1080x1920".into(),
         burst: None,
+        script: None,
+        shots: None,
     }) {
         Command::Run {
             headless,
             size,
             burst,
-        } => sanban_kiosk::app::run::run(config, headless, &size, burst),
+            script,
+            shots,
+        } => sanban_kiosk::app::run::run(
+            config,
+            headless,
+            &size,
+            sanban_kiosk::app::run::Drive {
+                burst,
+                script,
+                shots,
+            },
+        ),
         Command::Screenshot {
             page,
             size,
@@ -50,15 +63,10 @@ fn main() -> ExitCode {
         Command::Tour { out, size } => headless::parse_size(&size).and_then(|size| {
             let report = headless::tour::run(config, &out, size)?;
             println!(
-                "tour: {} screens, {} tickets ({}), files in {}",
-                report.pages.len(),
-                report.tickets.len(),
-                report
-                    .tickets
-                    .iter()
-                    .map(|t| t.number.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                "tour: {} steps, {} screens, {} print jobs, files in {}",
+                report.steps.len(),
+                report.screens(),
+                report.jobs.len(),
                 out.display()
             );
             Ok(())

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use sanban_hardware::idcard::{Fault, IdCardSim, SimCard};
 use sanban_hardware::printer::PrinterSim;
 use sanban_kiosk::config::DevicesConfig;
-use sanban_kiosk::devices::{CardOutcome, DeviceKind, DeviceManager};
+use sanban_kiosk::devices::{CardOutcome, CitizenKey, DeviceKind, DeviceManager};
 use sanban_wire::DeviceState;
 
 fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
@@ -100,7 +100,9 @@ fn card_reader_unplugged_and_replugged_while_running() {
         state() == DeviceState::Ok
     });
     let (tx, rx) = std::sync::mpsc::channel();
-    devices.idcard.wait_for_card(move |o| tx.send(o).unwrap());
+    devices
+        .idcard
+        .wait_for_card(key(), move |o| tx.send(o).unwrap());
     let outcome = rx.recv_timeout(Duration::from_secs(5)).unwrap();
     assert!(
         matches!(outcome, CardOutcome::Read(ref c) if c.age >= 60),
@@ -143,13 +145,19 @@ fn silent_devices_show_as_faults_and_recover() {
     });
 }
 
+fn key() -> CitizenKey {
+    CitizenKey::new([3; 32])
+}
+
 #[test]
-fn a_card_read_hands_over_only_masked_data() {
+fn a_card_read_hands_over_an_identity_that_shows_only_masked_data() {
     let reader = IdCardSim::spawn().unwrap();
     let devices =
         DeviceManager::start(&config("none", reader.path().to_str().unwrap()), tz(), None);
     let (tx, rx) = std::sync::mpsc::channel();
-    devices.idcard.wait_for_card(move |o| tx.send(o).unwrap());
+    devices
+        .idcard
+        .wait_for_card(key(), move |o| tx.send(o).unwrap());
     // Nobody has placed a card yet: the reader keeps polling.
     assert!(rx.recv_timeout(Duration::from_millis(800)).is_err());
     reader.place(SimCard::elderly());
@@ -158,16 +166,38 @@ fn a_card_read_hands_over_only_masked_data() {
         panic!("{outcome:?}")
     };
     assert!(card.age >= 60, "the elderly sample card is 60+");
+    let number = SimCard::elderly().record.id_number().to_string();
     assert!(
-        card.masked_name.contains('*'),
+        card.masked_name().contains('*'),
         "masked: {}",
-        card.masked_name
+        card.masked_name()
     );
-    assert!(card.masked_name.chars().count() >= 2);
+    assert!(card.masked_name().chars().count() >= 2);
+    assert!(
+        !card.masked_id().contains(&number[4..14]),
+        "the middle digits are hidden"
+    );
+    assert_eq!(
+        card.full().id_number(),
+        number,
+        "the full record for flows that submit it"
+    );
+    assert_eq!(
+        card.citizen_ref,
+        key().citizen_ref(&number),
+        "keyed reference"
+    );
+    let shown = format!("{card:?}");
+    assert!(
+        !shown.contains(&number),
+        "Debug never shows the number: {shown}"
+    );
 
     let (tx, rx) = std::sync::mpsc::channel();
     reader.inject(Fault::ReadFails);
-    devices.idcard.wait_for_card(move |o| tx.send(o).unwrap());
+    devices
+        .idcard
+        .wait_for_card(key(), move |o| tx.send(o).unwrap());
     assert!(matches!(
         rx.recv_timeout(Duration::from_secs(5)).unwrap(),
         CardOutcome::Failed(_)
@@ -177,7 +207,9 @@ fn a_card_read_hands_over_only_masked_data() {
     reader.clear_faults();
     let (tx, rx) = std::sync::mpsc::channel();
     reader.remove();
-    devices.idcard.wait_for_card(move |o| tx.send(o).unwrap());
+    devices
+        .idcard
+        .wait_for_card(key(), move |o| tx.send(o).unwrap());
     devices.idcard.cancel();
     reader.place(SimCard::resident());
     assert!(rx.recv_timeout(Duration::from_millis(1200)).is_err());
@@ -186,7 +218,9 @@ fn a_card_read_hands_over_only_masked_data() {
     reader.remove();
     reader.inject(Fault::Slow(Duration::from_millis(300)));
     let (tx, rx) = std::sync::mpsc::channel();
-    devices.idcard.wait_for_card(move |o| tx.send(o).unwrap());
+    devices
+        .idcard
+        .wait_for_card(key(), move |o| tx.send(o).unwrap());
     reader.place(SimCard::elderly());
     std::thread::sleep(Duration::from_millis(700)); // find/select/read are under way
     devices.idcard.cancel();
@@ -203,7 +237,9 @@ fn a_silent_reader_tells_the_waiting_citizen() {
     let devices =
         DeviceManager::start(&config("none", reader.path().to_str().unwrap()), tz(), None);
     let (tx, rx) = std::sync::mpsc::channel();
-    devices.idcard.wait_for_card(move |o| tx.send(o).unwrap());
+    devices
+        .idcard
+        .wait_for_card(key(), move |o| tx.send(o).unwrap());
     let outcome = rx
         .recv_timeout(Duration::from_secs(15))
         .expect("the citizen is not left waiting");

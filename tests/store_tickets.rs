@@ -84,10 +84,8 @@ fn print_jobs_left_pending_by_a_crash_are_marked_failed_at_start() {
     assert_eq!(store.fail_interrupted_print_jobs(now).unwrap(), 1);
     let failed = store.failed_print_jobs(10).unwrap();
     assert_eq!(failed.len(), 1);
-    assert_eq!(
-        failed[0].ticket_id.as_deref(),
-        Some(t.id.to_string().as_str())
-    );
+    assert_eq!(failed[0].subject, "ticket");
+    assert_eq!(failed[0].subject_id, t.id.to_string());
     assert!(failed[0].detail.as_deref().unwrap().contains("interrupted"));
     assert_eq!(
         store.fail_interrupted_print_jobs(now).unwrap(),

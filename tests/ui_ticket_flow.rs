@@ -1,36 +1,38 @@
-//! The ticket flow through the real UI (testing backend, software renderer), down to the bytes the simulated
-//! printer received over its pseudo-terminal; a printer out of paper; the idle countdown and session wipe.
+//! The ticket flow and the priority lane through the real UI (testing backend, software renderer), played as
+//! SCENARIOS.md scripts by the script runner, down to the bytes the simulated printer received over its
+//! pseudo-terminal; a printer out of paper; the idle countdown and session wipe; English.
 //! One #[test]: the Slint event loop can be started once per process.
 
 use std::time::Duration;
 
 use sanban_hardware::printer::PaperLevel;
-use sanban_kiosk::app::{KioskApp, Services};
+use sanban_kiosk::app::{KioskApp, Services, HOME};
 use sanban_kiosk::config::Config;
-use sanban_kiosk::headless::driver::{exists, sleep, tap, wait_until};
-use sanban_kiosk::ui::{AppWindow, CardState, KioskAdapter, Nav, Page, PrintState, TicketAdapter};
+use sanban_kiosk::headless::driver::{exists, tap, wait_until};
+use sanban_kiosk::headless::script::{self, Options};
+use sanban_kiosk::ui::{AppWindow, KioskAdapter, Nav, PrintAdapter, PrintState, TicketAdapter};
 use slint::ComponentHandle;
 
-fn page(w: &AppWindow) -> Page {
-    w.global::<Nav>().get_page()
+fn page(w: &AppWindow) -> String {
+    w.global::<Nav>().get_page().to_string()
 }
 
-async fn take_ticket(w: &AppWindow, category: &str) -> anyhow::Result<PrintState> {
-    tap(w, "取号").await?;
-    wait_until(w, "categories", Duration::from_secs(2), |w| {
-        page(w) == Page::Categories
-    })
-    .await?;
-    tap(w, category).await?;
-    wait_until(w, "ticket page", Duration::from_secs(5), |w| {
-        page(w) == Page::Ticket
-    })
-    .await?;
-    wait_until(w, "print outcome", Duration::from_secs(10), |w| {
-        w.global::<TicketAdapter>().get_print_state() != PrintState::Printing
-    })
-    .await?;
-    Ok(w.global::<TicketAdapter>().get_print_state())
+/// Play `text` through the script runner; any failing step fails the test with its report.
+async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
+    let steps = script::parse(text)?;
+    let reports = script::run(
+        app,
+        &steps,
+        &Options {
+            shots: None,
+            print: false,
+        },
+    )
+    .await;
+    if let Some(bad) = reports.iter().find(|r| !r.ok) {
+        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
+    }
+    Ok(())
 }
 
 async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
@@ -41,12 +43,10 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
         .printer_sim
         .clone()
         .expect("printer simulator");
-    assert_eq!(page(w), Page::Home);
-    assert!(exists(w, "取号"), "home offers the ticket service");
+    assert_eq!(page(w), HOME);
 
-    // 1. A ticket from tap to paper.
-    let state = take_ticket(w, "公安事务类").await?;
-    assert_eq!(state, PrintState::Printed);
+    // 1. 取号, as SCENARIOS.md writes it (the rating comes with its own flow).
+    play(app, "tap 取号\ntap 公安事务类\nsee 前面还有\nsee 已打印\n").await?;
     let ticket = w.global::<TicketAdapter>().get_ticket();
     assert_eq!(ticket.number.as_str(), "E001");
     assert_eq!(ticket.category.as_str(), "police");
@@ -65,44 +65,36 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
     );
     {
         let store = app.services.store();
-        let events = store.pending_events(10)?;
-        assert_eq!(events.len(), 1, "one outbox event");
+        assert_eq!(store.pending_events(10)?.len(), 1, "one outbox event");
         assert!(
             store.failed_print_jobs(10)?.is_empty(),
             "the job is recorded as printed"
         );
     }
-    tap(w, "首页").await?;
-    assert_eq!(page(w), Page::Home);
+    assert!(
+        !exists(w, "返回"),
+        "the ticket page ends with 完成, not Back (which would take another ticket)"
+    );
+    play(app, "tap 完成\nwait home.main 2\n").await?;
     assert_eq!(
         w.global::<TicketAdapter>().get_ticket().number.as_str(),
         "",
         "session wiped"
     );
 
-    // 1b. Priority lane: the simulated reader holds a 60+ card; only masked data reaches the screen.
-    wait_until(w, "the reader", Duration::from_secs(5), |w| {
-        w.global::<TicketAdapter>().get_priority_available()
-    })
-    .await?;
-    tap(w, "绿色通道取号").await?;
-    assert_eq!(page(w), Page::Idcard);
-    wait_until(w, "the card read", Duration::from_secs(5), |w| {
-        w.global::<TicketAdapter>().get_card_state() == CardState::Eligible
-    })
-    .await?;
-    let holder = w.global::<TicketAdapter>().get_card_holder();
-    assert!(holder.contains('*'), "masked on screen: {holder}");
-    assert!(w.global::<TicketAdapter>().get_card_age() >= 60);
-    tap(w, "继续取号").await?;
-    assert_eq!(page(w), Page::Categories);
-    tap(w, "经济发展类").await?;
-    wait_until(w, "priority ticket printed", Duration::from_secs(10), |w| {
-        page(w) == Page::Ticket
-            && w.global::<TicketAdapter>().get_print_state() == PrintState::Printed
-    })
+    // 2. 绿色通道: the simulated reader holds a 60+ card; only masked data reaches the screen.
+    play(
+        app,
+        "tap 绿色通道取号\ncard 20\nsee 可走绿色通道\nsee 请取回身份证\ntap 继续取号\ntap 社会事务类\nsee 绿色通道\nsee 已打印\n",
+    )
     .await?;
     assert!(w.global::<TicketAdapter>().get_ticket().priority);
+    let holder = w.global::<TicketAdapter>().get_priority_holder();
+    assert!(holder.contains('*'), "masked on screen: {holder}");
+    assert!(
+        app.kiosk.session().identity.is_some(),
+        "the identity lives in the session"
+    );
     let jobs = sim.wait_for_jobs(2, Duration::from_secs(5));
     let (lane, _, _) = encoding_rs::GB18030.encode("绿色通道");
     assert!(
@@ -114,12 +106,18 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
         !w.global::<TicketAdapter>().get_priority(),
         "priority wiped with the session"
     );
-    assert_eq!(w.global::<TicketAdapter>().get_card_holder().as_str(), "");
+    assert!(
+        app.kiosk.session().identity.is_none(),
+        "the identity is dropped (zeroized) with the session"
+    );
 
-    // 2. Out of paper: the ticket is still issued and shown; the job is kept as failed.
+    // 3. Back walks back through the errand: categories → home.
+    play(app, "tap 取号\ntap 返回\nwait home.main 2\n").await?;
+
+    // 4. Out of paper: the ticket is still issued and shown; the job is kept as failed.
     sim.set_paper(PaperLevel::Out);
-    let state = take_ticket(w, "公安事务类").await?;
-    assert_eq!(state, PrintState::PaperOut);
+    play(app, "tap 取号\ntap 公安事务类\nsee 打印机缺纸\n").await?;
+    assert_eq!(w.global::<PrintAdapter>().get_state(), PrintState::PaperOut);
     assert_eq!(
         w.global::<TicketAdapter>().get_ticket().number.as_str(),
         "E002"
@@ -134,6 +132,7 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
         let failed = store.failed_print_jobs(10)?;
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].detail.as_deref(), Some("paper out"));
+        assert_eq!(failed[0].subject, "ticket");
         assert_eq!(
             store.pending_events(10)?.len(),
             3,
@@ -142,7 +141,7 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
     }
     sim.set_paper(PaperLevel::Ok);
 
-    // 3. Idle: the countdown shows, "继续办理" keeps the session, then the timeout wipes it.
+    // 5. Idle: the countdown shows, "继续办理" keeps the session, then the timeout wipes it.
     wait_until(w, "countdown", Duration::from_secs(5), |w| {
         w.global::<KioskAdapter>().get_countdown() > 0
     })
@@ -151,38 +150,37 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
     assert_eq!(w.global::<KioskAdapter>().get_countdown(), -1);
     assert_eq!(
         page(w),
-        Page::Ticket,
+        "ticket.ticket",
         "continue keeps the citizen where they were"
     );
     wait_until(w, "session wipe", Duration::from_secs(10), |w| {
-        page(w) == Page::Home
+        w.global::<Nav>().get_page() == HOME
     })
     .await?;
     assert_eq!(w.global::<TicketAdapter>().get_ticket().number.as_str(), "");
     assert_eq!(w.global::<KioskAdapter>().get_countdown(), -1);
 
-    // 4. English: every label switches, and the flow works by the English labels.
+    // 6. Help on every page: the call is recorded for the hall's staff.
+    play(app, "tap 取号\ntap 呼叫帮助\nsee 需要帮助\ntap 关闭\n").await?;
+    {
+        let events = app.services.store().pending_events(10)?;
+        assert_eq!(events.last().unwrap().kind, "help.requested");
+    }
+    tap(w, "首页").await?;
+
+    // 7. English: every label switches, and the flow works by the English labels.
     tap(w, "English").await?;
     assert!(exists(w, "Take a ticket") && !exists(w, "取号"));
-    let state = take_ticket_en(w).await?;
-    assert_eq!(state, PrintState::Printed);
-    sleep(Duration::from_millis(10)).await;
-    Ok(())
-}
-
-async fn take_ticket_en(w: &AppWindow) -> anyhow::Result<PrintState> {
-    tap(w, "Take a ticket").await?;
-    tap(w, "Enterprise tax").await?;
-    wait_until(w, "print outcome", Duration::from_secs(10), |w| {
-        page(w) == Page::Ticket
-            && w.global::<TicketAdapter>().get_print_state() != PrintState::Printing
-    })
+    play(
+        app,
+        "tap Take a ticket\ntap Enterprise tax\nsee ahead of you\n",
+    )
     .await?;
     assert_eq!(
         w.global::<TicketAdapter>().get_ticket().number.as_str(),
         "G001"
     );
-    Ok(w.global::<TicketAdapter>().get_print_state())
+    Ok(())
 }
 
 #[test]

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use crate::store::{list_kiosks, open_connection, PlatformDb};
+use crate::store::{
+    export_catalog, import_catalog, list_kiosks, open_connection, Imported, PlatformDb,
+};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +40,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PickupCommand,
     },
+    /// The service catalog (事项清单): import a new version, export the current one.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// List the queue tickets the platform holds.
     Tickets {
         #[arg(long)]
@@ -65,6 +72,25 @@ pub enum KioskCommand {
     List {
         #[arg(long)]
         db: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CatalogCommand {
+    /// Check FILE (`{"services": [...]}`, the export format) and publish it as the next catalog version; kiosks
+    /// get it at their next sync. Any problem is printed (service, field, why) and nothing is stored. A catalog
+    /// identical to the current version is not stored again.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Write the current catalog version in the import format, to stdout or to FILE.
+    Export {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -118,6 +144,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{id}");
             Ok(())
         }
+        Command::Catalog {
+            command: CatalogCommand::Import { file, db },
+        } => catalog_import(&file, &db),
+        Command::Catalog {
+            command: CatalogCommand::Export { db, out },
+        } => catalog_export(&db, out.as_deref()),
         Command::Tickets { db, kiosk, json } => tickets(&db, kiosk.as_deref(), json),
     }
 }
@@ -133,6 +165,67 @@ fn serve(listen: &str, db: PathBuf) -> anyhow::Result<()> {
         std::io::stdout().flush()?;
         crate::serve(listener, db).await
     })
+}
+
+/// The catalog commands work on an existing platform database only: a mistyped path must not create a new one
+/// that no server reads.
+fn existing_db(db: &Path) -> anyhow::Result<rusqlite::Connection> {
+    if !db.is_file() {
+        anyhow::bail!("no platform database at {}", db.display());
+    }
+    Ok(open_connection(db)?)
+}
+
+fn catalog_import(file: &Path, db: &Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let services = match sanban_wire::parse_catalog_file(&text) {
+        Ok(services) => services,
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            anyhow::bail!(
+                "{}: {} problem(s); nothing was imported",
+                file.display(),
+                problems.len()
+            );
+        }
+    };
+    match import_catalog(&existing_db(db)?, &services)? {
+        Imported::Published { version } => println!(
+            "catalog version {version} published: {} services; kiosks get it at their next sync",
+            services.len()
+        ),
+        Imported::Unchanged { version } => println!(
+            "catalog unchanged: version {version} already holds these {} services; nothing stored",
+            services.len()
+        ),
+    }
+    Ok(())
+}
+
+fn catalog_export(db: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+    let (version, file) = export_catalog(&existing_db(db)?)?;
+    let mut text = serde_json::to_string_pretty(&file)?;
+    text.push('\n');
+    match out {
+        None => std::io::stdout().write_all(text.as_bytes())?,
+        Some(path) => {
+            // Written beside the target and renamed: an interrupted export never leaves half a catalog behind.
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".tmp");
+            std::fs::write(&tmp, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    eprintln!(
+        "catalog version {version}: {} services exported",
+        file.services.len()
+    );
+    Ok(())
 }
 
 fn kiosk_list(db: &Path) -> anyhow::Result<()> {

@@ -284,7 +284,7 @@ async fn catalog_is_versioned() {
     let services = full["services"].as_array().unwrap();
     for (code, ..) in sanban_wire::WINDOW_CATEGORIES {
         let n = services.iter().filter(|s| s["category"] == code).count();
-        assert!((3..=5).contains(&n), "{code}: {n} services");
+        assert!(n >= 5, "{code}: {n} services");
     }
     let (_, same) = p
         .get(&format!("/v1/catalog?since={version}"), Some(&token))

@@ -1,33 +1,33 @@
-//! Controllers between the Slint UI and the kiosk's services. Each controller wires one Adapter global.
+//! Controllers between the Slint UI and the kiosk's services. The shell (navigation, language, help, the idle
+//! session, the status bar) is here; each citizen flow is a unit in [`flows`], registered in one place.
 
-mod priority;
+pub mod flows;
+pub mod identity;
+mod kiosk;
+pub mod printing;
 pub mod run;
 pub mod services;
 mod session;
-mod status;
-mod ticket_flow;
+pub(crate) mod status;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
+use sanban_wire::{EventPayload, HelpRequested};
 use slint::ComponentHandle;
 
+pub use kiosk::{Kiosk, WeakKiosk, HOME};
 pub use services::{Metrics, Services};
+pub use session::Session;
 
 use crate::lang::Lang;
-use crate::ui::{AppWindow, KioskAdapter, Nav, Page, TicketAdapter};
-
-/// Per-citizen state kept on the Rust side, wiped when the citizen leaves (Home, or the idle countdown runs
-/// out). What the screen shows (ticket, priority lane) lives in the adapters and is wiped with them.
-#[derive(Debug, Default)]
-pub struct Session {
-    pub lang: Lang,
-}
+use crate::store::Errand;
+use crate::ui::{AppWindow, KioskAdapter, Nav};
 
 /// The running kiosk UI.
 pub struct KioskApp {
     pub window: AppWindow,
     pub services: Rc<Services>,
+    pub kiosk: Kiosk,
     _timers: Vec<slint::Timer>,
 }
 
@@ -38,77 +38,50 @@ impl KioskApp {
         // Chinese is the source language; select it explicitly so a machine locale never decides.
         let _ = slint::select_bundled_translation("");
         let services = Rc::new(services);
-        let session = Rc::new(RefCell::new(Session::default()));
+        let kiosk = Kiosk::new(&window, services.clone());
 
-        let kiosk = window.global::<KioskAdapter>();
-        kiosk.set_kiosk_name(services.config.kiosk.name.clone().into());
-        kiosk.set_hall(services.config.kiosk.hall.clone().into());
+        let cfg = &services.config.kiosk;
+        let adapter = window.global::<KioskAdapter>();
+        adapter.set_kiosk_name(cfg.name.clone().into());
+        adapter.set_kiosk_name_en(cfg.name_en.clone().into());
+        adapter.set_hall(cfg.hall.clone().into());
+        adapter.set_hall_en(cfg.hall_en.clone().into());
+        adapter.set_help_phone(cfg.help_phone.clone().into());
 
-        wire_navigation(&window, &services, &session);
-        wire_language(&window, &session);
-        ticket_flow::wire(&window, &services, &session);
-        priority::wire(&window, &services);
-        let mut timers = status::start(&window, &services);
-        timers.push(session::start_idle_timer(&window, &services, &session));
+        wire_navigation(&window, &kiosk);
+        wire_language(&window, &kiosk);
+        wire_help(&window, &kiosk);
+        printing::wire(&window, &kiosk);
+        for flow in flows::all() {
+            flow.wire(&kiosk);
+        }
+        kiosk.home();
+        let timers = vec![status::start(&kiosk), session::start_idle_timer(&kiosk)];
         Ok(KioskApp {
             window,
             services,
+            kiosk,
             _timers: timers,
         })
     }
 }
 
-/// Forget everything about the citizen and show the home page.
-pub(crate) fn wipe_session(window: &AppWindow, services: &Services, session: &RefCell<Session>) {
-    *session.borrow_mut() = Session::default();
-    services.devices.idcard.cancel();
-    let _ = slint::select_bundled_translation("");
-    let kiosk = window.global::<KioskAdapter>();
-    kiosk.set_language("zh".into());
-    kiosk.set_large_type(false);
-    kiosk.set_countdown(-1);
-    ticket_flow::clear(window);
-    window.global::<Nav>().set_page(Page::Home);
-}
-
-fn wire_navigation(window: &AppWindow, services: &Rc<Services>, session: &Rc<RefCell<Session>>) {
+fn wire_navigation(window: &AppWindow, kiosk: &Kiosk) {
     let nav = window.global::<Nav>();
-    let weak = window.as_weak();
-    let s = session.clone();
-    let svc = services.clone();
-    nav.on_home(move || {
-        if let Some(w) = weak.upgrade() {
-            wipe_session(&w, &svc, &s);
-        }
-    });
-    let weak = window.as_weak();
-    let svc = services.clone();
-    nav.on_back(move || {
-        let Some(w) = weak.upgrade() else { return };
-        let nav = w.global::<Nav>();
-        let tickets = w.global::<TicketAdapter>();
-        match nav.get_page() {
-            Page::Ticket => nav.set_page(Page::Categories),
-            Page::Idcard => {
-                svc.devices.idcard.cancel();
-                tickets.set_priority(false);
-                nav.set_page(Page::Home)
-            }
-            Page::Categories => {
-                // Leaving the flow drops the priority lane too: it was granted for this errand.
-                tickets.set_priority(false);
-                nav.set_page(Page::Home)
-            }
-            Page::Home => {}
-        }
-    });
+    let k = kiosk.clone();
+    nav.on_go(move |page| k.go(&page));
+    let k = kiosk.clone();
+    nav.on_back(move || k.back());
+    let k = kiosk.clone();
+    nav.on_home(move || k.home());
+    let k = kiosk.clone();
+    nav.on_done(move || k.done());
 }
 
-fn wire_language(window: &AppWindow, session: &Rc<RefCell<Session>>) {
-    let kiosk = window.global::<KioskAdapter>();
-    let weak = window.as_weak();
-    let s = session.clone();
-    kiosk.on_set_language(move |code| {
+fn wire_language(window: &AppWindow, kiosk: &Kiosk) {
+    let adapter = window.global::<KioskAdapter>();
+    let k = kiosk.clone();
+    adapter.on_set_language(move |code| {
         let Some(lang) = Lang::from_code(&code) else {
             return;
         };
@@ -118,15 +91,45 @@ fn wire_language(window: &AppWindow, session: &Rc<RefCell<Session>>) {
             tracing::error!("cannot switch language to {code}: {e}");
             return;
         }
-        s.borrow_mut().lang = lang;
-        if let Some(w) = weak.upgrade() {
-            w.global::<KioskAdapter>().set_language(code);
-        }
+        k.session().lang = lang;
+        k.with_window(|w| w.global::<KioskAdapter>().set_language(code));
     });
-    let weak = window.as_weak();
-    kiosk.on_set_large_type(move |on| {
-        if let Some(w) = weak.upgrade() {
-            w.global::<KioskAdapter>().set_large_type(on);
+    let k = kiosk.clone();
+    adapter.on_set_large_type(move |on| {
+        k.with_window(|w| w.global::<KioskAdapter>().set_large_type(on));
+    });
+}
+
+/// "呼叫帮助": the dialog opens at once; the call reaches the hall's staff through the platform (an outbox event,
+/// so it is not lost when the network is down).
+fn wire_help(window: &AppWindow, kiosk: &Kiosk) {
+    let adapter = window.global::<KioskAdapter>();
+    let k = kiosk.clone();
+    adapter.on_call_help(move || {
+        let page = k.page();
+        let services = k.services();
+        let sent = services
+            .store()
+            .commit_errand(services.clock.now(), services.tz, |_| {
+                Ok(Errand {
+                    value: (),
+                    event: EventPayload::HelpRequested(HelpRequested { page: page.clone() }),
+                    print: None,
+                })
+            });
+        match &sent {
+            Ok(_) => services.poke_sync(),
+            Err(e) => tracing::error!("call for help not recorded: {e}"),
         }
+        let online = services.gateway.configured() && sent.is_ok();
+        k.with_window(|w| {
+            let adapter = w.global::<KioskAdapter>();
+            adapter.set_help_sent(online);
+            adapter.set_help_open(true);
+        });
+    });
+    let k = kiosk.clone();
+    adapter.on_close_help(move || {
+        k.with_window(|w| w.global::<KioskAdapter>().set_help_open(false));
     });
 }

@@ -7,7 +7,18 @@ use slint::ComponentHandle;
 use super::{KioskApp, Services};
 use crate::config::Config;
 
-pub fn run(config: Config, headless: bool, size: &str, burst: Option<usize>) -> anyhow::Result<()> {
+/// How `run` drives the kiosk besides a citizen's fingers.
+#[derive(Debug, Default)]
+pub struct Drive {
+    /// Issue N tickets through the real UI (soak and crash tests).
+    pub burst: Option<usize>,
+    /// Play a script of citizen actions, then exit (non-zero at the first failing step).
+    pub script: Option<std::path::PathBuf>,
+    /// Where the script's `shot` steps write.
+    pub shots: Option<std::path::PathBuf>,
+}
+
+pub fn run(config: Config, headless: bool, size: &str, drive: Drive) -> anyhow::Result<()> {
     let (width, height) = crate::headless::parse_size(size)?;
     if headless {
         crate::headless::init_headless()?;
@@ -56,7 +67,27 @@ pub fn run(config: Config, headless: bool, size: &str, burst: Option<usize>) -> 
             .take_snapshot()
             .map_err(|e| anyhow::anyhow!("first frame: {e}"))?;
         println!("first frame rendered");
-        if let Some(n) = burst {
+        if let Some(path) = &drive.script {
+            let steps = crate::headless::script::load(path)?;
+            let shots = drive.shots.clone();
+            let weak = app.window.as_weak();
+            let failed = std::rc::Rc::new(std::cell::Cell::new(false));
+            let f = failed.clone();
+            let app = std::rc::Rc::new(app);
+            let a = app.clone();
+            slint::spawn_local(async move {
+                let options = crate::headless::script::Options { shots, print: true };
+                let reports = crate::headless::script::run(&a, &steps, &options).await;
+                f.set(crate::headless::script::failed(&reports));
+                drop(weak);
+                let _ = slint::quit_event_loop();
+            })?;
+            slint::run_event_loop_until_quit()?;
+            drop(timer);
+            anyhow::ensure!(!failed.get(), "the script stopped at a failing step");
+            return Ok(());
+        }
+        if let Some(n) = drive.burst {
             let weak = app.window.as_weak();
             slint::spawn_local(async move {
                 if let Some(w) = weak.upgrade() {
@@ -83,7 +114,7 @@ fn has_display() -> bool {
 /// Issue `n` tickets through the real UI, cycling the window categories; prints each number as it is shown.
 async fn burst_tickets(window: &crate::ui::AppWindow, n: usize) -> anyhow::Result<()> {
     use crate::headless::driver::{tap, wait_until};
-    use crate::ui::{Nav, Page, PrintState, TicketAdapter};
+    use crate::ui::{Nav, PrintAdapter, PrintState, TicketAdapter};
     use std::io::Write;
     let names: Vec<&str> = sanban_wire::WINDOW_CATEGORIES.iter().map(|c| c.2).collect();
     for i in 0..n {
@@ -91,12 +122,13 @@ async fn burst_tickets(window: &crate::ui::AppWindow, n: usize) -> anyhow::Resul
         tap(window, "取号").await?;
         tap(window, names[i % names.len()]).await?;
         wait_until(window, "the print outcome", Duration::from_secs(10), |w| {
-            w.global::<Nav>().get_page() == Page::Ticket
-                && w.global::<TicketAdapter>().get_print_state() != PrintState::Printing
+            w.global::<Nav>().get_page() == crate::app::flows::ticket::TICKET
+                && w.global::<PrintAdapter>().get_state() != PrintState::Printing
         })
         .await?;
-        let t = window.global::<TicketAdapter>();
-        println!("ticket {} {:?}", t.get_ticket().number, t.get_print_state());
+        let number = window.global::<TicketAdapter>().get_ticket().number;
+        let state = window.global::<PrintAdapter>().get_state();
+        println!("ticket {number} {state:?}");
         let _ = std::io::stdout().flush();
     }
     println!("burst done");

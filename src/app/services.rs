@@ -1,22 +1,18 @@
-//! What the UI controllers work with: configuration, clock, the store and the devices.
+//! What the UI controllers work with: configuration, clock, the store, the devices, the printing service, the
+//! shared tokio runtime with the sync agent and the gateway to the platform.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono_tz::Tz;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::devices::{DeviceManager, HealthListener};
+use crate::devices::{CitizenKey, DeviceManager, HealthListener};
+use crate::printing::PrintService;
 use crate::store::{NumberSource, Store};
-use crate::sync::SyncHandle;
+use crate::sync::{Gateway, SharedSyncStatus, SyncHandle};
 
-/// Measurements the benchmarks and the tour read.
-#[derive(Debug, Default, Clone)]
-pub struct Metrics {
-    /// From the tap's callback to the last receipt byte written to the printer port.
-    pub tap_to_last_byte: Vec<Duration>,
-}
+pub use crate::printing::Metrics;
 
 pub struct Services {
     pub config: Config,
@@ -24,15 +20,22 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub store: Arc<Mutex<Store>>,
     pub devices: DeviceManager,
+    pub printing: PrintService,
     pub metrics: Arc<Mutex<Metrics>>,
+    /// The kiosk's one tokio runtime (sync agent, online calls).
+    pub runtime: tokio::runtime::Runtime,
+    pub gateway: Gateway,
     /// The sync agent, when a platform is configured.
     pub sync: Option<SyncHandle>,
+    pub sync_status: SharedSyncStatus,
+    /// The key of `citizen_ref` (issued by the platform; a local one until it has).
+    pub citizen_key: Arc<RwLock<CitizenKey>>,
     /// Acceptance runs (the tour): slips are marked as tests so nobody queues with them.
     pub test_mode: bool,
 }
 
 impl Services {
-    /// Open the database in the data directory and start the devices.
+    /// Open the database in the data directory and start the devices, the runtime and the sync agent.
     pub fn start(config: Config, listener: Option<HealthListener>) -> anyhow::Result<Services> {
         let tz = config.time_zone()?;
         let store = Store::open(&config.database_path()).map_err(|e| {
@@ -48,16 +51,44 @@ impl Services {
             ),
             Err(e) => tracing::error!("cannot check for interrupted print jobs: {e}"),
         }
+        let citizen_key = Arc::new(RwLock::new(crate::keys::citizen_key(&config)?));
+        let store = Arc::new(Mutex::new(store));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let metrics = Arc::<Mutex<Metrics>>::default();
         let devices = DeviceManager::start(&config.devices, tz, listener);
-        let sync = crate::sync::start_background(&config, Some(devices.health.clone()))?;
+        let printing = PrintService::new(
+            devices.printer.clone(),
+            store.clone(),
+            clock.clone(),
+            metrics.clone(),
+        );
+        let runtime = crate::sync::runtime()?;
+        let sync_status = SharedSyncStatus::default();
+        let sync = crate::sync::start_background(
+            &config,
+            Some(devices.health.clone()),
+            runtime.handle(),
+            sync_status.clone(),
+            citizen_key.clone(),
+        )?;
+        let gateway = Gateway::new(
+            crate::sync::client(&config)?,
+            runtime.handle().clone(),
+            sync_status.clone(),
+        );
         Ok(Services {
             test_mode: false,
             sync,
+            sync_status,
+            gateway,
+            runtime,
             tz,
-            clock: Arc::new(SystemClock),
-            store: Arc::new(Mutex::new(store)),
+            clock,
+            store,
             devices,
-            metrics: Arc::default(),
+            printing,
+            metrics,
+            citizen_key,
             config,
         })
     }
@@ -79,5 +110,19 @@ impl Services {
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn citizen_key(&self) -> CitizenKey {
+        self.citizen_key
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Tell the sync agent there is something new to send.
+    pub fn poke_sync(&self) {
+        if let Some(sync) = &self.sync {
+            sync.poke();
+        }
     }
 }

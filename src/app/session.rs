@@ -1,4 +1,6 @@
-//! The idle timer: a one-second tick feeds the IdleTracker; touches reset it.
+//! The citizen's session: what the kiosk knows about the person in front of it, wiped when they leave (Home, or
+//! the idle countdown running out). The idle timer lives here too: a one-second tick feeds the IdleTracker;
+//! touches reset it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -6,57 +8,69 @@ use std::time::Duration;
 
 use slint::ComponentHandle;
 
-use super::{wipe_session, Services, Session};
+use super::Kiosk;
+use crate::devices::CitizenIdentity;
+use crate::lang::Lang;
 use crate::session::{IdleState, IdleTracker};
-use crate::ui::{AppWindow, KioskAdapter, Nav, Page};
+use crate::ui::KioskAdapter;
 
-pub(super) fn start_idle_timer(
-    window: &AppWindow,
-    services: &Rc<Services>,
-    session: &Rc<RefCell<Session>>,
-) -> slint::Timer {
-    let cfg = &services.config.session;
+/// Per-citizen state on the Rust side. What the screen shows lives in the adapters and is wiped with them.
+#[derive(Debug, Default)]
+pub struct Session {
+    pub lang: Lang,
+    /// The card read in this session (zeroized when the session drops it).
+    pub identity: Option<CitizenIdentity>,
+    /// Pages "返回" walks back through.
+    pub history: Vec<&'static str>,
+    /// Bumped by every wipe.
+    pub generation: u64,
+}
+
+pub(super) fn start_idle_timer(kiosk: &Kiosk) -> slint::Timer {
+    let cfg = &kiosk.services().config.session;
     let tracker = Rc::new(RefCell::new(IdleTracker::new(
         cfg.idle_seconds,
         cfg.countdown_seconds,
     )));
-
-    let kiosk = window.global::<KioskAdapter>();
+    let Some(window) = kiosk.window() else {
+        return slint::Timer::default();
+    };
+    let adapter = window.global::<KioskAdapter>();
     let t = tracker.clone();
-    kiosk.on_touched(move || t.borrow_mut().touch());
+    adapter.on_touched(move || t.borrow_mut().touch());
     let t = tracker.clone();
-    let weak = window.as_weak();
-    kiosk.on_keep_session(move || {
+    let k = kiosk.downgrade();
+    adapter.on_keep_session(move || {
         t.borrow_mut().touch();
-        if let Some(w) = weak.upgrade() {
-            w.global::<KioskAdapter>().set_countdown(-1);
+        if let Some(k) = k.upgrade() {
+            k.with_window(|w| w.global::<KioskAdapter>().set_countdown(-1));
         }
     });
 
     let timer = slint::Timer::default();
-    let weak = window.as_weak();
-    let session = session.clone();
-    let services = services.clone();
+    let k = kiosk.downgrade();
     timer.start(
         slint::TimerMode::Repeated,
         Duration::from_secs(1),
         move || {
-            let Some(w) = weak.upgrade() else { return };
-            let kiosk = w.global::<KioskAdapter>();
+            let Some(kiosk) = k.upgrade() else { return };
+            let Some(w) = kiosk.window() else { return };
+            let adapter = w.global::<KioskAdapter>();
             // Home with nothing chosen is already a clean slate: no countdown there.
-            if w.global::<Nav>().get_page() == Page::Home
-                && !kiosk.get_large_type()
-                && kiosk.get_language() == "zh"
+            if kiosk.page() == super::kiosk::HOME
+                && !adapter.get_large_type()
+                && adapter.get_language() == "zh"
+                && !adapter.get_help_open()
             {
                 tracker.borrow_mut().touch();
                 return;
             }
             match tracker.borrow_mut().tick() {
-                IdleState::Active => kiosk.set_countdown(-1),
-                IdleState::Countdown(left) => kiosk.set_countdown(left as i32),
+                IdleState::Active => adapter.set_countdown(-1),
+                IdleState::Countdown(left) => adapter.set_countdown(left as i32),
                 IdleState::Expired => {
                     tracing::info!("idle timeout: session wiped");
-                    wipe_session(&w, &services, &session);
+                    kiosk.home();
                 }
             }
         },

@@ -1,61 +1,58 @@
-//! Clock and device lights in the header and status bar.
+//! Clock and device lights in the header and status bar, refreshed every second; home tiles follow the devices.
 
-use std::rc::Rc;
 use std::time::Duration;
 
 use sanban_wire::DeviceState;
 use slint::ComponentHandle;
 
-use super::Services;
+use super::Kiosk;
 use crate::devices::DeviceKind;
-use crate::ui::{AppWindow, KioskAdapter, Light, NetState};
+use crate::ui::{KioskAdapter, Light, NetState};
 
-pub(super) fn start(window: &AppWindow, services: &Rc<Services>) -> Vec<slint::Timer> {
-    refresh(window, services);
+pub(super) fn start(kiosk: &Kiosk) -> slint::Timer {
+    refresh(kiosk);
     let timer = slint::Timer::default();
-    let weak = window.as_weak();
-    let services = services.clone();
+    let k = kiosk.downgrade();
     timer.start(
         slint::TimerMode::Repeated,
         Duration::from_secs(1),
         move || {
-            if let Some(w) = weak.upgrade() {
-                refresh(&w, &services);
+            if let Some(k) = k.upgrade() {
+                refresh(&k);
             }
         },
     );
-    vec![timer]
+    timer
 }
 
-fn refresh(window: &AppWindow, services: &Services) {
-    let kiosk = window.global::<KioskAdapter>();
+fn refresh(kiosk: &Kiosk) {
+    let Some(window) = kiosk.window() else { return };
+    let services = kiosk.services();
+    let adapter = window.global::<KioskAdapter>();
     let now = services.clock.now().with_timezone(&services.tz);
-    kiosk.set_clock(now.format("%H:%M").to_string().into());
-    kiosk.set_date(now.format("%Y-%m-%d").to_string().into());
+    adapter.set_clock(now.format("%H:%M").to_string().into());
+    adapter.set_date(now.format("%Y-%m-%d").to_string().into());
     let health = &services.devices.health;
-    kiosk.set_printer(light(health.get(DeviceKind::Printer).state));
-    let reader = health.get(DeviceKind::IdCard).state;
-    kiosk.set_idcard(light(reader));
-    // Offer the priority lane only while a reader is there to serve it.
-    window
-        .global::<crate::ui::TicketAdapter>()
-        .set_priority_available(matches!(reader, DeviceState::Ok | DeviceState::Warning));
+    adapter.set_printer(light(health.get(DeviceKind::Printer).state));
+    adapter.set_idcard(light(health.get(DeviceKind::IdCard).state));
+    adapter.set_locker(light(health.get(DeviceKind::Locker).state));
     match &services.sync {
-        None => kiosk.set_network(NetState::Standalone),
+        None => adapter.set_network(NetState::Standalone),
         Some(sync) => {
             let status = sync
                 .status
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
-            kiosk.set_network(if status.online {
+            adapter.set_network(if status.online {
                 NetState::Online
             } else {
                 NetState::Offline
             });
-            kiosk.set_backlog(status.backlog.min(i32::MAX as u64) as i32);
+            adapter.set_backlog(status.backlog.min(i32::MAX as u64) as i32);
         }
     }
+    super::flows::home::refresh_tiles(kiosk);
 }
 
 pub(crate) fn light(state: DeviceState) -> Light {
@@ -65,4 +62,9 @@ pub(crate) fn light(state: DeviceState) -> Light {
         DeviceState::Fault => Light::Fault,
         DeviceState::Absent => Light::Absent,
     }
+}
+
+/// Whether a device can serve a citizen now.
+pub(crate) fn usable(state: DeviceState) -> bool {
+    matches!(state, DeviceState::Ok | DeviceState::Warning)
 }

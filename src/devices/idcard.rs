@@ -1,40 +1,32 @@
-//! The ID card reader, owned by one thread. It is polled for a card only while a page waits for one; otherwise
-//! it is asked for its SAM status now and then, so a silent or unplugged reader shows in the status bar.
+//! The ID card reader. It is polled for a card only while a page waits for one; otherwise it is asked for its SAM
+//! status now and then, so a silent or unplugged reader shows in the status bar.
 //!
-//! Only what the app needs leaves this module: the masked name and the age. The full record (and the photo) is
-//! dropped here, right after the read.
+//! A read hands the app a [`CitizenIdentity`]; the photo stays here and is dropped (zeroized) right after the read.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sanban_hardware::idcard::{IdCardError, IdReader};
 use sanban_hardware::transport::SerialTransport;
-use sanban_wire::DeviceState;
 
 use super::health::{DeviceKind, HealthBoard};
-
-/// What a card read gives the app: never the raw ID number or name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CardSummary {
-    pub masked_name: String,
-    pub age: u32,
-    pub expired: bool,
-}
+use super::identity::{CitizenIdentity, CitizenKey};
+use super::worker::{self, Device, Link};
 
 /// How a wait for a card ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum CardOutcome {
-    Read(CardSummary),
-    /// The card was there but could not be read; the citizen should place it again.
+    Read(Box<CitizenIdentity>),
+    /// The card was there but could not be read, or the reader does not answer; the reason is for the technician.
     Failed(String),
 }
 
 type Callback = Box<dyn FnOnce(CardOutcome) + Send>;
 
-enum Command {
-    Wait { on_card: Callback },
+pub enum Command {
+    Wait { key: CitizenKey, on_card: Callback },
     Cancel,
 }
 
@@ -54,34 +46,21 @@ impl IdCardHandle {
         tz: chrono_tz::Tz,
         health: HealthBoard,
     ) -> IdCardHandle {
-        let generation = Arc::new(AtomicU64::new(0));
-        let Some(path) = path else {
-            health.set(DeviceKind::IdCard, DeviceState::Absent, "not configured");
-            return IdCardHandle {
-                tx: None,
-                generation,
-            };
+        let reader = Reader {
+            baud,
+            poll,
+            tz,
+            waiting: None,
+            errors: 0,
         };
-        let (tx, rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("idcard".into())
-            .spawn(move || {
-                Worker {
-                    path,
-                    baud,
-                    poll,
-                    tz,
-                    health,
-                    reader: None,
-                    backoff: Duration::ZERO,
-                    errors: 0,
-                }
-                .run(rx)
-            })
-            .expect("spawn idcard thread");
         IdCardHandle {
-            tx: Some(tx),
-            generation,
+            tx: worker::spawn(
+                "idcard",
+                DeviceKind::IdCard,
+                path.map(|p| (p, reader)),
+                health,
+            ),
+            generation: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -90,7 +69,11 @@ impl IdCardHandle {
     }
 
     /// Start polling for a card; `on_card` runs once, on the reader thread, when one was read (or failed).
-    pub fn wait_for_card(&self, on_card: impl FnOnce(CardOutcome) + Send + 'static) {
+    pub fn wait_for_card(
+        &self,
+        key: CitizenKey,
+        on_card: impl FnOnce(CardOutcome) + Send + 'static,
+    ) {
         let mine = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let generation = self.generation.clone();
         let on_card = move |outcome| {
@@ -98,10 +81,14 @@ impl IdCardHandle {
                 on_card(outcome);
             }
         };
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(Command::Wait {
-                on_card: Box::new(on_card),
-            });
+        match &self.tx {
+            Some(tx) => {
+                let _ = tx.send(Command::Wait {
+                    key,
+                    on_card: Box::new(on_card),
+                });
+            }
+            None => on_card(CardOutcome::Failed("no ID card reader configured".into())),
         }
     }
 
@@ -117,121 +104,91 @@ impl IdCardHandle {
 const FIND_EVERY: Duration = Duration::from_millis(300);
 /// Reader errors in a row (silent, unplugged) before a waiting citizen is told, instead of waiting forever.
 const ERRORS_BEFORE_GIVING_UP: u32 = 3;
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-struct Worker {
-    path: String,
+struct Reader {
     baud: u32,
     poll: Duration,
-    health: HealthBoard,
     tz: chrono_tz::Tz,
-    reader: Option<IdReader<SerialTransport>>,
-    backoff: Duration,
+    waiting: Option<(CitizenKey, Callback)>,
     errors: u32,
 }
 
-impl Worker {
-    fn run(mut self, rx: Receiver<Command>) {
-        let mut waiting: Option<Callback> = None;
-        let mut next_check = Instant::now();
-        loop {
-            let interval = if waiting.is_some() {
-                FIND_EVERY
-            } else {
-                next_check.saturating_duration_since(Instant::now())
-            };
-            match rx.recv_timeout(interval) {
-                Ok(Command::Wait { on_card }) => {
-                    waiting = Some(on_card);
-                    self.errors = 0;
-                }
-                Ok(Command::Cancel) => waiting = None,
-                Err(RecvTimeoutError::Disconnected) => return,
-                Err(RecvTimeoutError::Timeout) => {}
-            }
-            if waiting.is_some() {
-                if let Some(outcome) = self.try_read() {
-                    if let Some(on_card) = waiting.take() {
-                        on_card(outcome);
-                    }
-                }
-            } else if Instant::now() >= next_check {
-                self.check();
-                next_check = Instant::now()
-                    + if self.reader.is_some() {
-                        self.poll
-                    } else {
-                        self.backoff
-                    };
-            }
-        }
+type Port = IdReader<SerialTransport>;
+
+impl Device for Reader {
+    type Port = Port;
+    type Command = Command;
+
+    fn open(&mut self, path: &str) -> Result<Port, String> {
+        SerialTransport::open(path, self.baud)
+            .map(|t| IdReader::new(t).with_timeout(Duration::from_millis(1500)))
+            .map_err(|e| e.to_string())
     }
 
-    fn connect(&mut self) -> Option<&mut IdReader<SerialTransport>> {
-        if self.reader.is_none() {
-            match SerialTransport::open(&self.path, self.baud) {
-                Ok(t) => {
-                    self.reader = Some(IdReader::new(t).with_timeout(Duration::from_millis(1500)));
-                    self.backoff = Duration::ZERO;
-                }
-                Err(e) => {
-                    self.backoff =
-                        (self.backoff * 2).clamp(Duration::from_millis(500), MAX_BACKOFF);
-                    self.health.set(
-                        DeviceKind::IdCard,
-                        DeviceState::Fault,
-                        format!("cannot open {}: {e}", self.path),
-                    );
-                    return None;
-                }
-            }
-        }
-        self.reader.as_mut()
-    }
-
-    /// Health check while idle: the SAM must answer.
-    fn check(&mut self) {
-        let Some(reader) = self.connect() else { return };
-        let result = reader.sam_status();
-        match result {
-            Ok(_) => self
-                .health
-                .set(DeviceKind::IdCard, DeviceState::Ok, "ready"),
-            Err(e) => self.fail(&e),
-        }
-    }
-
-    /// One find → select → read attempt. `None`: no card yet, keep polling.
-    fn try_read(&mut self) -> Option<CardOutcome> {
-        let Some(reader) = self.connect() else {
-            return self.give_up_after_errors("the reader cannot be opened");
-        };
-        match reader.read_card() {
-            Ok(read) => {
+    fn serve(&mut self, link: &mut Link<Port>, command: Command) {
+        match command {
+            Command::Wait { key, on_card } => {
+                self.waiting = Some((key, on_card));
                 self.errors = 0;
-                self.health
-                    .set(DeviceKind::IdCard, DeviceState::Ok, "ready");
-                let today = crate::clock::card_today(self.tz);
-                let r = read.record;
-                Some(CardOutcome::Read(CardSummary {
-                    masked_name: r.masked_name(),
-                    age: r.age_on(today),
-                    expired: r.is_expired_on(today),
-                }))
+                self.poll_card(link);
             }
-            Err(IdCardError::NoCard) => {
-                self.health
-                    .set(DeviceKind::IdCard, DeviceState::Ok, "ready");
-                None
-            }
-            Err(e @ (IdCardError::Timeout { .. } | IdCardError::Io(_))) => {
-                self.fail(&e);
-                self.give_up_after_errors("the reader does not answer")
-            }
-            // A card is there but unreadable (moved, checksum, bad record): tell the citizen.
-            Err(e) => {
-                tracing::warn!("card read failed: {e}");
-                Some(CardOutcome::Failed(e.to_string()))
+            Command::Cancel => self.waiting = None,
+        }
+    }
+
+    fn tick(&mut self, link: &mut Link<Port>) -> Duration {
+        if self.waiting.is_some() {
+            self.poll_card(link);
+            return FIND_EVERY;
+        }
+        // Idle: the SAM must answer.
+        let result = link.port(self).map(|r| r.sam_status());
+        match result {
+            Ok(Ok(_)) => link.ok("ready"),
+            Ok(Err(e)) => self.fail(link, &e),
+            Err(_) => {}
+        }
+        if link.is_open() {
+            self.poll
+        } else {
+            link.until_retry().max(Duration::from_millis(100))
+        }
+    }
+}
+
+impl Reader {
+    /// One find → select → read attempt while a citizen waits.
+    fn poll_card(&mut self, link: &mut Link<Port>) {
+        let outcome = match link.port(self) {
+            Err(_) => self.give_up_after_errors("the reader cannot be opened"),
+            Ok(reader) => match reader.read_card() {
+                Ok(read) => {
+                    self.errors = 0;
+                    link.ok("ready");
+                    // The photo (read.photo) is dropped with `read` at the end of this arm, zeroized.
+                    self.waiting.as_ref().map(|(key, _)| {
+                        let today = crate::clock::card_today(self.tz);
+                        CardOutcome::Read(Box::new(CitizenIdentity::new(read.record, today, key)))
+                    })
+                }
+                Err(IdCardError::NoCard) => {
+                    link.ok("ready");
+                    None
+                }
+                Err(e @ (IdCardError::Timeout { .. } | IdCardError::Io(_))) => {
+                    self.fail(link, &e);
+                    self.give_up_after_errors("the reader does not answer")
+                }
+                // A card is there but unreadable (moved, checksum, bad record): tell the citizen.
+                Err(e) => {
+                    tracing::warn!("card read failed: {e}");
+                    Some(CardOutcome::Failed(e.to_string()))
+                }
+            },
+        };
+        if let Some(outcome) = outcome {
+            if let Some((_, on_card)) = self.waiting.take() {
+                on_card(outcome);
             }
         }
     }
@@ -241,12 +198,11 @@ impl Worker {
         (self.errors >= ERRORS_BEFORE_GIVING_UP).then(|| CardOutcome::Failed(why.to_string()))
     }
 
-    fn fail(&mut self, e: &IdCardError) {
+    fn fail(&mut self, link: &mut Link<Port>, e: &IdCardError) {
         if matches!(e, IdCardError::Io(_)) {
-            self.reader = None; // reopen on the next attempt
-            self.backoff = self.backoff.max(Duration::from_millis(500));
+            link.lost(&e.to_string()); // reopen on the next attempt
+        } else {
+            link.fault(&e.to_string());
         }
-        self.health
-            .set(DeviceKind::IdCard, DeviceState::Fault, e.to_string());
     }
 }

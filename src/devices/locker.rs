@@ -1,16 +1,18 @@
 //! The locker board, owned by one thread: opens doors on request and checks the board now and then so a silent
 //! board shows in the status bar. Board family and polarity come from the config; the app never sees the wire.
 
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, Sender};
+use std::time::Duration;
 
-use sanban_hardware::locker::{DoorPolarity, DoorState, LockerBoard, LockerFamily};
+use sanban_hardware::locker::{
+    BusOptions, DoorPolarity, DoorState, LockerBus, LockerError, LockerFamily, OpenOutcome,
+};
 use sanban_hardware::transport::SerialTransport;
-use sanban_wire::DeviceState;
 
 use super::health::{DeviceKind, HealthBoard};
+use super::worker::{self, Device, Link};
 
-enum Command {
+pub enum Command {
     Open {
         door: u16,
         reply: Sender<Result<DoorState, String>>,
@@ -34,24 +36,10 @@ pub struct LockerSetup {
 
 impl LockerHandle {
     pub fn start(setup: Option<LockerSetup>, health: HealthBoard) -> LockerHandle {
-        let Some(setup) = setup else {
-            health.set(DeviceKind::Locker, DeviceState::Absent, "not configured");
-            return LockerHandle { tx: None };
-        };
-        let (tx, rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("locker".into())
-            .spawn(move || {
-                Worker {
-                    setup,
-                    health,
-                    board: None,
-                    backoff: Duration::ZERO,
-                }
-                .run(rx)
-            })
-            .expect("spawn locker thread");
-        LockerHandle { tx: Some(tx) }
+        let target = setup.map(|setup| (setup.path.clone(), Lockers { setup }));
+        LockerHandle {
+            tx: worker::spawn("locker", DeviceKind::Locker, target, health),
+        }
     }
 
     /// Release a door's lock; the board's answer tells whether it opened.
@@ -65,78 +53,67 @@ impl LockerHandle {
     }
 }
 
-struct Worker {
+struct Lockers {
     setup: LockerSetup,
-    health: HealthBoard,
-    board: Option<Box<dyn LockerBoard>>,
-    backoff: Duration,
 }
 
-impl Worker {
-    fn run(mut self, rx: Receiver<Command>) {
-        let mut next_check = Instant::now();
-        loop {
-            match rx.recv_timeout(next_check.saturating_duration_since(Instant::now())) {
-                Ok(Command::Open { door, reply }) => {
-                    let result = self.with_board(|b| b.open(door));
-                    let _ = reply.send(result);
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.with_board(|b| b.query());
-                    next_check = Instant::now()
-                        + if self.board.is_some() {
-                            self.setup.poll
-                        } else {
-                            self.backoff
-                        };
-                }
-                Err(RecvTimeoutError::Disconnected) => return,
+type Port = Box<dyn LockerBus>;
+
+impl Device for Lockers {
+    type Port = Port;
+    type Command = Command;
+
+    fn open(&mut self, path: &str) -> Result<Port, String> {
+        let s = &self.setup;
+        let t = SerialTransport::open(path, s.baud).map_err(|e| e.to_string())?;
+        LockerFamily::Family8A
+            .connect(t, &[(s.board, s.doors)], s.polarity, BusOptions::default())
+            .map_err(|e| e.to_string())
+    }
+
+    fn serve(&mut self, link: &mut Link<Port>, command: Command) {
+        match command {
+            Command::Open { door, reply } => {
+                let result = self.with_board(link, |b| {
+                    b.open(door).map(|r| DoorState {
+                        door,
+                        is_open: r.outcome != OpenOutcome::Jammed,
+                    })
+                });
+                let _ = reply.send(result);
             }
         }
     }
 
+    fn tick(&mut self, link: &mut Link<Port>) -> Duration {
+        let _ = self.with_board(link, |b| b.query());
+        if link.is_open() {
+            self.setup.poll
+        } else {
+            link.until_retry().max(Duration::from_millis(100))
+        }
+    }
+}
+
+impl Lockers {
     fn with_board<T>(
         &mut self,
-        f: impl FnOnce(&mut dyn LockerBoard) -> Result<T, sanban_hardware::locker::LockerError>,
+        link: &mut Link<Port>,
+        f: impl FnOnce(&mut dyn LockerBus) -> Result<T, LockerError>,
     ) -> Result<T, String> {
-        if self.board.is_none() {
-            let s = &self.setup;
-            let opened = SerialTransport::open(&s.path, s.baud)
-                .map_err(|e| format!("cannot open {}: {e}", s.path))
-                .and_then(|t| {
-                    LockerFamily::Family8A
-                        .connect(t, s.board, s.doors, s.polarity)
-                        .map_err(|e| e.to_string())
-                });
-            match opened {
-                Ok(b) => {
-                    self.board = Some(b);
-                    self.backoff = Duration::ZERO;
-                }
-                Err(e) => {
-                    self.backoff = (self.backoff * 2)
-                        .clamp(Duration::from_millis(500), Duration::from_secs(30));
-                    self.health
-                        .set(DeviceKind::Locker, DeviceState::Fault, e.clone());
-                    return Err(e);
-                }
-            }
-        }
-        let board = self.board.as_mut().expect("just opened");
+        let board = link.port(self)?;
         match f(board.as_mut()) {
             Ok(v) => {
-                self.health
-                    .set(DeviceKind::Locker, DeviceState::Ok, "ready");
+                link.ok("ready");
                 Ok(v)
             }
             Err(e) => {
                 let text = e.to_string();
-                if matches!(e, sanban_hardware::locker::LockerError::Io(_)) {
-                    self.board = None; // reopen, but not in a tight loop
-                    self.backoff = self.backoff.max(Duration::from_millis(500));
+                if matches!(e, LockerError::Io(_)) {
+                    link.lost(&text);
+                } else {
+                    link.fault(&text);
                 }
-                self.health
-                    .set(DeviceKind::Locker, DeviceState::Fault, text.clone());
                 Err(text)
             }
         }

@@ -4,8 +4,10 @@
 
 pub mod health;
 pub mod idcard;
+pub mod identity;
 pub mod locker;
 pub mod printer;
+mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +17,8 @@ use sanban_hardware::locker::{DoorPolarity, LockerSim};
 use sanban_hardware::printer::PrinterSim;
 
 pub use health::{DeviceKind, HealthBoard, HealthListener};
-pub use idcard::{CardOutcome, CardSummary, IdCardHandle};
+pub use idcard::{CardOutcome, IdCardHandle};
+pub use identity::{CitizenIdentity, CitizenKey};
 pub use locker::{LockerHandle, LockerSetup};
 pub use printer::{PrintOutcome, PrinterHandle};
 
@@ -71,11 +74,18 @@ impl DeviceManager {
             });
         let printer = PrinterHandle::start(printer_path, config.printer_baud, poll, health.clone());
 
-        // The simulated reader holds a card of someone over 60, so the priority lane can be tried in a demo.
+        // The simulated reader holds the configured sample card (by default someone over 60, so the priority
+        // lane can be tried in a demo).
         let (idcard_path, idcard_sim) = resolve(
             &config.idcard,
             "ID card reader",
-            || IdCardSim::spawn().inspect(|s| s.place(SimCard::elderly())),
+            || {
+                IdCardSim::spawn().inspect(|s| {
+                    if let Some(card) = sim_card(&config.sim_card) {
+                        s.place(card)
+                    }
+                })
+            },
             |s| s.path().display().to_string(),
         );
         let idcard = IdCardHandle::start(idcard_path, config.idcard_baud, poll, tz, health.clone());
@@ -111,6 +121,19 @@ impl DeviceManager {
             locker_sim,
         }
     }
+}
+
+/// A sample card by its config name (`none` or unknown: no card).
+pub fn sim_card(name: &str) -> Option<SimCard> {
+    Some(match name {
+        "resident" => SimCard::resident(),
+        "elderly" => SimCard::elderly(),
+        "long_term" => SimCard::resident_long_term(),
+        "hk_macao_taiwan" => SimCard::hk_macao_taiwan(),
+        "pr_2017" => SimCard::pr_2017(),
+        "pr_2023" => SimCard::pr_2023(),
+        _ => return None,
+    })
 }
 
 /// A device's path: a simulator started now (`sim`), nothing (`none`), or the configured path.

@@ -2,14 +2,14 @@
 //! the printer's real-time status before and after each job, polls it while idle, and reopens the port with
 //! backoff when it disappears.
 
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
 use sanban_hardware::printer::{PaperLevel, Printer, PrinterError, PrinterStatus};
 use sanban_hardware::transport::SerialTransport;
-use sanban_wire::DeviceState;
 
 use super::health::{DeviceKind, HealthBoard};
+use super::worker::{self, Device, Link};
 
 /// How a job ended, in terms the UI can show a citizen.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,7 +55,7 @@ pub struct PrintResult {
     pub last_byte_written_at: Option<Instant>,
 }
 
-enum Command {
+pub enum Command {
     Print {
         bytes: Vec<u8>,
         reply: Sender<PrintResult>,
@@ -71,8 +71,6 @@ pub struct PrinterHandle {
     tx: Option<Sender<Command>>,
 }
 
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
 impl PrinterHandle {
     /// Start the printer thread for `path` (None: no printer configured).
     pub fn start(
@@ -81,30 +79,18 @@ impl PrinterHandle {
         poll: Duration,
         health: HealthBoard,
     ) -> PrinterHandle {
-        let Some(path) = path else {
-            health.set(DeviceKind::Printer, DeviceState::Absent, "not configured");
-            return PrinterHandle { tx: None };
-        };
-        let (tx, rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("printer".into())
-            .spawn(move || {
-                PrinterWorker {
-                    path,
-                    baud,
-                    poll,
-                    health,
-                    printer: None,
-                    backoff: Duration::ZERO,
-                }
-                .run(rx)
-            })
-            .expect("spawn printer thread");
-        PrinterHandle { tx: Some(tx) }
+        PrinterHandle {
+            tx: worker::spawn(
+                "printer",
+                DeviceKind::Printer,
+                path.map(|p| (p, PrinterDevice { baud, poll })),
+                health,
+            ),
+        }
     }
 
     /// Queue a job; the result arrives on the returned channel.
-    pub fn print(&self, bytes: Vec<u8>) -> Receiver<PrintResult> {
+    pub fn print(&self, bytes: Vec<u8>) -> mpsc::Receiver<PrintResult> {
         let (reply, rx) = mpsc::channel();
         match &self.tx {
             Some(tx) => {
@@ -138,96 +124,81 @@ impl PrinterHandle {
     }
 }
 
-struct PrinterWorker {
-    path: String,
+struct PrinterDevice {
     baud: u32,
     poll: Duration,
-    health: HealthBoard,
-    printer: Option<Printer<SerialTransport>>,
-    backoff: Duration,
 }
 
-impl PrinterWorker {
-    fn run(mut self, rx: Receiver<Command>) {
-        let mut next_poll = Instant::now();
-        loop {
-            let wait = next_poll.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(wait) {
-                Ok(Command::Print { bytes, reply }) => {
-                    let result = self.print(&bytes);
-                    let _ = reply.send(result);
-                }
-                Ok(Command::Status { reply }) => {
-                    let _ = reply.send(self.poll().map_err(|e| e.to_string()));
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.poll();
-                    next_poll = Instant::now()
-                        + if self.printer.is_some() {
-                            self.poll
-                        } else {
-                            self.backoff
-                        };
-                }
-                Err(RecvTimeoutError::Disconnected) => return,
+type Port = Printer<SerialTransport>;
+
+impl Device for PrinterDevice {
+    type Port = Port;
+    type Command = Command;
+
+    fn open(&mut self, path: &str) -> Result<Port, String> {
+        SerialTransport::open(path, self.baud)
+            .map(Printer::new)
+            .map_err(|e| e.to_string())
+    }
+
+    fn serve(&mut self, link: &mut Link<Port>, command: Command) {
+        match command {
+            Command::Print { bytes, reply } => {
+                let result = self.print(link, &bytes);
+                let _ = reply.send(result);
+            }
+            Command::Status { reply } => {
+                let _ = reply.send(self.status(link));
             }
         }
     }
 
-    /// Open the port if it is not open; on failure, back off exponentially (capped).
-    fn connect(&mut self) -> Result<&mut Printer<SerialTransport>, PrinterError> {
-        if self.printer.is_none() {
-            match SerialTransport::open(&self.path, self.baud) {
-                Ok(t) => {
-                    self.printer = Some(Printer::new(t));
-                    self.backoff = Duration::ZERO;
-                }
-                Err(e) => {
-                    self.backoff =
-                        (self.backoff * 2).clamp(Duration::from_millis(500), MAX_BACKOFF);
-                    self.health.set(
-                        DeviceKind::Printer,
-                        DeviceState::Fault,
-                        format!("cannot open {}: {e}", self.path),
-                    );
-                    return Err(PrinterError::Io(e));
+    fn tick(&mut self, link: &mut Link<Port>) -> Duration {
+        let _ = self.status(link);
+        if link.is_open() {
+            self.poll
+        } else {
+            link.until_retry().max(Duration::from_millis(100))
+        }
+    }
+}
+
+impl PrinterDevice {
+    fn status(&mut self, link: &mut Link<Port>) -> Result<PrinterStatus, String> {
+        let result = link.port(self)?.status();
+        report(link, &result);
+        result.map_err(|e| e.to_string())
+    }
+
+    fn print(&mut self, link: &mut Link<Port>, bytes: &[u8]) -> PrintResult {
+        let result = match link.port(self) {
+            Ok(printer) => printer.print(bytes),
+            Err(why) => {
+                return PrintResult {
+                    outcome: PrintOutcome::Failed(why),
+                    last_byte_written_at: None,
                 }
             }
-        }
-        Ok(self.printer.as_mut().expect("just opened"))
-    }
-
-    fn poll(&mut self) -> Result<PrinterStatus, PrinterError> {
-        let result = self.connect().and_then(|p| p.status());
-        self.report(&result);
-        result
-    }
-
-    fn print(&mut self, bytes: &[u8]) -> PrintResult {
-        let result = self.connect().and_then(|p| p.print(bytes));
+        };
         let outcome = match &result {
-            Ok(report) => {
+            Ok(report_) => {
                 tracing::debug!(
-                    confirmed = report.completion.confirmed(),
+                    confirmed = report_.completion.confirmed(),
                     print_ms =
-                        (report.completion.at() - report.last_byte_written_at).as_millis() as u64,
+                        (report_.completion.at() - report_.last_byte_written_at).as_millis() as u64,
                     "print job done"
                 );
-                self.report(&Ok(report.after));
+                report(link, &Ok(report_.after));
                 PrintOutcome::Printed {
-                    paper_low: matches!(report.after.paper, PaperLevel::NearEnd),
+                    paper_low: matches!(report_.after.paper, PaperLevel::NearEnd),
                 }
             }
             Err(e) => {
-                let status = match e {
+                match e {
                     PrinterError::NotReady(s) | PrinterError::StoppedMidJob { status: s, .. } => {
-                        Ok(*s)
+                        report(link, &Ok(*s))
                     }
-                    _ => Err(()),
-                };
-                match status {
-                    Ok(s) => self.report(&Ok(s)),
-                    Err(()) => self.report_error(e),
+                    other => report_error(link, other),
                 }
                 outcome_of(e)
             }
@@ -245,33 +216,23 @@ impl PrinterWorker {
             outcome,
         }
     }
+}
 
-    fn report(&mut self, result: &Result<PrinterStatus, PrinterError>) {
-        match result {
-            Ok(status) if !status.can_print() => self.health.set(
-                DeviceKind::Printer,
-                DeviceState::Fault,
-                status.problem().unwrap_or("not ready").to_string(),
-            ),
-            Ok(status) if matches!(status.paper, PaperLevel::NearEnd) => {
-                self.health
-                    .set(DeviceKind::Printer, DeviceState::Warning, "paper near end")
-            }
-            Ok(_) => self
-                .health
-                .set(DeviceKind::Printer, DeviceState::Ok, "ready"),
-            Err(e) => self.report_error(e),
-        }
+fn report(link: &mut Link<Port>, result: &Result<PrinterStatus, PrinterError>) {
+    match result {
+        Ok(status) if !status.can_print() => link.fault(status.problem().unwrap_or("not ready")),
+        Ok(status) if matches!(status.paper, PaperLevel::NearEnd) => link.warn("paper near end"),
+        Ok(_) => link.ok("ready"),
+        Err(e) => report_error(link, e),
     }
+}
 
-    fn report_error(&mut self, e: &PrinterError) {
-        if matches!(e, PrinterError::Io(_)) {
-            // A pulled cable: drop the port and reopen it on the next attempt.
-            self.printer = None;
-            self.backoff = self.backoff.max(Duration::from_millis(500));
-        }
-        self.health
-            .set(DeviceKind::Printer, DeviceState::Fault, e.to_string());
+fn report_error(link: &mut Link<Port>, e: &PrinterError) {
+    if matches!(e, PrinterError::Io(_)) {
+        // A pulled cable: drop the port and reopen it after a backoff.
+        link.lost(&e.to_string());
+    } else {
+        link.fault(&e.to_string());
     }
 }
 

@@ -1,8 +1,11 @@
-//! Pictures and scripted walks of the real UI with no display: Slint's testing backend with its software
-//! renderer. Used by `sanban-kiosk screenshot`, `sanban-kiosk tour`, the UI tests and the benchmarks.
+//! Pictures, scripted walks and layout checks of the real UI with no display: Slint's testing backend with its
+//! software renderer. Used by `sanban-kiosk screenshot`, `run --headless --script`, `tour`, the UI tests and the
+//! benchmarks.
 
 pub mod driver;
+pub mod layout;
 pub mod screenshot;
+pub mod script;
 pub mod tour;
 
 use std::path::Path;

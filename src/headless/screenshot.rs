@@ -1,24 +1,18 @@
-//! `sanban-kiosk screenshot --page NAME --size WxH --out FILE.png`: one page of the real UI, rendered headless.
+//! `sanban-kiosk screenshot --page NAME --size WxH --out FILE.png`: one page of the real UI in one of its
+//! registered preview states (see `Flow::previews`), rendered headless.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use slint::ComponentHandle;
 
-use super::driver::{sleep, wait_until};
-use crate::app::{KioskApp, Services};
+use super::driver::sleep;
+use crate::app::{flows, KioskApp, Services};
 use crate::config::Config;
-use crate::ui::{CardState, KioskAdapter, Nav, Page, PrintState, TicketAdapter};
+use crate::ui::KioskAdapter;
 
-/// Every page the screenshot command can render.
-pub const PAGES: [&str; 6] = [
-    "home",
-    "categories",
-    "ticket",
-    "idcard",
-    "idcard-eligible",
-    "countdown",
-];
+/// Extra states the shell itself can show over any page.
+pub const OVERLAYS: [&str; 2] = ["countdown", "help"];
 
 pub struct ScreenshotOptions {
     pub page: String,
@@ -28,21 +22,43 @@ pub struct ScreenshotOptions {
     pub large: bool,
 }
 
-/// Render one page. Runs the real app against a throw-away database so the kiosk's own data is untouched.
-pub fn run(mut config: Config, opts: ScreenshotOptions) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        PAGES.contains(&opts.page.as_str()),
-        "unknown page {:?}; pages: {}",
-        opts.page,
-        PAGES.join(", ")
-    );
-    let scratch = tempfile_dir()?;
-    config.platform = Default::default(); // pictures never sync to the platform…
-                                          // …and never touch real devices (a "ticket" page would print a real slip).
+/// Every name `--page` takes.
+pub fn pages() -> Vec<String> {
+    let mut all = flows::all_previews();
+    all.extend(OVERLAYS.iter().map(|o| o.to_string()));
+    all
+}
+
+/// A configuration that never touches the kiosk's data, its devices or its platform: pictures and layout checks
+/// run against simulators and a throw-away database.
+pub fn scratch_config(mut config: Config) -> anyhow::Result<Config> {
+    config.platform = Default::default();
     config.devices.idcard = "sim".into();
     config.devices.printer = "sim".into();
     config.devices.locker = "sim".into();
-    config.data.dir = scratch.clone();
+    config.data.dir = tempfile_dir()?;
+    Ok(config)
+}
+
+/// Render one page. Runs the real app against a throw-away database so the kiosk's own data is untouched.
+pub fn run(config: Config, mut opts: ScreenshotOptions) -> anyhow::Result<()> {
+    // A flow's name alone means its first page ("home" → "home.main").
+    if let Some(first) = flows::all()
+        .iter()
+        .find(|f| f.name() == opts.page)
+        .and_then(|f| f.pages().first())
+    {
+        opts.page = first.name.to_string();
+    }
+    let names = pages();
+    anyhow::ensure!(
+        names.contains(&opts.page),
+        "unknown page {:?}; pages: {}",
+        opts.page,
+        names.join(", ")
+    );
+    let config = scratch_config(config)?;
+    let scratch = config.data.dir.clone();
     super::init_headless()?;
     let app = KioskApp::new(Services::start(config, None)?)?;
     super::set_size(&app.window, opts.size.0, opts.size.1);
@@ -63,43 +79,36 @@ pub fn run(mut config: Config, opts: ScreenshotOptions) -> anyhow::Result<()> {
     outcome
 }
 
-async fn prepare_and_snap(app: &KioskApp, opts: &ScreenshotOptions) -> anyhow::Result<()> {
+/// Put the app in `lang`, large type or not, and preview state `page`.
+pub async fn prepare(app: &KioskApp, page: &str, lang: &str, large: bool) -> anyhow::Result<()> {
     let w = &app.window;
-    let kiosk = w.global::<KioskAdapter>();
-    kiosk.invoke_set_language(opts.lang.clone().into());
-    kiosk.set_large_type(opts.large);
-    let nav = w.global::<Nav>();
-    let tickets = w.global::<TicketAdapter>();
-    match opts.page.as_str() {
-        "home" => {}
-        "categories" => nav.set_page(Page::Categories),
-        "idcard" => {
-            nav.set_page(Page::Idcard);
-            tickets.set_card_state(CardState::Waiting);
+    app.kiosk.home();
+    let adapter = w.global::<KioskAdapter>();
+    adapter.invoke_set_language(lang.into());
+    adapter.set_large_type(large);
+    match page {
+        "countdown" => {
+            flows::preview(&app.kiosk, "ticket.categories").await?;
         }
-        "idcard-eligible" => {
-            nav.set_page(Page::Idcard);
-            tickets.set_card_state(CardState::Eligible);
-            tickets.set_card_holder("张*".into());
-            tickets.set_card_age(72);
+        "help" => {
+            flows::preview(&app.kiosk, "guide.detail").await?;
+            adapter.set_help_open(true);
+            adapter.set_help_sent(true);
         }
-        "ticket" => {
-            nav.set_page(Page::Categories);
-            tickets.invoke_take_ticket("police".into());
-            wait_until(w, "the print outcome", Duration::from_secs(5), |w| {
-                w.global::<TicketAdapter>().get_print_state() != PrintState::Printing
-            })
-            .await?;
-        }
-        "countdown" => nav.set_page(Page::Categories),
-        _ => unreachable!("checked above"),
+        other => flows::preview(&app.kiosk, other).await?,
     }
+    Ok(())
+}
+
+async fn prepare_and_snap(app: &KioskApp, opts: &ScreenshotOptions) -> anyhow::Result<()> {
+    prepare(app, &opts.page, &opts.lang, opts.large).await?;
     // Let the devices' first status reach the status bar (refreshed every second).
     sleep(Duration::from_millis(1100)).await;
     if opts.page == "countdown" {
-        kiosk.set_countdown(8); // after the idle timer's tick, which would reset it
+        // After the idle timer's tick, which would reset it.
+        app.window.global::<KioskAdapter>().set_countdown(8);
     }
-    super::snapshot_png(w, &opts.out)
+    super::snapshot_png(&app.window, &opts.out)
 }
 
 /// A private scratch directory under the system temp dir.

@@ -61,6 +61,27 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (category, business_day, first)
     );
     "#,
+    // 3: print jobs belong to any subject (ticket, guide notice, appointment slip…), not to tickets, and name the
+    // outbox event committed with them.
+    r#"
+    CREATE TABLE print_jobs_v3 (
+        id          INTEGER PRIMARY KEY,
+        subject     TEXT NOT NULL,               -- errand::Subject::as_str
+        subject_id  TEXT NOT NULL,
+        outbox_seq  INTEGER,
+        bytes       BLOB NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('pending', 'printed', 'failed')),
+        detail      TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        finished_at TEXT
+    );
+    INSERT INTO print_jobs_v3 (id, subject, subject_id, bytes, status, detail, attempts, created_at, finished_at)
+        SELECT id, kind, COALESCE(ticket_id, ''), bytes, status, detail, 1, created_at, finished_at FROM print_jobs;
+    DROP TABLE print_jobs;
+    ALTER TABLE print_jobs_v3 RENAME TO print_jobs;
+    CREATE INDEX print_jobs_by_status ON print_jobs (status, id);
+    "#,
 ];
 
 /// Bring the schema to the newest version, one transaction per step.

@@ -1,6 +1,7 @@
 //! The kiosk's durable state: one SQLite file (WAL, synchronous=FULL). Every citizen transaction is committed
 //! together with its outbox event in one transaction, before anything is printed.
 
+pub mod errand;
 mod migrations;
 pub mod outbox;
 pub mod print_jobs;
@@ -10,6 +11,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use errand::{Committed, Errand, PrintJob, Subject};
 pub use outbox::OutboxEvent;
 pub use tickets::{IssuedTicket, NumberSource, TicketRequest};
 

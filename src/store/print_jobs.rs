@@ -4,13 +4,15 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Transaction};
 
+use super::errand::PrintJob;
 use super::{Result, Store};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrintJobRow {
     pub id: i64,
-    pub ticket_id: Option<String>,
-    pub kind: String,
+    /// What the job is the paper of (`Subject::as_str`) and which one.
+    pub subject: String,
+    pub subject_id: String,
     pub status: String,
     pub detail: Option<String>,
     pub created_at: String,
@@ -18,14 +20,20 @@ pub struct PrintJobRow {
 
 pub(crate) fn insert(
     tx: &Transaction,
-    ticket_id: Option<&str>,
-    kind: &str,
-    bytes: &[u8],
+    job: &PrintJob,
+    outbox_seq: u64,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     tx.execute(
-        "INSERT INTO print_jobs (ticket_id, kind, bytes, status, created_at) VALUES (?1, ?2, ?3, 'pending', ?4)",
-        params![ticket_id, kind, bytes, now.to_rfc3339()],
+        "INSERT INTO print_jobs (subject, subject_id, outbox_seq, bytes, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+        params![
+            job.subject.as_str(),
+            job.subject_id,
+            outbox_seq,
+            job.bytes,
+            now.to_rfc3339()
+        ],
     )?;
     Ok(tx.last_insert_rowid())
 }
@@ -40,7 +48,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.conn().execute(
-            "UPDATE print_jobs SET status = ?2, detail = ?3, finished_at = ?4 WHERE id = ?1",
+            "UPDATE print_jobs SET status = ?2, detail = ?3, finished_at = ?4, attempts = attempts + 1 WHERE id = ?1",
             params![
                 id,
                 if printed { "printed" } else { "failed" },
@@ -61,6 +69,15 @@ impl Store {
         )?)
     }
 
+    /// Mark a job pending again before it is sent once more (a reprint).
+    pub fn restart_print_job(&self, id: i64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE print_jobs SET status = 'pending', finished_at = NULL WHERE id = ?1",
+            [id],
+        )?;
+        Ok(())
+    }
+
     /// The bytes of a stored job (reprint, technician inspection).
     pub fn print_job_bytes(&self, id: i64) -> Result<Vec<u8>> {
         Ok(self
@@ -73,14 +90,14 @@ impl Store {
     /// Jobs that did not print, newest first.
     pub fn failed_print_jobs(&self, limit: usize) -> Result<Vec<PrintJobRow>> {
         let mut stmt = self.conn().prepare(
-            "SELECT id, ticket_id, kind, status, detail, created_at FROM print_jobs WHERE status != 'printed'
+            "SELECT id, subject, subject_id, status, detail, created_at FROM print_jobs WHERE status != 'printed'
              ORDER BY id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
             Ok(PrintJobRow {
                 id: r.get(0)?,
-                ticket_id: r.get(1)?,
-                kind: r.get(2)?,
+                subject: r.get(1)?,
+                subject_id: r.get(2)?,
                 status: r.get(3)?,
                 detail: r.get(4)?,
                 created_at: r.get(5)?,

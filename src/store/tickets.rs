@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Transaction};
 use sanban_wire::{EventPayload, TicketIssued, WINDOW_CATEGORIES};
 use uuid::Uuid;
 
-use super::{outbox, print_jobs, Result, Store, StoreError};
+use super::{Errand, PrintJob, Result, Store, StoreError, Subject};
 use crate::clock::business_day;
 
 /// What the citizen asked for.
@@ -69,102 +69,30 @@ impl Store {
         waiting_window: Duration,
         render: impl FnOnce(&IssuedTicket) -> Option<Vec<u8>>,
     ) -> Result<IssuedTicket> {
-        let letter = category_letter(&req.category)?;
-        let day = business_day(now, tz);
-        let day_text = day.to_string();
-        let tx = self
-            .conn_mut()
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-
-        // A number already used today (the kiosk switched between its own counter and leased blocks mid-day) is
-        // skipped, never issued twice.
-        let (serial, number, offline) = loop {
-            let candidate = match source {
-                NumberSource::Local => {
-                    let serial = next_counter(&tx, &req.category, &day_text, "local")?;
-                    (serial, format!("{letter}{serial:03}"), false)
-                }
-                NumberSource::Leased { offline_prefix } => {
-                    match take_leased(&tx, &req.category, &day_text)? {
-                        Some(serial) => (serial, format!("{letter}{serial:03}"), false),
-                        None => {
-                            let serial = next_counter(&tx, &req.category, &day_text, "offline")?;
-                            (
-                                serial,
-                                format!("{offline_prefix}-{letter}{serial:03}"),
-                                true,
-                            )
-                        }
-                    }
-                }
-            };
-            let taken: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM tickets WHERE business_day = ?1 AND number = ?2)",
-                params![day_text, candidate.1],
-                |r| r.get(0),
-            )?;
-            if !taken {
-                break candidate;
-            }
-            if candidate.0 >= MAX_SERIAL {
-                return Err(StoreError::Invalid(format!(
-                    "no queue numbers left for {} today",
-                    req.category
-                )));
-            }
-        };
-
-        let window_start = timestamp(now - waiting_window);
-        let ahead: u32 = tx.query_row(
-            "SELECT COUNT(*) FROM tickets WHERE category = ?1 AND business_day = ?2 AND issued_at >= ?3",
-            params![req.category, day_text, window_start],
-            |r| r.get(0),
-        )?;
-
-        let id = Uuid::now_v7();
-        let issued_at_text = timestamp(now);
-        tx.execute(
-            "INSERT INTO tickets (id, category, business_day, serial, number, priority, offline, issued_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id.to_string(), req.category, day_text, serial, number, req.priority, offline, issued_at_text],
-        )?;
-
-        let payload = TicketIssued {
-            ticket_id: id,
-            category: req.category.clone(),
-            number: number.clone(),
-            business_day: day_text.clone(),
-            priority: req.priority,
-            offline,
-        };
-        let occurred_at = now
-            .with_timezone(&tz)
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
-        let outbox_seq = outbox::append(&tx, &occurred_at, &EventPayload::TicketIssued(payload))?;
-
-        let mut ticket = IssuedTicket {
-            id,
-            category: req.category.clone(),
-            business_day: day,
-            serial,
-            number,
-            priority: req.priority,
-            offline,
-            issued_at: now,
-            ahead,
-            outbox_seq,
-            print_job: None,
-        };
-        if let Some(bytes) = render(&ticket) {
-            ticket.print_job = Some(print_jobs::insert(
-                &tx,
-                Some(&id.to_string()),
-                "ticket",
-                &bytes,
-                now,
-            )?);
-        }
-        tx.commit()?;
+        let committed = self.commit_errand(now, tz, |tx| {
+            let ticket = insert_ticket(tx, req, now, tz, source, waiting_window)?;
+            let event = EventPayload::TicketIssued(TicketIssued {
+                ticket_id: ticket.id,
+                category: ticket.category.clone(),
+                number: ticket.number.clone(),
+                business_day: ticket.business_day.to_string(),
+                priority: ticket.priority,
+                offline: ticket.offline,
+            });
+            let print = render(&ticket).map(|bytes| PrintJob {
+                subject: Subject::Ticket,
+                subject_id: ticket.id.to_string(),
+                bytes,
+            });
+            Ok(Errand {
+                value: ticket,
+                event,
+                print,
+            })
+        })?;
+        let mut ticket = committed.value;
+        ticket.outbox_seq = committed.outbox_seq;
+        ticket.print_job = committed.print_job;
         Ok(ticket)
     }
 
@@ -210,6 +138,84 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+}
+
+/// The ticket's own rows: take the next number, count who is waiting, insert the ticket.
+fn insert_ticket(
+    tx: &Transaction,
+    req: &TicketRequest,
+    now: DateTime<Utc>,
+    tz: Tz,
+    source: &NumberSource,
+    waiting_window: Duration,
+) -> Result<IssuedTicket> {
+    let letter = category_letter(&req.category)?;
+    let day = business_day(now, tz);
+    let day_text = day.to_string();
+    // A number already used today (the kiosk switched between its own counter and leased blocks mid-day) is
+    // skipped, never issued twice.
+    let (serial, number, offline) = loop {
+        let candidate = match source {
+            NumberSource::Local => {
+                let serial = next_counter(tx, &req.category, &day_text, "local")?;
+                (serial, format!("{letter}{serial:03}"), false)
+            }
+            NumberSource::Leased { offline_prefix } => {
+                match take_leased(tx, &req.category, &day_text)? {
+                    Some(serial) => (serial, format!("{letter}{serial:03}"), false),
+                    None => {
+                        let serial = next_counter(tx, &req.category, &day_text, "offline")?;
+                        (
+                            serial,
+                            format!("{offline_prefix}-{letter}{serial:03}"),
+                            true,
+                        )
+                    }
+                }
+            }
+        };
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM tickets WHERE business_day = ?1 AND number = ?2)",
+            params![day_text, candidate.1],
+            |r| r.get(0),
+        )?;
+        if !taken {
+            break candidate;
+        }
+        if candidate.0 >= MAX_SERIAL {
+            return Err(StoreError::Invalid(format!(
+                "no queue numbers left for {} today",
+                req.category
+            )));
+        }
+    };
+
+    let window_start = timestamp(now - waiting_window);
+    let ahead: u32 = tx.query_row(
+        "SELECT COUNT(*) FROM tickets WHERE category = ?1 AND business_day = ?2 AND issued_at >= ?3",
+        params![req.category, day_text, window_start],
+        |r| r.get(0),
+    )?;
+
+    let id = Uuid::now_v7();
+    tx.execute(
+        "INSERT INTO tickets (id, category, business_day, serial, number, priority, offline, issued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![id.to_string(), req.category, day_text, serial, number, req.priority, offline, timestamp(now)],
+    )?;
+    Ok(IssuedTicket {
+        id,
+        category: req.category.clone(),
+        business_day: day,
+        serial,
+        number,
+        priority: req.priority,
+        offline,
+        issued_at: now,
+        ahead,
+        outbox_seq: 0,
+        print_job: None,
+    })
 }
 
 /// Highest serial of a category in a day: numbers never grow past four digits.

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use sanban_wire::{
-    BatchReply, Catalog, EventBatch, Heartbeat, LeaseReply, LeaseRequest, SequenceGap,
+    BatchReply, Catalog, CitizenKeyReply, EventBatch, Heartbeat, LeaseReply, LeaseRequest,
+    SequenceGap,
 };
 
 /// A sync failure. `Retryable` ones (network, timeouts, 5xx) are retried with backoff.
@@ -105,6 +106,17 @@ impl PlatformClient {
         let r = self
             .http
             .get(self.url(&format!("/v1/catalog?since={since}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        json(r.map_err(net)?).await
+    }
+
+    /// `GET /v1/kiosks/{id}/citizen-key`
+    pub async fn citizen_key(&self) -> Result<CitizenKeyReply, SyncError> {
+        let r = self
+            .http
+            .get(self.url("/v1/kiosks/{id}/citizen-key"))
             .bearer_auth(&self.token)
             .send()
             .await;

@@ -4,12 +4,14 @@
 
 mod client;
 mod drain;
+pub mod gateway;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use client::{PlatformClient, SyncError};
 pub use drain::{drain_once, DrainReport};
+pub use gateway::{Answer, Gateway};
 
 use crate::clock::business_day;
 use crate::devices::HealthBoard;
@@ -66,13 +68,16 @@ pub struct Agent {
     pub timing: AgentTiming,
     /// Poked by the app after each new event so it leaves promptly.
     pub wake: Arc<tokio::sync::Notify>,
+    /// The key of `citizen_ref`, replaced by the platform's once it has issued one.
+    pub citizen_key: Arc<std::sync::RwLock<crate::devices::CitizenKey>>,
+    pub config: crate::config::Config,
 }
 
 impl Agent {
     /// Run forever: drain, then wait for a wake-up or the idle poll; on a retryable failure back off with full
     /// jitter (capped), and go again at once after the first success.
     pub async fn run(mut self) {
-        let mut backoff = self.timing.backoff_min;
+        let mut backoff = self.retry_backoff();
         let mut last_heartbeat = None::<tokio::time::Instant>;
         let mut last_catalog = None::<tokio::time::Instant>;
         loop {
@@ -91,7 +96,7 @@ impl Agent {
                     if cycle.catalog_checked {
                         last_catalog = Some(now);
                     }
-                    backoff = self.timing.backoff_min;
+                    backoff = self.retry_backoff();
                     if cycle.more_pending {
                         continue; // a full batch went out: the next one at once
                     }
@@ -102,16 +107,27 @@ impl Agent {
                     // A refusal (bad batch, auth, sequence conflict) will not heal by retrying soon: a technician
                     // must look (`outbox status` shows the cause); try again only now and then.
                     let sleep = if e.is_retryable() {
-                        full_jitter(backoff)
+                        backoff.next().unwrap_or(self.timing.backoff_max)
                     } else {
                         self.timing.refused_retry
                     };
                     tracing::warn!("sync: {e}; retrying in {:.1} s", sleep.as_secs_f64());
-                    backoff = (backoff * 2).min(self.timing.backoff_max);
                     let _ = tokio::time::timeout(sleep, self.wake.notified()).await;
                 }
             }
         }
+    }
+
+    /// Exponential backoff with jitter, capped, so a fleet of kiosks does not retry in lockstep; a fresh one after
+    /// each success.
+    fn retry_backoff(&self) -> impl Iterator<Item = Duration> {
+        use backon::BackoffBuilder;
+        backon::ExponentialBuilder::default()
+            .with_min_delay(self.timing.backoff_min)
+            .with_max_delay(self.timing.backoff_max)
+            .with_jitter()
+            .without_max_times()
+            .build()
     }
 
     /// One pass: the drain decides success; leases, catalog and heartbeat failing only log, so a backlog keeps
@@ -122,6 +138,11 @@ impl Agent {
             more_pending: report.more_pending,
             ..Cycle::default()
         };
+        if crate::keys::citizen_key_source(&self.config) != Some(crate::keys::KeySource::Platform) {
+            if let Err(e) = self.fetch_citizen_key().await {
+                tracing::warn!("sync: citizen key not fetched: {e}");
+            }
+        }
         if let Err(e) = self.top_up_leases().await {
             tracing::warn!("sync: lease top-up failed: {e}");
         }
@@ -150,6 +171,18 @@ impl Agent {
         if let Some(backlog) = backlog {
             s.backlog = backlog;
         }
+    }
+
+    /// The hall's key of `citizen_ref`, so references match across the hall's kiosks.
+    async fn fetch_citizen_key(&mut self) -> Result<(), SyncError> {
+        let reply = self.client.citizen_key().await?;
+        let key = crate::devices::CitizenKey::from_hex(&reply.key)
+            .ok_or_else(|| SyncError::Protocol("the citizen key is not 32 bytes of hex".into()))?;
+        crate::keys::store_platform_key(&self.config, &key)
+            .map_err(|e| SyncError::Store(e.to_string()))?;
+        *self.citizen_key.write().unwrap_or_else(|e| e.into_inner()) = key;
+        tracing::info!("citizen key issued by the platform");
+        Ok(())
     }
 
     /// Keep at least `lease_low_water` leased numbers per category for today.
@@ -241,13 +274,7 @@ struct Cycle {
     catalog_checked: bool,
 }
 
-/// "Full jitter": a uniformly random wait in [0, cap], so a fleet of kiosks does not retry in lockstep.
-fn full_jitter(cap: Duration) -> Duration {
-    use rand::Rng;
-    Duration::from_secs_f64(rand::rng().random_range(0.0..=cap.as_secs_f64()))
-}
-
-/// The agent running on its own tokio runtime thread.
+/// The running agent, as the app sees it.
 pub struct SyncHandle {
     pub status: SharedSyncStatus,
     pub wake: Arc<tokio::sync::Notify>,
@@ -260,18 +287,41 @@ impl SyncHandle {
     }
 }
 
-/// Start the agent when the platform is configured; `None` when the kiosk runs stand-alone.
-pub fn start_background(
-    config: &crate::config::Config,
-    health: Option<HealthBoard>,
-) -> anyhow::Result<Option<SyncHandle>> {
+/// The kiosk's one tokio runtime: the sync agent and the flows' online calls run on it, never on the UI thread.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("sync")
+        .enable_all()
+        .build()?)
+}
+
+/// The client for the configured platform, if any.
+pub fn client(config: &crate::config::Config) -> anyhow::Result<Option<PlatformClient>> {
     let (Some(url), Some(token)) = (&config.platform.url, &config.platform.token) else {
         return Ok(None);
     };
-    let client = PlatformClient::new(url, &config.kiosk.id, token, Duration::from_secs(10))?;
+    Ok(Some(PlatformClient::new(
+        url,
+        &config.kiosk.id,
+        token,
+        Duration::from_secs(10),
+    )?))
+}
+
+/// Start the agent on `runtime` when the platform is configured; `None` when the kiosk runs stand-alone.
+pub fn start_background(
+    config: &crate::config::Config,
+    health: Option<HealthBoard>,
+    runtime: &tokio::runtime::Handle,
+    status: SharedSyncStatus,
+    citizen_key: Arc<std::sync::RwLock<crate::devices::CitizenKey>>,
+) -> anyhow::Result<Option<SyncHandle>> {
+    let Some(client) = client(config)? else {
+        return Ok(None);
+    };
     // Its own connection: the agent never shares one with the UI thread.
     let store = Store::open(&config.database_path())?;
-    let status = SharedSyncStatus::default();
     let wake = Arc::new(tokio::sync::Notify::new());
     let agent = Agent {
         client,
@@ -281,15 +331,9 @@ pub fn start_background(
         status: status.clone(),
         timing: AgentTiming::default(),
         wake: wake.clone(),
+        citizen_key,
+        config: config.clone(),
     };
-    std::thread::Builder::new()
-        .name("sync".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            runtime.block_on(agent.run());
-        })?;
+    runtime.spawn(agent.run());
     Ok(Some(SyncHandle { status, wake }))
 }

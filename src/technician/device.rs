@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use sanban_hardware::idcard::{CardKind, Fault, IdCardError, IdCardSim, IdReader, SimCard};
-use sanban_hardware::locker::{DoorPolarity, LockerFamily, LockerSim};
+use sanban_hardware::locker::{BusOptions, DoorPolarity, LockerFamily, LockerSim};
 use sanban_hardware::printer::{Align, PaperLevel, Printer, PrinterSim, Receipt};
 use sanban_hardware::transport::{wire_time, SerialTransport};
 
@@ -383,10 +383,15 @@ pub fn locker(config: &Config, port: &str, open: Option<u16>) -> anyhow::Result<
     } else {
         DoorPolarity::OpenMeansShut
     };
-    let mut board = LockerFamily::Family8A.connect(t, config.devices.locker_board, 16, polarity)?;
+    let mut board = LockerFamily::Family8A.connect(
+        t,
+        &[(config.devices.locker_board, 16)],
+        polarity,
+        BusOptions::default(),
+    )?;
     if let Some(door) = open {
-        let state = board.open(door)?;
-        println!("door {door}: {:?}", state);
+        let report = board.open(door)?;
+        println!("door {door}: {:?}", report.outcome);
     }
     for state in board.query()? {
         println!("{:?}", state);

@@ -28,7 +28,7 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
             "last_error": summary.last_error.filter(|e| !e.is_empty()),
             "rejections": rejections.iter().map(|(seq, kind, reason)| serde_json::json!({"seq": seq, "kind": kind, "reason": reason})).collect::<Vec<_>>(),
             "platform": config.platform.url,
-            "unprinted_jobs": unprinted.iter().map(|j| serde_json::json!({"id": j.id, "kind": j.kind, "status": j.status, "detail": j.detail, "created_at": j.created_at})).collect::<Vec<_>>(),
+            "unprinted_jobs": unprinted.iter().map(|j| serde_json::json!({"id": j.id, "subject": j.subject, "subject_id": j.subject_id, "status": j.status, "detail": j.detail, "created_at": j.created_at})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
@@ -65,7 +65,7 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
         println!(
             "  job {} ({}) {} at {}: {}",
             job.id,
-            job.kind,
+            job.subject,
             job.status,
             job.created_at,
             job.detail.as_deref().unwrap_or("never sent")

@@ -275,7 +275,7 @@ impl Kiosk {
         let conn = self.db();
         let mut stmt = conn
             .prepare(
-                "SELECT ticket_id, status FROM print_jobs WHERE ticket_id IS NOT NULL ORDER BY id",
+                "SELECT subject_id, status FROM print_jobs WHERE subject = 'ticket' ORDER BY id",
             )
             .unwrap();
         let rows = stmt

@@ -84,6 +84,13 @@ impl IdNumber {
     }
 }
 
+// Overwritten when dropped, like `Personal`.
+impl Drop for IdNumber {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
 impl fmt::Debug for IdNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "IdNumber({})", self.masked())

@@ -54,6 +54,13 @@ impl Personal {
     }
 }
 
+// The clear value is overwritten when it is dropped, so a citizen's data does not linger in freed memory.
+impl Drop for Personal {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
 impl fmt::Debug for Personal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<{} chars hidden>", self.0.chars().count())
@@ -83,6 +90,12 @@ impl Blob {
     /// True if there are no bytes.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl Drop for Blob {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 

@@ -1,15 +1,40 @@
 //! Pickup locker lock-control boards (锁控板), see `hardware-protocols.md` section 3.
 //!
-//! The app talks to a [`LockerBoard`] trait object made by [`LockerFamily::connect`], so a second board family
-//! (Kerong KR-CU16, WKLY, …) is one more module and one more enum variant here, and no change in the app.
+//! The app talks to one [`LockerBus`] per RS-485 line, made by [`LockerFamily::connect`]: every board on that
+//! line (up to 32, addressed by DIP switch) behind a single owner of the port. Doors are numbered across the
+//! boards in the order they are configured ([`doors`]). Opening a door fires its lock and then proves the door
+//! opened by its sensor ([`OpenOutcome`]); door changes from every board arrive as [`BusEvent`]s.
+//!
+//! Layers, one module each, dependencies pointing down:
+//! - `bus`: exchanges with retries, opening with proof, waiting for a door to shut — the same for every family.
+//! - `table`: each door's newest reading, and the events its changes make.
+//! - `line`: the port itself, keeping the inter-frame gap and removing an echoing adapter's echo ([`echo`]).
+//! - [`codec`] and `family_8a`: the wire format; a second family (Kerong KR-CU16, WKLY) is one more codec
+//!   module and one more [`LockerFamily`] variant, with no change in the app.
+//! - `sim`: the simulator ([`LockerSim`]), several boards on one pseudo-terminal.
 
+mod bus;
+pub mod codec;
+pub mod doors;
+pub mod echo;
 mod family_8a;
+mod line;
+mod options;
+mod report;
 mod sim;
+mod table;
 
 use std::time::Duration;
 
-pub use family_8a::{bcc, Board8A, Decoder8A, Direction, Frame8A, MAX_DOORS_8A};
-pub use sim::LockerSim;
+pub use bus::Bus;
+pub use codec::{Codec, Decoded, Incoming};
+pub use doors::{DoorAddr, DoorMap, DoorState, MAX_BOARDS};
+pub use echo::{EchoCanceller, EchoState};
+pub use family_8a::{bcc, Codec8A, Decoder8A, Direction, Frame8A, MAX_DOORS_8A};
+pub use options::{BusOptions, EchoMode};
+pub use report::{BusEvent, CloseOutcome, DoorChange, LineStatus, OpenOutcome, OpenReport};
+pub use sim::{Citizen, DoorHappening, DoorLogEntry, LockerSim, SimCommand, WireDir, WireRecord};
+pub use table::{DoorTable, Reading};
 
 use crate::transport::Transport;
 
@@ -34,24 +59,6 @@ impl DoorPolarity {
     }
 }
 
-/// One door's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DoorState {
-    /// Door number, 1-based as printed on the locker.
-    pub door: u16,
-    /// The door is open (after applying the board's [`DoorPolarity`]).
-    pub is_open: bool,
-}
-
-/// A change the board pushed by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DoorEvent {
-    /// A door opened (1-based number).
-    Opened(u16),
-    /// A door was shut (1-based number), e.g. a citizen closed it after taking a document.
-    Closed(u16),
-}
-
 /// Why a locker command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LockerError {
@@ -63,15 +70,15 @@ pub enum LockerError {
         /// The board address asked.
         board: u8,
     },
-    /// The door number is not on this board.
-    #[error("door {door} does not exist (this board has doors 1..={doors})")]
+    /// The door number is not on this bus.
+    #[error("door {door} does not exist (this locker has doors 1..={doors})")]
     NoSuchDoor {
         /// The door asked for.
         door: u16,
-        /// Doors the board has.
+        /// Doors on the bus.
         doors: u16,
     },
-    /// The configuration asks for something this family cannot do.
+    /// The configuration asks for something this family or bus cannot do.
     #[error("locker configuration: {0}")]
     Config(String),
     /// The port itself failed.
@@ -79,17 +86,38 @@ pub enum LockerError {
     Io(#[from] std::io::Error),
 }
 
-/// A lock-control board: what the app needs, whatever the wire protocol.
-pub trait LockerBoard: Send {
-    /// Number of doors on this board (numbered 1..=doors).
-    fn doors(&self) -> u16;
-    /// Release door `door`'s lock; returns the door's state as the board reports it in its answer (check
-    /// `is_open`: a jammed lock answers but stays locked).
-    fn open(&mut self, door: u16) -> Result<DoorState, LockerError>;
-    /// Every door's state, door 1 first.
+/// The boards on one RS-485 line: what the app needs, whatever the wire protocol.
+///
+/// Door numbers are the bus's (see [`doors`]). Every call reads the line as long as it needs; changes heard on
+/// the way are kept for [`poll_event`](LockerBus::poll_event).
+pub trait LockerBus: Send {
+    /// The boards and how doors are numbered on them.
+    fn map(&self) -> &DoorMap;
+
+    /// Doors on the bus, numbered `1..=doors()`.
+    fn doors(&self) -> u16 {
+        self.map().doors()
+    }
+
+    /// Fire door `door`'s lock — even if its sensor already reads open — then watch the sensor until the door
+    /// reads open or the confirm timeout passes. An error means the board never answered the fire command
+    /// (the lock may or may not have clicked).
+    fn open(&mut self, door: u16) -> Result<OpenReport, LockerError>;
+
+    /// Wait up to `timeout` for door `door` to read shut (a fresh reading counts, so a door already shut
+    /// returns at once). Call it in slices if the worker has other work; `StillOpen` after the app's limit is a
+    /// door left open.
+    fn wait_closed(&mut self, door: u16, timeout: Duration) -> Result<CloseOutcome, LockerError>;
+
+    /// Read every board; every door's state, door 1 first. A board that does not answer is an error after the
+    /// others were read (their changes still become events).
     fn query(&mut self) -> Result<Vec<DoorState>, LockerError>;
-    /// The next change the board pushed by itself, waiting at most `timeout`; `Ok(None)` if none came.
-    fn poll_event(&mut self, timeout: Duration) -> Result<Option<DoorEvent>, LockerError>;
+
+    /// The next door change (from any board), waiting at most `timeout`; `Ok(None)` if none came.
+    fn poll_event(&mut self, timeout: Duration) -> Result<Option<BusEvent>, LockerError>;
+
+    /// Echo, noise and stray-frame counts, for the technician.
+    fn line_status(&self) -> LineStatus;
 }
 
 /// The board families the kiosk knows, selectable from configuration (`"8a"`).
@@ -107,18 +135,30 @@ impl LockerFamily {
         }
     }
 
-    /// A driver for board `board` with `doors` doors on transport `t`.
+    /// Locks one board of this family can have.
+    pub fn max_doors_per_board(self) -> u16 {
+        match self {
+            LockerFamily::Family8A => MAX_DOORS_8A,
+        }
+    }
+
+    /// A bus on transport `t` with `boards` (`(address, doors)` each, in door-numbering order). Nothing is sent
+    /// until the first call, so a board that is off at start-up does not stop the kiosk.
     pub fn connect<T: Transport + 'static>(
         self,
         t: T,
-        board: u8,
-        doors: u16,
+        boards: &[(u8, u16)],
         polarity: DoorPolarity,
-    ) -> Result<Box<dyn LockerBoard>, LockerError> {
+        options: BusOptions,
+    ) -> Result<Box<dyn LockerBus>, LockerError> {
         match self {
-            LockerFamily::Family8A => Ok(Box::new(
-                Board8A::new(t, board, doors)?.with_polarity(polarity),
-            )),
+            LockerFamily::Family8A => Ok(Box::new(Bus::new(
+                Codec8A::new(),
+                t,
+                boards,
+                polarity,
+                options,
+            )?)),
         }
     }
 }
@@ -154,6 +194,7 @@ mod tests {
             LockerFamily::Family8A
         );
         assert_eq!(LockerFamily::Family8A.baud(), 9600);
+        assert_eq!(LockerFamily::Family8A.max_doors_per_board(), 24);
         let e = "kerong".parse::<LockerFamily>().unwrap_err();
         assert!(e.to_string().contains("unknown locker board family"));
     }

@@ -5,6 +5,7 @@ mod body;
 mod catalog;
 mod events;
 mod heartbeat;
+mod keys;
 mod leases;
 mod misc;
 mod pickups;
@@ -80,6 +81,7 @@ fn routes() -> Vec<RouteSpec> {
         route_post("/v1/kiosks/{id}/events", Kiosk, events::post_events),
         route_post("/v1/kiosks/{id}/ticket-leases", Kiosk, leases::post_leases),
         route_get("/v1/kiosks/{id}/pickups", Kiosk, pickups::get_pickups),
+        route_get("/v1/kiosks/{id}/citizen-key", Kiosk, keys::get_citizen_key),
         route_post(
             "/v1/kiosks/{id}/heartbeat",
             Kiosk,

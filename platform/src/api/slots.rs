@@ -9,7 +9,7 @@ use sanban_wire::{AppointmentReply, AppointmentRequest, Slot, SlotList};
 use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
 use crate::ingest::apply::check_booking;
-use crate::schedule::{hall_today, parse_date, slots_for, SLOT_CAPACITY};
+use crate::schedule::{hall_today, parse_date, weekday};
 use crate::store::{book, booked_counts, current_catalog, BookOutcome, Booking};
 
 #[derive(serde::Deserialize)]
@@ -35,21 +35,29 @@ pub async fn get_slots(
     };
     let cache = state.store.catalog_cache();
     let (svc, d) = (service.clone(), date.clone());
-    let (known, counts) = state
+    let (hours, counts) = state
         .store
         .read(move |conn| {
-            let known = current_catalog(conn, &cache)?.service(&svc).is_some();
-            Ok((known, booked_counts(conn, &svc, &d)?))
+            let hours = current_catalog(conn, &cache)?
+                .service(&svc)
+                .map(|s| (s.bookable, s.slots_on(weekday(day))));
+            Ok((hours, booked_counts(conn, &svc, &d)?))
         })
         .await?;
-    if !known {
-        return Err(ApiError::BadRequest(format!("unknown service {service:?}")));
-    }
-    // A past day or a weekend has nothing to book: an empty list, not an error.
+    let (slots, capacity) = match hours {
+        None => return Err(ApiError::BadRequest(format!("unknown service {service:?}"))),
+        Some((false, _)) => {
+            return Err(ApiError::BadRequest(format!(
+                "service {service} takes no appointments"
+            )))
+        }
+        Some((true, slots)) => slots,
+    };
+    // A past day, or a day the service takes no appointments: an empty list, not an error.
     let slots = if day < hall_today() {
         Vec::new()
     } else {
-        slots_for(day)
+        slots
     };
     Ok(Json(SlotList {
         service,
@@ -59,9 +67,9 @@ pub async fn get_slots(
             .map(|s| Slot {
                 booked: counts.get(&s.slot_id).copied().unwrap_or(0),
                 slot_id: s.slot_id,
-                start: s.start,
-                end: s.end,
-                capacity: SLOT_CAPACITY,
+                start: s.start.to_string(),
+                end: s.end.to_string(),
+                capacity,
             })
             .collect(),
     }))
@@ -85,25 +93,26 @@ pub async fn post_appointment(
         ));
     }
     let cache = state.store.catalog_cache();
-    let booking = Booking {
-        request_id: req.request_id.to_string(),
-        kiosk,
-        service: req.service,
-        date: req.date,
-        slot_id: req.slot_id,
-        citizen_ref: req.citizen_ref,
-        seq: None,
-    };
     // Checked inside the write so the catalog seen is the one the booking is made against.
     let outcome = state
         .store
         .write(move |conn| {
             let catalog = current_catalog(conn, &cache)?;
-            if let Err(reason) =
-                check_booking(&catalog, &booking.service, &booking.date, &booking.slot_id)
+            let slot_capacity = match check_booking(&catalog, &req.service, &req.date, &req.slot_id)
             {
-                return Ok(Err(reason));
-            }
+                Ok(capacity) => capacity,
+                Err(reason) => return Ok(Err(reason)),
+            };
+            let booking = Booking {
+                request_id: req.request_id.to_string(),
+                kiosk,
+                service: req.service,
+                date: req.date,
+                slot_id: req.slot_id,
+                citizen_ref: req.citizen_ref,
+                seq: None,
+                slot_capacity,
+            };
             Ok(Ok((book(conn, &booking)?, booking)))
         })
         .await?;

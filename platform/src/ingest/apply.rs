@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use rusqlite::{params, Connection, OptionalExtension};
 use sanban_wire::{
     is_window_category, ApplicationSubmitted, AppointmentRequested, Delivery, EventPayload,
-    GuidePrinted, PickupCollected, RatingSubmitted, TicketIssued, RATED_ERRANDS,
+    GuidePrinted, HelpRequested, PickupCollected, RatingSubmitted, TicketIssued, RATED_ERRANDS,
 };
 
 use super::parse::ParsedEvent;
@@ -32,6 +32,7 @@ pub fn apply_event(cx: &Context, ev: &ParsedEvent) -> Result<Verdict, StoreError
         EventPayload::ApplicationSubmitted(p) => application(cx, ev, p),
         EventPayload::PickupCollected(p) => pickup(cx, ev, p),
         EventPayload::RatingSubmitted(p) => rating(cx, ev, p),
+        EventPayload::HelpRequested(p) => help_requested(cx, ev, p),
     }
 }
 
@@ -115,10 +116,34 @@ fn guide_printed(cx: &Context, ev: &ParsedEvent, p: &GuidePrinted) -> Result<Ver
     Ok(Ok(()))
 }
 
-/// Checks service, date and slot of a booking; shared with `POST /v1/appointments`.
-pub fn check_booking(catalog: &CatalogIndex, service: &str, date: &str, slot_id: &str) -> Verdict {
-    if catalog.service(service).is_none() {
+fn help_requested(
+    cx: &Context,
+    ev: &ParsedEvent,
+    p: &HelpRequested,
+) -> Result<Verdict, StoreError> {
+    if !plain_text(&p.page, 64) {
+        reject!("page must be 1 to 64 printable characters");
+    }
+    cx.conn.execute_cached(
+        "INSERT INTO help_requests (kiosk_id, seq, page, occurred_at) VALUES (?1, ?2, ?3, ?4)",
+        params![cx.kiosk, ev.seq, p.page, ev.occurred_at],
+    )?;
+    Ok(Ok(()))
+}
+
+/// Checks service, date and slot of a booking against the service's appointment hours in the catalog; shared with
+/// `POST /v1/appointments`. `Ok` carries the slot's capacity.
+pub fn check_booking(
+    catalog: &CatalogIndex,
+    service: &str,
+    date: &str,
+    slot_id: &str,
+) -> Result<u32, String> {
+    let Some(svc) = catalog.service(service) else {
         return Err(format!("unknown service {service:?}"));
+    };
+    if !svc.bookable {
+        return Err(format!("service {service} takes no appointments"));
     }
     let Some(day) = schedule::parse_date(date) else {
         return Err(format!("date {date:?} is not a YYYY-MM-DD date"));
@@ -126,16 +151,14 @@ pub fn check_booking(catalog: &CatalogIndex, service: &str, date: &str, slot_id:
     if day < schedule::hall_today() {
         return Err(format!("date {date} has passed"));
     }
-    if !schedule::is_working_day(day) {
-        return Err(format!("{date} is not a working day"));
+    let (slots, capacity) = svc.slots_on(schedule::weekday(day));
+    if slots.is_empty() {
+        return Err(format!("service {service} takes no appointments on {date}"));
     }
-    if !schedule::slots_for(day)
-        .iter()
-        .any(|s| s.slot_id == slot_id)
-    {
+    if !slots.iter().any(|s| s.slot_id == slot_id) {
         return Err(format!("no slot {slot_id:?} on {date}"));
     }
-    Ok(())
+    Ok(capacity)
 }
 
 fn appointment(
@@ -143,9 +166,10 @@ fn appointment(
     ev: &ParsedEvent,
     p: &AppointmentRequested,
 ) -> Result<Verdict, StoreError> {
-    if let Err(reason) = check_booking(cx.catalog, &p.service, &p.date, &p.slot_id) {
-        return Ok(Err(reason));
-    }
+    let slot_capacity = match check_booking(cx.catalog, &p.service, &p.date, &p.slot_id) {
+        Ok(capacity) => capacity,
+        Err(reason) => return Ok(Err(reason)),
+    };
     if !plain_text(&p.citizen_ref, 128) {
         reject!("citizen_ref must be 1 to 128 printable characters");
     }
@@ -157,6 +181,7 @@ fn appointment(
         slot_id: p.slot_id.clone(),
         citizen_ref: p.citizen_ref.clone(),
         seq: Some(ev.seq),
+        slot_capacity,
     };
     Ok(match book(cx.conn, &booking)? {
         BookOutcome::Booked { .. } | BookOutcome::AlreadyBooked { .. } => Ok(()),
@@ -197,19 +222,23 @@ fn application(
     )? {
         reject!("duplicate application_no {}", p.application_no);
     }
-    // Form: only the service's fields (the platform keeps no data it did not ask for), required ones filled.
+    if !service.kiosk_submittable {
+        reject!("service {} cannot be applied for at a kiosk", service.id);
+    }
+    // Form: only the service's fields (the platform keeps no data it did not ask for), each by its rules, required
+    // ones filled. Reasons name the field, never the value.
     for (key, value) in &p.fields {
-        if !service.form_fields.iter().any(|f| &f.key == key) {
+        let Some(field) = service.form_field(key) else {
             reject!(
                 "form field {key:?} is not a field of service {}",
-                service.code
+                service.id
             );
-        }
-        if value.chars().count() > 500 {
-            reject!("form field {key:?} is longer than 500 characters");
+        };
+        if let Err(why) = field.check_value(value) {
+            reject!("form field {key:?} ({}) {why}", field.label_zh);
         }
     }
-    for field in service.form_fields.iter().filter(|f| f.required) {
+    for field in service.form.iter().filter(|f| f.required) {
         if p.fields.get(&field.key).is_none_or(|v| v.trim().is_empty()) {
             reject!(
                 "required form field {:?} ({}) is missing",
@@ -226,7 +255,7 @@ fn application(
     {
         reject!(
             "material {unknown:?} is not listed for service {}",
-            service.code
+            service.id
         );
     }
     if let Some(core) = service

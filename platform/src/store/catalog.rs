@@ -1,24 +1,20 @@
-//! The versioned service catalog (事项清单 with 办事指南 and 一次性告知书).
+//! The versioned service catalog (事项清单 with 办事指南 and 一次性告知书): publishing, importing and exporting
+//! versions, and the parsed copy of the newest one that every request reads.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{params, Connection, OptionalExtension};
-use sanban_wire::Service;
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use sanban_wire::{parse_catalog_file, Catalog, CatalogFile, CatalogProblem, Service};
 
 use super::{now_rfc3339, StoreError};
 
 /// The demo catalog installed by the first migration: kept as data, not code.
 pub const SEED_JSON: &str = include_str!("../../seed/catalog.json");
 
-#[derive(serde::Deserialize)]
-struct SeedFile {
-    services: Vec<Service>,
-}
-
-/// Parses the seed file (also used by a test that checks its content).
+/// Parses and validates the seed file (also used by a test that checks its content).
 pub fn seed_services() -> Result<Vec<Service>, StoreError> {
-    Ok(serde_json::from_str::<SeedFile>(SEED_JSON)?.services)
+    parse_catalog_file(SEED_JSON).map_err(|problems| invalid("the seed catalog", &problems))
 }
 
 pub(super) fn seed(conn: &Connection) -> Result<(), StoreError> {
@@ -26,9 +22,29 @@ pub(super) fn seed(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Checks a service list and stores it as the next catalog version; returns that version.
+/// Migration: catalogs stored before the national fields (实施清单) cannot be read any more; when the newest
+/// version is one of them, the seed becomes the next version so kiosks and event rules keep a catalog. Older
+/// versions stay as they were (history).
+pub(super) fn replace_unreadable_newest(conn: &Connection) -> Result<(), StoreError> {
+    if let Some((_, Err(_))) = newest_stored(conn)? {
+        publish_catalog(conn, &seed_services()?)?;
+    }
+    Ok(())
+}
+
+fn invalid(what: &str, problems: &[CatalogProblem]) -> StoreError {
+    let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    StoreError::Invalid(format!(
+        "{what} has {} problem(s):\n{}",
+        problems.len(),
+        list.join("\n")
+    ))
+}
+
+/// Checks a service list and stores it as the next catalog version; returns that version. Runs inside the
+/// caller's transaction, if any.
 pub fn publish_catalog(conn: &Connection, services: &[Service]) -> Result<u64, StoreError> {
-    check_services(services)?;
+    Catalog::validate(services).map_err(|problems| invalid("the catalog", &problems))?;
     let version: u64 = conn.query_row(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM catalog",
         [],
@@ -41,36 +57,75 @@ pub fn publish_catalog(conn: &Connection, services: &[Service]) -> Result<u64, S
     Ok(version)
 }
 
-fn check_services(services: &[Service]) -> Result<(), StoreError> {
-    let mut seen = std::collections::HashSet::new();
-    for s in services {
-        if s.code.is_empty() || !seen.insert(s.code.as_str()) {
-            return Err(StoreError::Invalid(format!(
-                "service code {:?} empty or repeated",
-                s.code
-            )));
-        }
-        if !sanban_wire::is_window_category(&s.category) {
-            return Err(StoreError::Invalid(format!(
-                "service {}: unknown category {:?}",
-                s.code, s.category
-            )));
-        }
-    }
-    Ok(())
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    /// Stored as this new version.
+    Published { version: u64 },
+    /// The newest version already holds exactly these services: nothing stored, so kiosks download nothing.
+    Unchanged { version: u64 },
 }
 
-/// One catalog version, indexed by service code.
+/// Publishes `services` as a new version unless the newest version already holds exactly them. Runs in its own
+/// immediate transaction: the comparison and the insert see the same newest version.
+pub fn import_catalog(conn: &Connection, services: &[Service]) -> Result<Imported, StoreError> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let outcome = match newest_stored(&tx)? {
+        Some((version, Ok(current))) if current == services => Imported::Unchanged { version },
+        _ => Imported::Published {
+            version: publish_catalog(&tx, services)?,
+        },
+    };
+    tx.commit()?;
+    Ok(outcome)
+}
+
+/// The newest version as an import file, with its number.
+pub fn export_catalog(conn: &Connection) -> Result<(u64, CatalogFile), StoreError> {
+    match newest_stored(conn)? {
+        None => Err(empty()),
+        Some((version, Ok(services))) => Ok((version, CatalogFile { services })),
+        Some((version, Err(e))) => Err(unreadable(version, &e)),
+    }
+}
+
+fn empty() -> StoreError {
+    StoreError::Invalid("the catalog is empty".into())
+}
+
+fn unreadable(version: u64, e: &serde_json::Error) -> StoreError {
+    StoreError::Invalid(format!(
+        "catalog version {version} is unreadable ({}); import a catalog to replace it",
+        sanban_wire::describe_json_error(e)
+    ))
+}
+
+/// The newest stored version and its services, or why they do not parse.
+type Stored = (u64, Result<Vec<Service>, serde_json::Error>);
+
+fn newest_stored(conn: &Connection) -> Result<Option<Stored>, StoreError> {
+    let row: Option<(u64, String)> = conn
+        .query_row(
+            "SELECT version, services FROM catalog ORDER BY version DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(row.map(|(version, text)| (version, serde_json::from_str(&text))))
+}
+
+/// One catalog version, indexed by service id.
 #[derive(Debug)]
 pub struct CatalogIndex {
     pub version: u64,
     pub services: Vec<Service>,
-    by_code: HashMap<String, usize>,
+    by_id: HashMap<String, usize>,
 }
 
 impl CatalogIndex {
-    pub fn service(&self, code: &str) -> Option<&Service> {
-        self.by_code.get(code).map(|&i| &self.services[i])
+    /// The service with this [`Service::id`].
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.by_id.get(id).map(|&i| &self.services[i])
     }
 }
 
@@ -86,7 +141,7 @@ pub fn current_catalog(
 ) -> Result<Arc<CatalogIndex>, StoreError> {
     let newest: Option<u64> =
         conn.query_row("SELECT MAX(version) FROM catalog", [], |r| r.get(0))?;
-    let newest = newest.ok_or_else(|| StoreError::Invalid("the catalog is empty".into()))?;
+    let newest = newest.ok_or_else(empty)?;
     if let Ok(guard) = cache.0.lock() {
         if let Some(index) = guard.as_ref().filter(|i| i.version == newest) {
             return Ok(index.clone());
@@ -99,16 +154,17 @@ pub fn current_catalog(
             |r| r.get(0),
         )
         .optional()?;
-    let services: Vec<Service> = serde_json::from_str(&text.unwrap_or_else(|| "[]".into()))?;
-    let by_code = services
+    let services: Vec<Service> = serde_json::from_str(&text.unwrap_or_else(|| "[]".into()))
+        .map_err(|e| unreadable(newest, &e))?;
+    let by_id = services
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.code.clone(), i))
+        .map(|(i, s)| (s.id.clone(), i))
         .collect();
     let index = Arc::new(CatalogIndex {
         version: newest,
         services,
-        by_code,
+        by_id,
     });
     if let Ok(mut guard) = cache.0.lock() {
         *guard = Some(index.clone());
@@ -117,60 +173,4 @@ pub fn current_catalog(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_seed_catalog_is_complete() {
-        let services = seed_services().unwrap();
-        check_services(&services).unwrap();
-        for (code, ..) in sanban_wire::WINDOW_CATEGORIES {
-            let n = services.iter().filter(|s| s.category == code).count();
-            assert!((3..=5).contains(&n), "{code} has {n} services");
-        }
-        for s in &services {
-            let filled = [
-                &s.name_zh,
-                &s.name_en,
-                &s.department,
-                &s.legal_basis,
-                &s.fee,
-                &s.phone,
-                &s.supervision_phone,
-            ];
-            assert!(filled.iter().all(|f| !f.trim().is_empty()), "{}", s.code);
-            assert!(
-                s.legal_basis.contains('《'),
-                "{}: legal basis names a law",
-                s.code
-            );
-            assert!(
-                !s.steps.is_empty() && s.materials.iter().any(|m| m.core),
-                "{}",
-                s.code
-            );
-            assert_eq!(
-                s.instant,
-                s.time_limit_days == 0,
-                "{}: 即办 means on the spot",
-                s.code
-            );
-            if s.deferrable {
-                assert!(
-                    s.materials.iter().any(|m| !m.core),
-                    "{}: 容缺 needs a non-core material",
-                    s.code
-                );
-            }
-            let mut keys: Vec<&str> = s.form_fields.iter().map(|f| f.key.as_str()).collect();
-            keys.sort();
-            keys.dedup();
-            assert_eq!(
-                keys.len(),
-                s.form_fields.len(),
-                "{}: form field keys unique",
-                s.code
-            );
-        }
-    }
-}
+mod tests;

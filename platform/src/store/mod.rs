@@ -10,6 +10,7 @@ mod leases;
 mod pickups;
 mod read;
 mod schema;
+mod secrets;
 mod slots;
 mod writer;
 
@@ -19,13 +20,17 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use catalog::{current_catalog, publish_catalog, CatalogCache, CatalogIndex};
+pub use catalog::{
+    current_catalog, export_catalog, import_catalog, publish_catalog, seed_services, CatalogCache,
+    CatalogIndex, Imported,
+};
 pub use kiosks::{
     add_kiosk, kiosk_by_token_hash, kiosk_token_hash, list_kiosks, record_heartbeat, KioskRow,
 };
 pub use leases::{grant_leases, MAX_BLOCK, MAX_NUMBER};
 pub use pickups::{add_pickup, open_pickups};
 pub use read::{PlatformDb, StoredTicket};
+pub use secrets::citizen_key;
 pub use slots::{book, booked_counts, BookOutcome, Booking};
 
 /// Errors of the store. They never carry payload values (they end up in logs).

@@ -7,7 +7,7 @@ use super::{catalog, now_rfc3339, StoreError};
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Migration] = &[v1, v2];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -183,7 +183,8 @@ fn v1(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// v2: printed one-time notices (办事指南 use, for the KPIs).
+/// v2: printed one-time notices (办事指南 use, for the KPIs); the platform's own secrets (the hall's key of
+/// `citizen_ref`).
 fn v2(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
         "
@@ -194,6 +195,33 @@ fn v2(conn: &Connection) -> Result<(), StoreError> {
             catalog_version INTEGER NOT NULL,
             language        TEXT NOT NULL,
             occurred_at     TEXT NOT NULL,
+            PRIMARY KEY (kiosk_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE platform_secrets (
+            name       TEXT PRIMARY KEY,
+            value      TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        ",
+    )?;
+    Ok(())
+}
+
+/// v3: the catalog gains the national service-item fields (实施清单); a newest version stored in the old format is
+/// replaced by the seed (the old versions stay as history).
+fn v3(conn: &Connection) -> Result<(), StoreError> {
+    catalog::replace_unreadable_newest(conn)
+}
+
+/// v4: calls for help from kiosks (shown to the hall's staff).
+fn v4(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "
+        CREATE TABLE help_requests (
+            kiosk_id    TEXT NOT NULL REFERENCES kiosks(id),
+            seq         INTEGER NOT NULL,
+            page        TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
             PRIMARY KEY (kiosk_id, seq)
         ) WITHOUT ROWID;
         ",

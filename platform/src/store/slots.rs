@@ -1,4 +1,4 @@
-//! Appointment bookings against the slot schedule ([`crate::schedule`]).
+//! Appointment bookings against each service's slots (its appointment hours in the catalog).
 
 use crate::store::CachedExt;
 use std::collections::HashMap;
@@ -6,9 +6,8 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{now_rfc3339, StoreError};
-use crate::schedule::SLOT_CAPACITY;
 
-/// A booking to make; the caller has checked that service, date and slot exist.
+/// A booking to make; the caller has checked that service, date and slot exist, and found the slot's capacity.
 #[derive(Debug, Clone)]
 pub struct Booking {
     pub request_id: String,
@@ -19,6 +18,8 @@ pub struct Booking {
     pub citizen_ref: String,
     /// `POST /v1/appointments` ("online") or an `appointment.requested` event ("event", with its seq).
     pub seq: Option<u64>,
+    /// Appointments the slot takes ([`sanban_wire::Service::slot_capacity`]).
+    pub slot_capacity: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +58,7 @@ pub fn book(conn: &Connection, b: &Booking) -> Result<BookOutcome, StoreError> {
         params![b.service, b.date, b.slot_id],
         |r| r.get(0),
     )?;
-    if booked >= SLOT_CAPACITY {
+    if booked >= b.slot_capacity {
         return Ok(BookOutcome::Full);
     }
     let appointment_id = format!(

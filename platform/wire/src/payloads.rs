@@ -43,6 +43,8 @@ event_payloads! {
     PickupCollected(PickupCollected) = "pickup.collected",
     /// 好差评: a rating of an errand.
     RatingSubmitted(RatingSubmitted) = "rating.submitted",
+    /// 呼叫帮助: a citizen asked for the hall's staff at this kiosk.
+    HelpRequested(HelpRequested) = "help.requested",
 }
 
 /// Why an event's payload does not fit its kind. The text never echoes payload values (they may be personal).
@@ -90,11 +92,19 @@ impl EventPayload {
     }
 }
 
+/// A call for help from the kiosk's screen (no personal data: only where the citizen was).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelpRequested {
+    /// The page the citizen was on, e.g. "guide.detail".
+    pub page: String,
+}
+
 /// 一次性告知书 printed for a service (counts toward the guide's use; no personal data).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GuidePrinted {
-    /// Service code from the catalog.
+    /// The service's [`crate::Service::id`] in the catalog.
     pub service: String,
     /// The catalog version the notice was printed from.
     pub catalog_version: u64,
@@ -129,7 +139,7 @@ pub struct TicketIssued {
 #[serde(deny_unknown_fields)]
 pub struct AppointmentRequested {
     pub request_id: Uuid,
-    /// Service code from the catalog.
+    /// The service's [`crate::Service::id`]; the service must be bookable.
     pub service: String,
     /// `YYYY-MM-DD`.
     pub date: String,
@@ -158,6 +168,8 @@ pub struct ApplicationSubmitted {
     pub application_id: Uuid,
     /// As printed on the receipt, e.g. "K07-20261126-0003".
     pub application_no: String,
+    /// The service's [`crate::Service::id`]; it must be `kiosk_submittable`, and each of `fields` must meet its
+    /// [`crate::FormField::check_value`].
     pub service: String,
     pub citizen_ref: String,
     #[serde(default)]
@@ -187,7 +199,7 @@ pub struct RatingSubmitted {
     pub rating_id: Uuid,
     /// The errand rated: one of [`RATED_ERRANDS`].
     pub errand: String,
-    /// Service code, when the errand concerned one.
+    /// The service's [`crate::Service::id`], when the errand concerned one.
     #[serde(default)]
     pub service: Option<String>,
     /// 1 (非常不满意) ..= 5 (非常满意).

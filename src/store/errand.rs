@@ -1,0 +1,93 @@
+//! The errand transaction: what a citizen flow writes — its own rows, its typed outbox event and its print job —
+//! commits in one SQLite transaction or not at all. A printed receipt is therefore always a durable record, and a
+//! full disk or an I/O error leaves nothing half-written (SQLite rolls the whole transaction back).
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rusqlite::{Transaction, TransactionBehavior};
+use sanban_wire::EventPayload;
+
+use super::{outbox, print_jobs, Result, Store};
+
+/// What a print job is the paper of. Stored with the job, so a technician sees what failed to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Ticket,
+    GuideNotice,
+    AppointmentSlip,
+    ApplicationReceipt,
+    PickupProof,
+    /// A note the citizen takes to the staff (e.g. a jammed locker door).
+    Note,
+    TestPage,
+}
+
+impl Subject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::Ticket => "ticket",
+            Subject::GuideNotice => "guide_notice",
+            Subject::AppointmentSlip => "appointment_slip",
+            Subject::ApplicationReceipt => "application_receipt",
+            Subject::PickupProof => "pickup_proof",
+            Subject::Note => "note",
+            Subject::TestPage => "test_page",
+        }
+    }
+}
+
+/// A receipt to print, rendered inside the transaction from the rows it describes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintJob {
+    pub subject: Subject,
+    /// The id of the thing printed (a ticket's UUID, a service code…), for the technician and for reprints.
+    pub subject_id: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What a flow's rows produced: its own result, the event the platform must receive, and maybe a receipt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Errand<T> {
+    pub value: T,
+    pub event: EventPayload,
+    pub print: Option<PrintJob>,
+}
+
+/// A committed errand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Committed<T> {
+    pub value: T,
+    pub outbox_seq: u64,
+    /// The stored print job, to hand to the printing service.
+    pub print_job: Option<i64>,
+}
+
+impl Store {
+    /// Run `rows` in an immediate transaction, then append its event to the outbox and store its print job, and
+    /// commit. Any error (the flow's own, a full disk, an I/O error) rolls everything back.
+    pub fn commit_errand<T>(
+        &mut self,
+        now: DateTime<Utc>,
+        tz: Tz,
+        rows: impl FnOnce(&Transaction) -> Result<Errand<T>>,
+    ) -> Result<Committed<T>> {
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let errand = rows(&tx)?;
+        let occurred_at = now
+            .with_timezone(&tz)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
+        let outbox_seq = outbox::append(&tx, &occurred_at, &errand.event)?;
+        let print_job = match &errand.print {
+            Some(job) => Some(print_jobs::insert(&tx, job, outbox_seq, now)?),
+            None => None,
+        };
+        tx.commit()?;
+        Ok(Committed {
+            value: errand.value,
+            outbox_seq,
+            print_job,
+        })
+    }
+}

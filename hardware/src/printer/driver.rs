@@ -152,7 +152,8 @@ impl PrintTiming {
     /// use sanban_hardware::printer::PrintTiming;
     /// let t = PrintTiming { slowest_mm_per_s: 50.0, margin: Duration::from_secs(1), ..Default::default() };
     /// // ten lines of 32 dots (40 mm): 0.8 s at 50 mm/s, plus the margin
-    /// assert_eq!(t.completion_timeout(&b"\x1b3\x20A\n".repeat(10)), Duration::from_millis(1800));
+    /// let bound = t.completion_timeout(&b"\x1b3\x20A\n".repeat(10));
+    /// assert_eq!(bound.as_millis(), 1800);
     /// ```
     pub fn completion_timeout(&self, job: &[u8]) -> Duration {
         let dots_per_s = self.slowest_mm_per_s * DOTS_PER_MM as f32;

@@ -248,6 +248,9 @@ pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
     html
 }
 
+#[utoipa::path(get, path = "/fleet", tag = "operations",
+    summary = "Technicians' fleet page (HTML): kiosks ordered faults, unseen, warnings, backlogs",
+    responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
 pub async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
     let kiosks = state.store.read(list_kiosks).await?;
     let now = Utc::now();

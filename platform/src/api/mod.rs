@@ -2,14 +2,14 @@
 //! OpenAPI document ([`served_routes`]) cannot drift apart.
 
 mod body;
-mod catalog;
-mod events;
-mod heartbeat;
+pub(crate) mod catalog;
+pub(crate) mod events;
+pub(crate) mod heartbeat;
 mod json_errors;
-mod leases;
-mod misc;
-mod pickups;
-mod slots;
+pub(crate) mod leases;
+pub(crate) mod misc;
+pub(crate) mod pickups;
+pub(crate) mod slots;
 
 use std::time::Duration;
 

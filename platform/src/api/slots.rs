@@ -4,6 +4,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::{Extension, Json};
+use sanban_wire::ApiError as ApiErrorBody;
 use sanban_wire::{AppointmentReply, AppointmentRequest, Slot, SlotList};
 
 use super::{body, ApiError, AppState};
@@ -18,6 +19,17 @@ pub struct SlotQuery {
     date: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/slots", tag = "appointments",
+    summary = "Appointment slots of a service on a day (30 min, 4 places; 09:00–12:00, 13:30–17:00, working days)",
+    params(
+        ("service" = String, Query, description = "A service code from `GET /v1/catalog`", example = "RES-01"),
+        ("date" = String, Query, format = Date, example = "2030-01-07")),
+    security(("kioskToken" = [])),
+    responses(
+        (status = 200, description = "The day's slots with their booked counts; none on a weekend or a past day",
+            body = SlotList),
+        (status = 400, description = "A missing parameter or a malformed date", body = ApiErrorBody),
+        (status = 404, description = "No such service in the current catalog", body = ApiErrorBody)))]
 pub async fn get_slots(
     State(state): State<AppState>,
     query: Result<Query<SlotQuery>, QueryRejection>,
@@ -43,7 +55,7 @@ pub async fn get_slots(
         })
         .await?;
     if !known {
-        return Err(ApiError::BadRequest(format!("unknown service {service:?}")));
+        return Err(ApiError::NotFound(format!("unknown service {service:?}")));
     }
     // A past day or a weekend has nothing to book: an empty list, not an error.
     let slots = if day < hall_today() {
@@ -67,6 +79,19 @@ pub async fn get_slots(
     }))
 }
 
+#[utoipa::path(post, path = "/v1/appointments", tag = "appointments",
+    summary = "Book a slot (idempotent by request_id)",
+    request_body = AppointmentRequest,
+    security(("kioskToken" = [])),
+    responses(
+        (status = 200, description = "Booked, or already booked by this request_id", body = AppointmentReply),
+        (status = 400, description = "Malformed body, wrong types or unknown fields; nothing stored",
+            body = ApiErrorBody),
+        (status = 403, description = "`kiosk_id` is not the token's kiosk", body = ApiErrorBody),
+        (status = 404, description = "No bookable slot: unknown service, a past or non-working day, no such slot",
+            body = ApiErrorBody),
+        (status = 409, description = "The slot is full, or request_id already books another slot",
+            body = ApiErrorBody)))]
 pub async fn post_appointment(
     State(state): State<AppState>,
     Extension(AuthedKiosk(kiosk)): Extension<AuthedKiosk>,
@@ -83,6 +108,12 @@ pub async fn post_appointment(
         return Err(ApiError::BadRequest(
             "citizen_ref must be 1 to 128 characters".into(),
         ));
+    }
+    if parse_date(&req.date).is_none() {
+        return Err(ApiError::BadRequest(format!(
+            "date {:?} is not a YYYY-MM-DD date",
+            req.date
+        )));
     }
     let cache = state.store.catalog_cache();
     let booking = Booking {
@@ -107,7 +138,8 @@ pub async fn post_appointment(
             Ok(Ok((book(conn, &booking)?, booking)))
         })
         .await?;
-    match outcome.map_err(ApiError::BadRequest)? {
+    // A well-formed booking that names no bookable slot (unknown service, past or non-working day, no such slot).
+    match outcome.map_err(ApiError::NotFound)? {
         (
             BookOutcome::Booked { appointment_id } | BookOutcome::AlreadyBooked { appointment_id },
             _,

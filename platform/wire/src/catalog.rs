@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One service (事项) of the catalog with its guide (办事指南) and one-time notification (一次性告知).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Service {
     pub code: String,
     pub name_zh: String,
@@ -33,6 +34,7 @@ pub struct Service {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Material {
     pub name: String,
     /// Core materials (核心材料) can never be deferred.
@@ -43,6 +45,7 @@ pub struct Material {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FormField {
     pub key: String,
     pub label_zh: String,
@@ -52,6 +55,7 @@ pub struct FormField {
 
 /// `GET /v1/catalog?since=V`: `services` is empty and `changed` false when the kiosk already has version `V`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Catalog {
     pub version: u64,
     pub changed: bool,

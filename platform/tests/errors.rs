@@ -162,3 +162,33 @@ async fn an_out_of_range_seq_names_its_event() {
     assert!(reply["error"].as_str().unwrap().contains("out of range"));
     p.stop().await;
 }
+
+#[tokio::test]
+async fn integers_written_with_a_zero_fraction_are_integers() {
+    let p = Platform::start().await;
+    let token = p.add_kiosk("K07");
+    let mut event = common::ticket(1, "police", "E001");
+    event["seq"] = json!(1.0);
+    let (status, reply) = p.events("K07", &token, vec![event]).await;
+    assert_eq!(
+        (status, reply["applied_through"].clone()),
+        (200, json!(1)),
+        "{reply}"
+    );
+    // A real fraction is still refused, and the reason is the real one.
+    let mut event = common::ticket(2, "police", "E002");
+    event["seq"] = json!(2.5);
+    let (status, reply) = p.events("K07", &token, vec![event]).await;
+    assert_eq!(status, 400, "{reply}");
+    let batch = json!({"events": [common::ticket(2, "police", "E002"), common::ticket(4, "police", "E004")]});
+    let text = batch.to_string().replace("\"seq\":4", "\"seq\":4.0");
+    let (status, reply) = p
+        .post_raw("/v1/kiosks/K07/events", Some(&token), text.into_bytes())
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        reply["error"].as_str().unwrap().contains("contiguous"),
+        "{reply}"
+    );
+    p.stop().await;
+}

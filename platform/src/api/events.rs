@@ -32,18 +32,24 @@ pub async fn post_events(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BatchReply>, ApiError> {
     let bytes = body::bytes(raw)?;
-    let events = parse_batch(&bytes).map_err(|m| {
-        // Log where, never what: the reason may quote payload values.
-        tracing::warn!(kiosk = %kiosk, seq = ?m.seq, "malformed event batch refused");
-        if m.too_large {
-            ApiError::TooLarge(m.reason)
-        } else {
-            ApiError::BadBatch(BadBatch {
-                error: m.reason,
-                seq: m.seq,
-            })
-        }
-    })?;
+    // Integers written as `3.0` are integers: judged as rewritten (the reason then names the real problem, if any).
+    let events = parse_batch(&bytes)
+        .or_else(|m| match body::integral_numbers_as_integers(&bytes) {
+            Some(fixed) => parse_batch(&fixed),
+            None => Err(m),
+        })
+        .map_err(|m| {
+            // Log where, never what: the reason may quote payload values.
+            tracing::warn!(kiosk = %kiosk, seq = ?m.seq, "malformed event batch refused");
+            if m.too_large {
+                ApiError::TooLarge(m.reason)
+            } else {
+                ApiError::BadBatch(BadBatch {
+                    error: m.reason,
+                    seq: m.seq,
+                })
+            }
+        })?;
     let count = events.len();
     let catalog = state.store.catalog_cache();
     let who = kiosk.clone();

@@ -27,7 +27,9 @@ cargo build --quiet --locked -p sanban-platform
 PLATFORM="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/sanban-platform"
 
 export SANBAN_KIOSK=K07
-SANBAN_TOKEN="$("$PLATFORM" kiosk add "$SANBAN_KIOSK" --db "$DB" 2>/dev/null)"
+# A store used before (a database URL given again) already has the kiosk: issue it a new token.
+SANBAN_TOKEN="$("$PLATFORM" kiosk add "$SANBAN_KIOSK" --db "$DB" 2>/dev/null ||
+    "$PLATFORM" kiosk add "$SANBAN_KIOSK" --rotate --db "$DB" 2>/dev/null)"
 export SANBAN_TOKEN
 
 "$PLATFORM" serve --listen 127.0.0.1:0 --db "$DB" >"$WORK/serve.out" 2>"$WORK/serve.log" &
@@ -35,16 +37,17 @@ SERVER=$!
 stop() {
     if kill -0 "$SERVER" 2>/dev/null; then
         kill -TERM "$SERVER"
-        wait "$SERVER" || true
+        wait "$SERVER"
     fi
 }
-trap stop EXIT
+trap 'stop || true' EXIT
 for _ in $(seq 100); do
     grep -q '^listening on ' "$WORK/serve.out" && break
     kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
     sleep 0.1
 done
 ADDR="$(sed -n 's/^listening on //p' "$WORK/serve.out")"
+[ -n "$ADDR" ] || { echo "the platform did not start listening"; cat "$WORK/serve.log"; exit 1; }
 echo "platform on $ADDR (db $DB), kiosk $SANBAN_KIOSK"
 
 status=0
@@ -60,8 +63,11 @@ CI_DIR="$PWD/.ci"
     --generation-database none \
     --no-color \
     --report junit --report-dir "$WORK/report") || status=$?
-stop
 trap - EXIT
+if ! stop; then
+    echo "the platform did not shut down cleanly on SIGTERM"
+    status=1
+fi
 if grep -aqE 'ERROR|panicked' "$WORK/serve.log"; then
     echo "the platform logged errors during the run:"
     grep -aE 'ERROR|panicked' "$WORK/serve.log" | head -20

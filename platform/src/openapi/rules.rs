@@ -37,7 +37,7 @@ fn rule(doc: &mut Value, schema: &str, property: &str, rule: Value) {
 pub(super) fn apply(doc: &mut Value) {
     let categories: Vec<&str> = WINDOW_CATEGORIES.iter().map(|c| c.0).collect();
 
-    // Refused with 400 when broken.
+    // Refused when broken (400; 413 for too many events).
     rule(
         doc,
         "EventBatch",

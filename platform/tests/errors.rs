@@ -69,6 +69,20 @@ async fn routing_errors_are_json_404_and_405_with_allow() {
 }
 
 #[tokio::test]
+async fn a_request_that_is_not_http_gets_a_json_400() {
+    let p = Platform::start().await;
+    for garbage in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"GET /healthz HTTP/1.1\r\nNo colon here\r\n\r\n",
+        b"GET /\x01 HTTP/1.1\r\n\r\n",
+    ] {
+        let reason = json_error(raw(p.addr(), garbage).await, 400);
+        assert!(reason.contains("not HTTP/1.1"), "{reason}");
+    }
+    p.stop().await;
+}
+
+#[tokio::test]
 async fn oversized_requests_get_json_413_414_and_431() {
     let p = Platform::start().await;
     let token = p.add_kiosk("K07");

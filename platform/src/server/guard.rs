@@ -8,7 +8,9 @@
 //!   request within `idle_timeout` of the last byte written to it (closed quietly: there is nothing to answer);
 //!   a reply the client does not read counts as idle too;
 //! - a request line longer than [`MAX_REQUEST_LINE`] gets 414, a head larger than [`MAX_HEAD_BYTES`] or of more
-//!   than [`MAX_HEAD_LINES`] lines 431, before hyper has buffered it.
+//!   than [`MAX_HEAD_LINES`] lines 431, before hyper has buffered it;
+//! - a head that is not HTTP/1.x at all (httparse, hyper's own parser, refuses it) gets 400, before hyper answers
+//!   it with an empty body.
 //!
 //! While a request is being handled the guard keeps no clock: the router's request timeout bounds that.
 
@@ -34,6 +36,8 @@ pub const MAX_HEAD_LINES: usize = 100;
 pub enum Verdict {
     /// Nothing arrived in time (or the client stopped reading): closed without a reply.
     Idle,
+    /// 400: not an HTTP/1.x request head.
+    Malformed,
     /// A request head started but was not finished in time: 408.
     HeadTimeout,
     /// 414.
@@ -47,6 +51,11 @@ impl Verdict {
     pub fn reply(self) -> Option<(u16, &'static str, String)> {
         match self {
             Verdict::Idle => None,
+            Verdict::Malformed => Some((
+                400,
+                "Bad Request",
+                "the request head is not HTTP/1.1".into(),
+            )),
             Verdict::HeadTimeout => Some((
                 408,
                 "Request Timeout",
@@ -68,9 +77,12 @@ impl Verdict {
     }
 }
 
-/// Where the end of a request head is, found byte by byte as reads arrive (a head may come in any number of pieces).
+/// Where the end of a request head is, found byte by byte as reads arrive (a head may come in any number of pieces),
+/// and whether the head parses.
 #[derive(Debug, Default)]
 struct HeadScanner {
+    /// The head so far, without the blank lines hyper skips before a request line.
+    head: Vec<u8>,
     bytes: usize,
     /// Complete non-empty lines so far (the request line is the first).
     lines: usize,
@@ -87,10 +99,17 @@ impl HeadScanner {
                 return Ok(());
             }
             self.bytes += 1;
+            let leading_blank = self.lines == 0 && self.line_len == 0 && matches!(b, b'\r' | b'\n');
+            if !leading_blank {
+                self.head.push(b);
+            }
             match b {
                 b'\n' if self.line_len == 0 => {
                     // An empty line ends the head; before the request line, hyper skips it.
                     self.complete = self.lines > 0;
+                    if self.complete && !parses(&self.head) {
+                        return Err(Verdict::Malformed);
+                    }
                 }
                 b'\n' => {
                     self.lines += 1;
@@ -113,6 +132,15 @@ impl HeadScanner {
         }
         Ok(())
     }
+}
+
+/// Does httparse (which hyper parses with) take `head` as a complete request head?
+fn parses(head: &[u8]) -> bool {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEAD_LINES];
+    matches!(
+        httparse::Request::new(&mut headers).parse(head),
+        Ok(httparse::Status::Complete(_))
+    )
 }
 
 /// The timeouts the guard applies.
@@ -377,6 +405,28 @@ mod tests {
                 b"POST / HTTP/1.1\r\ncontent-length: 1\r\n\r\n",
                 body.as_bytes()
             ]),
+            Ok(true)
+        );
+    }
+
+    #[test]
+    fn a_head_that_is_not_http_is_malformed() {
+        assert_eq!(scan(&[b"GARBAGE\r\n\r\n"]), Err(Verdict::Malformed));
+        assert_eq!(
+            scan(&[b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"]),
+            Err(Verdict::Malformed)
+        );
+        assert_eq!(
+            scan(&[b"GET /\x01 HTTP/1.1\r\n\r\n"]),
+            Err(Verdict::Malformed)
+        );
+        assert_eq!(scan(&[b"GET / HTTP/2.0\r\n\r\n"]), Err(Verdict::Malformed));
+        assert_eq!(
+            scan(&[b"\r\n\r\nPOST /v1/x?a=1 HTTP/1.0\r\nA: b\r\n\tfolded\r\n\r\n"]),
+            Err(Verdict::Malformed)
+        );
+        assert_eq!(
+            scan(&[b"\r\n\r\nPOST /v1/x?a=%20 HTTP/1.0\r\nA: b c\r\n\r\n"]),
             Ok(true)
         );
     }

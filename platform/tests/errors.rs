@@ -75,9 +75,11 @@ async fn a_request_that_is_not_http_gets_a_json_400() {
         &b"GARBAGE\r\n\r\n"[..],
         b"GET /healthz HTTP/1.1\r\nNo colon here\r\n\r\n",
         b"GET /\x01 HTTP/1.1\r\n\r\n",
+        b"POST /healthz HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+        b"POST /healthz HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
     ] {
         let reason = json_error(raw(p.addr(), garbage).await, 400);
-        assert!(reason.contains("not HTTP/1.1"), "{reason}");
+        assert!(reason.contains("not valid HTTP/1.1"), "{reason}");
     }
     p.stop().await;
 }

@@ -36,7 +36,7 @@ pub const MAX_HEAD_LINES: usize = 100;
 pub enum Verdict {
     /// Nothing arrived in time (or the client stopped reading): closed without a reply.
     Idle,
-    /// 400: not an HTTP/1.x request head.
+    /// 400: not a request head hyper would take (syntax, target, body framing).
     Malformed,
     /// A request head started but was not finished in time: 408.
     HeadTimeout,
@@ -54,7 +54,7 @@ impl Verdict {
             Verdict::Malformed => Some((
                 400,
                 "Bad Request",
-                "the request head is not HTTP/1.1".into(),
+                "the request head is not valid HTTP/1.1 (request line, header syntax or body framing)".into(),
             )),
             Verdict::HeadTimeout => Some((
                 408,
@@ -134,13 +134,57 @@ impl HeadScanner {
     }
 }
 
-/// Does httparse (which hyper parses with) take `head` as a complete request head?
+/// Would hyper take `head` as a request head? It parses with httparse, then refuses a target that is not a URI and a
+/// body framing it cannot follow; those refusals are checked here as hyper makes them, the rest is left to it.
 fn parses(head: &[u8]) -> bool {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEAD_LINES];
-    matches!(
-        httparse::Request::new(&mut headers).parse(head),
-        Ok(httparse::Status::Complete(_))
-    )
+    let mut req = httparse::Request::new(&mut headers);
+    if !matches!(req.parse(head), Ok(httparse::Status::Complete(_))) {
+        return false;
+    }
+    if req
+        .path
+        .is_none_or(|p| axum::http::Uri::try_from(p).is_err())
+    {
+        return false;
+    }
+    let named = |name: &'static str| {
+        req.headers
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
+    };
+    if let Some(last) = named("transfer-encoding").next_back() {
+        // The final coding must be chunked, and HTTP/1.0 has none.
+        let chunked = std::str::from_utf8(last)
+            .ok()
+            .and_then(|v| v.rsplit(',').next())
+            .is_some_and(|c| c.trim().eq_ignore_ascii_case("chunked"));
+        return chunked && req.version == Some(1);
+    }
+    // Every Content-Length is one and the same decimal number.
+    let mut length = None;
+    for value in named("content-length") {
+        let Some(n) = decimal(value) else {
+            return false;
+        };
+        if length.is_some_and(|l| l != n) {
+            return false;
+        }
+        length = Some(n);
+    }
+    true
+}
+
+fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        d.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+            .flatten()
+    })
 }
 
 /// The timeouts the guard applies.
@@ -429,6 +473,29 @@ mod tests {
             scan(&[b"\r\n\r\nPOST /v1/x?a=%20 HTTP/1.0\r\nA: b c\r\n\r\n"]),
             Ok(true)
         );
+        // Body framing hyper refuses.
+        for bad in [
+            &b"POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n"[..],
+            b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: 1\r\ncontent-length: 2\r\n\r\n",
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+            b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"GET http://[::1 HTTP/1.1\r\n\r\n",
+        ] {
+            assert_eq!(
+                scan(&[bad]),
+                Err(Verdict::Malformed),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        for good in [
+            &b"POST / HTTP/1.1\r\nContent-Length: 12\r\nContent-Length: 12\r\n\r\n"[..],
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: x\r\n\r\n",
+            b"GET http://platform/v1/catalog?since=3 HTTP/1.1\r\n\r\n",
+        ] {
+            assert_eq!(scan(&[good]), Ok(true), "{}", String::from_utf8_lossy(good));
+        }
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum Command {
         listen: String,
         #[arg(long)]
         db: PathBuf,
+        #[command(flatten)]
+        options: crate::ServeOptions,
     },
     /// Manage kiosk credentials.
     Kiosk {
@@ -113,7 +115,11 @@ pub enum PickupCommand {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { listen, db } => serve(&listen, db),
+        Command::Serve {
+            listen,
+            db,
+            options,
+        } => serve(&listen, db, options),
         Command::Kiosk {
             command: KioskCommand::Add { id, db, rotate },
         } => {
@@ -154,7 +160,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn serve(listen: &str, db: PathBuf) -> anyhow::Result<()> {
+fn serve(listen: &str, db: PathBuf, options: crate::ServeOptions) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
@@ -163,7 +169,7 @@ fn serve(listen: &str, db: PathBuf) -> anyhow::Result<()> {
         // Tests and scripts read the real address (port 0 → ephemeral) from this line.
         println!("listening on {}", listener.local_addr()?);
         std::io::stdout().flush()?;
-        crate::serve(listener, db).await
+        crate::serve_with(listener, db, options, crate::server::shutdown_signal()).await
     })
 }
 

@@ -18,6 +18,8 @@ pub enum ApiError {
     Conflict(String),
     Gap(SequenceGap),
     TooLarge(String),
+    /// 408: the request took too long.
+    Timeout(String),
     Internal,
 }
 
@@ -51,6 +53,7 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(e) => reply(StatusCode::CONFLICT, e),
             ApiError::Gap(g) => (StatusCode::CONFLICT, Json(g)).into_response(),
             ApiError::TooLarge(e) => reply(StatusCode::PAYLOAD_TOO_LARGE, e),
+            ApiError::Timeout(e) => reply(StatusCode::REQUEST_TIMEOUT, e),
             ApiError::Internal => reply(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error; the request may be retried".into(),

@@ -17,5 +17,5 @@ pub mod state;
 pub mod store;
 
 pub use api::{router, served_routes, AppState};
-pub use server::{add_kiosk, rotate_kiosk, serve, serve_with_shutdown};
+pub use server::{add_kiosk, rotate_kiosk, serve, serve_with, serve_with_shutdown, ServeOptions};
 pub use store::{PlatformDb, StoredTicket};

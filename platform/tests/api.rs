@@ -256,7 +256,6 @@ async fn slots_fill_up_and_then_refuse_with_409() {
 
     for bad in [
         "/v1/slots?service=RES-01&date=2026-02-30",
-        "/v1/slots?service=NOPE&date=2026-11-26",
         "/v1/slots?service=RES-01",
         "/v1/slots?date=2026-11-26",
     ] {
@@ -264,9 +263,20 @@ async fn slots_fill_up_and_then_refuse_with_409() {
         assert_eq!(status, 400, "{bad}: {reply}");
         assert!(reply["error"].is_string());
     }
+    // A well-formed request for what does not exist: 404.
+    let (status, reply) = p
+        .get("/v1/slots?service=NOPE&date=2026-11-26", Some(&token))
+        .await;
+    assert_eq!(status, 404, "{reply}");
     let mut bad_slot = book(Uuid::now_v7());
     bad_slot["slot_id"] = "1215".into();
-    assert_eq!(p.post("/v1/appointments", &token, &bad_slot).await.0, 400);
+    assert_eq!(p.post("/v1/appointments", &token, &bad_slot).await.0, 404);
+    let mut past = book(Uuid::now_v7());
+    past["date"] = "2020-01-06".into();
+    assert_eq!(p.post("/v1/appointments", &token, &past).await.0, 404);
+    let mut malformed = book(Uuid::now_v7());
+    malformed["date"] = "2030-02-30".into();
+    assert_eq!(p.post("/v1/appointments", &token, &malformed).await.0, 400);
     let mut extra = book(Uuid::now_v7());
     extra["id_number"] = "420101199001011234".into();
     assert_eq!(p.post("/v1/appointments", &token, &extra).await.0, 400);

@@ -249,9 +249,9 @@ async fn slots_follow_each_services_hours_and_capacity() {
     let tuesday = next(chrono::Weekday::Tue);
     let (_, open) = slots("SOC-07", tuesday.clone()).await;
     assert_eq!(open["slots"].as_array().unwrap().len(), 6);
-    // A service that takes no appointments is a client error.
+    // A service that takes no appointments has no slots to list: 404, as an unknown one.
     let (status, reply) = slots("ECO-03", tuesday.clone()).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 404);
     assert!(reply["error"]
         .as_str()
         .unwrap()
@@ -267,8 +267,9 @@ async fn slots_follow_each_services_hours_and_capacity() {
     assert_eq!(p.post("/v1/appointments", &token, &book(3)).await.0, 409);
     let mut closed = book(4);
     closed["date"] = next(chrono::Weekday::Mon).into();
+    // A day the service is closed names no bookable slot.
     let (status, reply) = p.post("/v1/appointments", &token, &closed).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 404);
     assert!(reply["error"]
         .as_str()
         .unwrap()

@@ -5,12 +5,21 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Extension;
-use sanban_wire::Heartbeat;
+use sanban_wire::{ApiError as ApiErrorBody, Heartbeat};
 
 use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
 use crate::store::record_heartbeat;
 
+#[utoipa::path(post, path = "/v1/kiosks/{id}/heartbeat", tag = "sync",
+    summary = "Device health, outbox backlog and version, shown on the fleet page",
+    params(("id" = String, Path, description = "Kiosk id")),
+    request_body = Heartbeat,
+    security(("kioskToken" = [])),
+    responses(
+        (status = 204, description = "Stored"),
+        (status = 400, description = "Malformed JSON, wrong types, unknown fields or values out of bounds; \
+            nothing stored", body = ApiErrorBody)))]
 pub async fn post_heartbeat(
     State(state): State<AppState>,
     Extension(AuthedKiosk(kiosk)): Extension<AuthedKiosk>,

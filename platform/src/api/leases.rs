@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::{Extension, Json};
+use sanban_wire::ApiError as ApiErrorBody;
 use sanban_wire::{is_window_category, LeaseReply, LeaseRequest};
 
 use super::{body, ApiError, AppState};
@@ -13,6 +14,17 @@ use crate::auth::AuthedKiosk;
 use crate::schedule::parse_date;
 use crate::store::grant_leases;
 
+#[utoipa::path(post, path = "/v1/kiosks/{id}/ticket-leases", tag = "sync",
+    summary = "Lease blocks of queue numbers per window category for a business day",
+    description = "Numbers come from one platform-wide counter per (category, day): blocks never overlap between \
+        kiosks. A category with no numbers left that day (9999) is absent from the reply.",
+    params(("id" = String, Path, description = "Kiosk id")),
+    request_body = LeaseRequest,
+    security(("kioskToken" = [])),
+    responses(
+        (status = 200, description = "Granted blocks", body = LeaseReply),
+        (status = 400, description = "Malformed JSON, wrong types, unknown fields or invalid values; \
+            nothing stored", body = ApiErrorBody)))]
 pub async fn post_leases(
     State(state): State<AppState>,
     Extension(AuthedKiosk(kiosk)): Extension<AuthedKiosk>,

@@ -4,6 +4,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::{Extension, Json};
+use sanban_wire::ApiError as ApiErrorBody;
 use sanban_wire::{AppointmentReply, AppointmentRequest, Slot, SlotList};
 
 use super::{body, ApiError, AppState};
@@ -18,6 +19,19 @@ pub struct SlotQuery {
     date: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/slots", tag = "appointments",
+    summary = "Appointment slots of a bookable service on a day (its own hours, slot length and capacity)",
+    params(
+        ("service" = String, Query, description = "The `id` of a bookable service from `GET /v1/catalog`",
+            example = "RES-01"),
+        ("date" = String, Query, format = Date, example = "2030-01-07")),
+    security(("kioskToken" = [])),
+    responses(
+        (status = 200, description = "The day's slots with their booked counts; none on a past day or a day the \
+            service takes no appointments", body = SlotList),
+        (status = 400, description = "A missing parameter or a malformed date", body = ApiErrorBody),
+        (status = 404, description = "No such service in the current catalog, or it takes no appointments",
+            body = ApiErrorBody)))]
 pub async fn get_slots(
     State(state): State<AppState>,
     query: Result<Query<SlotQuery>, QueryRejection>,
@@ -44,10 +58,11 @@ pub async fn get_slots(
             Ok((hours, booked_counts(conn, &svc, &d)?))
         })
         .await?;
+    // A well-formed request naming no service that takes appointments: 404, as for a booking.
     let (slots, capacity) = match hours {
-        None => return Err(ApiError::BadRequest(format!("unknown service {service:?}"))),
+        None => return Err(ApiError::NotFound(format!("unknown service {service:?}"))),
         Some((false, _)) => {
-            return Err(ApiError::BadRequest(format!(
+            return Err(ApiError::NotFound(format!(
                 "service {service} takes no appointments"
             )))
         }
@@ -75,6 +90,20 @@ pub async fn get_slots(
     }))
 }
 
+#[utoipa::path(post, path = "/v1/appointments", tag = "appointments",
+    summary = "Book a slot (idempotent by request_id)",
+    request_body = AppointmentRequest,
+    security(("kioskToken" = [])),
+    responses(
+        (status = 200, description = "Booked, or already booked by this request_id", body = AppointmentReply),
+        (status = 400, description = "Malformed body, wrong types or unknown fields; nothing stored",
+            body = ApiErrorBody),
+        (status = 403, description = "`kiosk_id` is not the token's kiosk", body = ApiErrorBody),
+        (status = 404, description = "No bookable slot: unknown service, one that takes no appointments, a past \
+            day or one it is closed, no such slot",
+            body = ApiErrorBody),
+        (status = 409, description = "The slot is full, or request_id already books another slot",
+            body = ApiErrorBody)))]
 pub async fn post_appointment(
     State(state): State<AppState>,
     Extension(AuthedKiosk(kiosk)): Extension<AuthedKiosk>,
@@ -91,6 +120,12 @@ pub async fn post_appointment(
         return Err(ApiError::BadRequest(
             "citizen_ref must be 1 to 128 characters".into(),
         ));
+    }
+    if parse_date(&req.date).is_none() {
+        return Err(ApiError::BadRequest(format!(
+            "date {:?} is not a YYYY-MM-DD date",
+            req.date
+        )));
     }
     let cache = state.store.catalog_cache();
     // Checked inside the write so the catalog seen is the one the booking is made against.
@@ -116,7 +151,8 @@ pub async fn post_appointment(
             Ok(Ok((book(conn, &booking)?, booking)))
         })
         .await?;
-    match outcome.map_err(ApiError::BadRequest)? {
+    // A well-formed booking that names no bookable slot (unknown service, past or non-working day, no such slot).
+    match outcome.map_err(ApiError::NotFound)? {
         (
             BookOutcome::Booked { appointment_id } | BookOutcome::AlreadyBooked { appointment_id },
             _,

@@ -62,7 +62,10 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<ParsedEvent>, Malformed> {
         }
         // SQLite stores integers as i64: a larger seq is malformed, not a server error.
         if seq > i64::MAX as u64 {
-            return Err(Malformed::at(0, format!("seq {seq} is out of range")));
+            return Err(Malformed::at(
+                seq,
+                format!("seq {seq} is out of range (at most {})", i64::MAX),
+            ));
         }
         if let Some(p) = previous {
             if p.checked_add(1) != Some(seq) {

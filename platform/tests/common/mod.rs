@@ -19,6 +19,10 @@ pub struct Platform {
 
 impl Platform {
     pub async fn start() -> Platform {
+        Platform::start_with(sanban_platform::ServeOptions::default()).await
+    }
+
+    pub async fn start_with(options: sanban_platform::ServeOptions) -> Platform {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("platform.db");
         // Create and migrate before serving so kiosks can be added first, as an installer would.
@@ -26,9 +30,10 @@ impl Platform {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(sanban_platform::serve_with_shutdown(
+        let task = tokio::spawn(sanban_platform::serve_with(
             listener,
             db.clone(),
+            options,
             async move {
                 let _ = stopped.await;
             },
@@ -49,6 +54,11 @@ impl Platform {
 
     pub fn read(&self) -> PlatformDb {
         PlatformDb::open(&self.db).unwrap()
+    }
+
+    /// `host:port`, for raw TCP clients.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -109,6 +119,47 @@ impl Platform {
             t.await.unwrap().unwrap();
         }
     }
+}
+
+/// Sends `request` as raw bytes on a new connection and reads until the server closes it: (status, headers
+/// lower-cased, body). Panics if the server neither answers nor closes within 20 s.
+pub async fn raw(addr: &str, request: &[u8]) -> (u16, Vec<(String, String)>, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // The server may answer and close before it has read all of an oversized request.
+    let _ = stream.write_all(request).await;
+    let mut bytes = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .expect("the server neither answered nor closed the connection");
+    parse_response(&bytes)
+}
+
+/// (status, headers lower-cased, body) of one raw HTTP/1.1 response; status 0 when nothing came back.
+pub fn parse_response(bytes: &[u8]) -> (u16, Vec<(String, String)>, String) {
+    let text = String::from_utf8_lossy(bytes);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return (0, Vec::new(), text.into_owned());
+    };
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
 }
 
 async fn reply(r: reqwest::Response) -> (u16, Value) {

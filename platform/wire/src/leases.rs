@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /v1/kiosks/{id}/ticket-leases` request: top up the blocks for these categories for `business_day`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeaseRequest {
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub business_day: String,
     pub categories: Vec<String>,
     /// Numbers wanted per category (the platform may grant fewer).
@@ -14,14 +16,17 @@ pub struct LeaseRequest {
 
 /// A block of queue numbers `first..=last` of one category on one day, for this kiosk alone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lease {
     pub category: String,
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub business_day: String,
     pub first: u32,
     pub last: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeaseReply {
     pub leases: Vec<Lease>,
 }

@@ -32,12 +32,15 @@ pub struct GuideConfig {
     /// Where the QR code of a printed one-time notice leads when the service has no online address of its own;
     /// `{code}` is replaced by the service's national implementation code (实施编码).
     pub online_guide_url: String,
+    /// Where a receipt's rating QR code leads (好差评 later, on a phone); `{id}` is the errand's number.
+    pub rating_url: String,
 }
 
 impl Default for GuideConfig {
     fn default() -> Self {
         Self {
             online_guide_url: "https://zwfw.hubei.gov.cn/bszn?code={code}".into(),
+            rating_url: "https://zwfw.hubei.gov.cn/hcp?bjbh={id}".into(),
         }
     }
 }

@@ -29,6 +29,7 @@ fn ctx(lang: Lang) -> TicketContext<'static> {
         tz: "Asia/Shanghai".parse().unwrap(),
         lang,
         test: false,
+        rating_url: "https://zwfw.hubei.gov.cn/hcp?bjbh={id}",
     }
 }
 
@@ -125,7 +126,8 @@ fn english_slip_and_offline_priority_marks() {
     let bytes = render(&t, &ctx(Lang::En));
     assert!(contains(&bytes, b"Public security"));
     assert!(contains(&bytes, b"3 waiting ahead of you"));
-    assert!(contains(&bytes, b"Offline number"));
+    assert!(contains(&bytes, b"network was down"));
+    assert!(contains(&bytes, b"Please rate this service"), "every slip invites a rating");
     assert!(contains(&bytes, b"Priority lane"));
     assert!(contains(&bytes, b"K01-E003"));
 }

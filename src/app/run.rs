@@ -40,7 +40,7 @@ pub fn run(config: Config, headless: bool, size: &str, drive: Drive) -> anyhow::
                     "winit-software".into()
                 }
             });
-        slint::BackendSelector::new()
+        crate::lockdown::prepare_display()
             .backend_name(backend.clone())
             .select()
             .map_err(|e| anyhow::anyhow!("cannot open a window with backend {backend}: {e}"))?;
@@ -48,6 +48,8 @@ pub fn run(config: Config, headless: bool, size: &str, drive: Drive) -> anyhow::
     tracing::info!(data_dir = %config.data.dir.display(), "starting kiosk {}", config.kiosk.id);
     let app = KioskApp::new(Services::start(config, None)?)?;
     crate::headless::set_size(&app.window, width, height);
+    let _systemd =
+        crate::systemd::ServiceNotifier::start(&format!("kiosk {}", app.services.config.kiosk.id));
     if headless {
         // Render a frame now and then, as a display would, so memory and timing reflect a live kiosk.
         let timer = slint::Timer::default();

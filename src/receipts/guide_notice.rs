@@ -20,6 +20,8 @@ pub struct NoticeContext<'a> {
     pub online_guide: String,
     pub printed_at: DateTime<Utc>,
     pub test: bool,
+    /// The rating address of this errand (`{id}` already replaced).
+    pub rating_url: String,
 }
 
 /// Days as the notice says them.
@@ -244,6 +246,7 @@ pub fn render(s: &Service, ctx: &NoticeContext) -> Vec<u8> {
         ),
         1,
     );
+    super::rating_invitation(&mut r, l, &ctx.rating_url, true);
     r.feed(2).partial_cut(3);
     r.into_bytes()
 }

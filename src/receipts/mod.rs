@@ -67,6 +67,23 @@ pub fn wrap(text: &str, columns: usize) -> Vec<String> {
     lines
 }
 
+/// The invitation every receipt ends with: rate this errand (好差评), here or later by the QR code with the errand's
+/// number. `rate_url` is the configured address with `{id}` replaced by the errand's number.
+pub fn rating_invitation(r: &mut Receipt, lang: crate::lang::Lang, rate_url: &str, with_qr: bool) {
+    r.align(sanban_hardware::printer::Align::Center);
+    paragraph(
+        r,
+        lang.pick(
+            "欢迎对本次服务作出评价（好差评）",
+            "Please rate this service (好差评)",
+        ),
+        1,
+    );
+    if with_qr {
+        r.qr(rate_url, 4).feed(1);
+    }
+}
+
 /// Print `text` wrapped to the receipt's width at character width multiplier `width_mul`.
 pub fn paragraph(r: &mut Receipt, text: &str, width_mul: usize) {
     for l in wrap(text, COLUMNS / width_mul.max(1)) {

@@ -14,6 +14,8 @@ pub struct TicketContext<'a> {
     pub lang: Lang,
     /// An acceptance-test slip: marked so that nobody queues with it.
     pub test: bool,
+    /// The rating address, `{id}` standing for the errand's number (the ticket number).
+    pub rating_url: &'a str,
 }
 
 /// Text of the QR code: identifies the ticket (its UUIDv7) for the hall's caller and the platform.
@@ -89,6 +91,7 @@ pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
         ),
         1,
     );
+    super::rating_invitation(&mut r, l, &ctx.rating_url.replace("{id}", &ticket.number), false);
     r.feed(2).partial_cut(3);
     r.into_bytes()
 }

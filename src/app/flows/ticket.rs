@@ -155,6 +155,7 @@ pub(crate) fn take_ticket(kiosk: &Kiosk, code: &str, tapped_at: Instant) {
         tz: services.tz,
         lang,
         test: services.test_mode,
+        rating_url: &services.config.guide.rating_url,
     };
     let request = TicketRequest {
         category: code.to_string(),

@@ -20,6 +20,8 @@ pub(super) fn print(kiosk: &Kiosk, tapped_at: Instant) {
     let lang = kiosk.session().lang;
     let cfg = &services.config;
     let mut bytes = Vec::new();
+    // The errand's number (what a rating refers to).
+    let errand_no = format!("G{}", uuid::Uuid::now_v7().simple());
     let committed = services
         .store()
         .commit_errand(services.clock.now(), services.tz, |tx| {
@@ -54,6 +56,7 @@ pub(super) fn print(kiosk: &Kiosk, tapped_at: Instant) {
                     online_guide,
                     printed_at: services.clock.now(),
                     test: services.test_mode,
+                    rating_url: cfg.guide.rating_url.replace("{id}", &errand_no),
                 },
             );
             Ok(Errand {
@@ -79,7 +82,7 @@ pub(super) fn print(kiosk: &Kiosk, tapped_at: Instant) {
             a.set_notice_failed(false);
             kiosk.complete_errand(crate::app::CompletedErrand {
                 errand: "guide",
-                id: format!("{}-{}", services.config.kiosk.id, c.outbox_seq),
+                id: errand_no.clone(),
                 service: Some(id),
             });
             if let Some(job) = c.print_job {

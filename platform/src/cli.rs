@@ -1,12 +1,14 @@
-//! The `sanban-platform` command line.
+//! The `sanban-platform` command line. Every `--db` takes `sqlite://FILE`, a plain file path (SQLite) or
+//! `postgres://…`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use tokio::sync::mpsc;
 
-use crate::store::{list_kiosks, open_connection, PlatformDb};
+use crate::store::tables::export_stopped;
+use crate::store::{DbUrl, Store, StoreError};
 
 #[derive(Parser)]
 #[command(
@@ -25,8 +27,9 @@ pub enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// sqlite://FILE, a file path, or postgres://USER@HOST/DB (several instances may share one).
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
     },
     /// Manage kiosk credentials.
     Kiosk {
@@ -41,12 +44,24 @@ pub enum Command {
     /// List the queue tickets the platform holds.
     Tickets {
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
         #[arg(long)]
         kiosk: Option<String>,
         /// One JSON array instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Copy everything a platform holds to another store (a hall's SQLite platform joining the city's
+    /// PostgreSQL one, or back). Stop the source platform first. The copy is one transaction on the target, which
+    /// must hold no data unless --replace is given; kiosks carry on from the same last applied seq.
+    Migrate {
+        #[arg(long)]
+        from: DbUrl,
+        #[arg(long)]
+        to: DbUrl,
+        /// Delete whatever the target holds before copying.
+        #[arg(long)]
+        replace: bool,
     },
 }
 
@@ -56,7 +71,7 @@ pub enum KioskCommand {
     Add {
         id: String,
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
         /// Issue an existing kiosk a new token (the old one stops working).
         #[arg(long)]
         rotate: bool,
@@ -64,7 +79,7 @@ pub enum KioskCommand {
     /// List registered kiosks.
     List {
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
     },
 }
 
@@ -73,7 +88,7 @@ pub enum PickupCommand {
     /// Place a document behind a locker door of a kiosk, collectable with CODE.
     Add {
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
         #[arg(long)]
         kiosk: String,
         #[arg(long)]
@@ -86,58 +101,90 @@ pub enum PickupCommand {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Serve { listen, db } => serve(&listen, db),
-        Command::Kiosk {
-            command: KioskCommand::Add { id, db, rotate },
-        } => {
-            let token = if rotate {
-                crate::rotate_kiosk(&db, &id)?
-            } else {
-                crate::add_kiosk(&db, &id)?
-            };
-            println!("{token}");
-            eprintln!("kiosk {id}: token printed above; it is shown only this once (only its hash is stored)");
-            Ok(())
-        }
-        Command::Kiosk {
-            command: KioskCommand::List { db },
-        } => kiosk_list(&db),
-        Command::Pickup {
-            command:
-                PickupCommand::Add {
-                    db,
-                    kiosk,
-                    door,
-                    code,
-                    document,
-                },
-        } => {
-            let conn = open_connection(&db)?;
-            let id = crate::store::add_pickup(&conn, &kiosk, door, &code, &document)?;
-            println!("{id}");
-            Ok(())
-        }
-        Command::Tickets { db, kiosk, json } => tickets(&db, kiosk.as_deref(), json),
-    }
-}
-
-fn serve(listen: &str, db: PathBuf) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        // Tests and scripts read the real address (port 0 → ephemeral) from this line.
-        println!("listening on {}", listener.local_addr()?);
-        std::io::stdout().flush()?;
-        crate::serve(listener, db).await
+        match cli.command {
+            Command::Serve { listen, db } => serve(&listen, db).await,
+            Command::Kiosk {
+                command: KioskCommand::Add { id, db, rotate },
+            } => {
+                let token = crate::register(&open(&db).await?, &id, rotate).await?;
+                println!("{token}");
+                eprintln!(
+                    "kiosk {id}: token printed above; it is shown only this once (only its hash is stored)"
+                );
+                Ok(())
+            }
+            Command::Kiosk {
+                command: KioskCommand::List { db },
+            } => kiosk_list(&open(&db).await?).await,
+            Command::Pickup {
+                command:
+                    PickupCommand::Add {
+                        db,
+                        kiosk,
+                        door,
+                        code,
+                        document,
+                    },
+            } => {
+                let id = open(&db)
+                    .await?
+                    .add_pickup(&kiosk, door, &code, &document)
+                    .await?;
+                println!("{id}");
+                Ok(())
+            }
+            Command::Tickets { db, kiosk, json } => {
+                tickets(&open(&db).await?, kiosk.as_deref(), json).await
+            }
+            Command::Migrate { from, to, replace } => {
+                let rows = migrate(&from, &to, replace).await?;
+                eprintln!("copied {rows} rows from {from} to {to}");
+                Ok(())
+            }
+        }
     })
 }
 
-fn kiosk_list(db: &Path) -> anyhow::Result<()> {
-    let conn = open_connection(db)?;
-    let kiosks = list_kiosks(&conn)?;
+async fn open(db: &DbUrl) -> anyhow::Result<Store> {
+    Store::open(db)
+        .await
+        .with_context(|| format!("opening database {db}"))
+}
+
+async fn serve(listen: &str, db: DbUrl) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    // Tests and scripts read the real address (port 0 → ephemeral) from this line.
+    println!("listening on {}", listener.local_addr()?);
+    std::io::stdout().flush()?;
+    crate::serve(listener, db).await
+}
+
+/// Copies every table of `from` into `to` (see [`Command::Migrate`]); returns the rows copied.
+pub async fn migrate(from: &DbUrl, to: &DbUrl, replace: bool) -> anyhow::Result<u64> {
+    if from == to {
+        anyhow::bail!("--from and --to name the same database");
+    }
+    let (source, target) = (open(from).await?, open(to).await?);
+    let (sink, rows) = mpsc::channel(4);
+    let (exported, imported) = tokio::join!(source.export(sink), target.import(rows, replace));
+    match (exported, imported) {
+        (Ok(()), Ok(rows)) => Ok(rows),
+        // The import failed first (the export then only saw it stop taking rows), or the export failed and the
+        // import only saw the rows stop coming: report the cause, not its echo.
+        (_, Err(e)) if !matches!(&e, StoreError::Invalid(m) if *m == export_stopped().to_string()) => {
+            Err(e).with_context(|| format!("writing {to}"))
+        }
+        (Err(e), _) => Err(e).with_context(|| format!("reading {from}")),
+        (Ok(()), Err(e)) => Err(e).with_context(|| format!("writing {to}")),
+    }
+}
+
+async fn kiosk_list(store: &Store) -> anyhow::Result<()> {
+    let kiosks = store.list_kiosks().await?;
     println!(
         "{:<16} {:<25} {:<25} {:<10} {:>10}",
         "ID", "REGISTERED", "LAST SEEN", "VERSION", "LAST SEQ"
@@ -155,8 +202,8 @@ fn kiosk_list(db: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn tickets(db: &Path, kiosk: Option<&str>, json: bool) -> anyhow::Result<()> {
-    let tickets = PlatformDb::open(db)?.tickets(kiosk)?;
+async fn tickets(store: &Store, kiosk: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let tickets = store.tickets(kiosk).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&tickets)?);
         return Ok(());

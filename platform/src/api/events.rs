@@ -8,7 +8,7 @@ use sanban_wire::{BadBatch, BatchReply, SequenceGap};
 
 use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
-use crate::ingest::{apply_batch, parse_batch, BatchOutcome};
+use crate::ingest::{parse_batch, BatchOutcome};
 
 pub async fn post_events(
     State(state): State<AppState>,
@@ -29,12 +29,7 @@ pub async fn post_events(
         }
     })?;
     let count = events.len();
-    let catalog = state.store.catalog_cache();
-    let who = kiosk.clone();
-    let outcome = state
-        .store
-        .write(move |conn| apply_batch(conn, &who, &events, &catalog))
-        .await?;
+    let outcome = state.store.settle_batch(&kiosk, events).await?;
     match outcome {
         BatchOutcome::Settled(reply) => {
             tracing::debug!(kiosk = %kiosk, events = count, applied_through = reply.applied_through,
@@ -53,6 +48,20 @@ pub async fn post_events(
                 error: format!(
                     "seq {seq} was already settled with a different event id: the kiosk's sequence restarted; \
                      a technician must reconcile it (next expected seq is {expected_seq})"
+                ),
+                expected_seq,
+            }))
+        }
+        BatchOutcome::ContentMismatch {
+            seq,
+            expected_seq,
+            reason,
+        } => {
+            tracing::warn!(kiosk = %kiosk, seq, "kiosk resent an event that differs from the one settled");
+            Err(ApiError::Gap(SequenceGap {
+                error: format!(
+                    "{reason}; nothing of this batch was stored: a technician must reconcile the kiosk \
+                     (next expected seq is {expected_seq})"
                 ),
                 expected_seq,
             }))

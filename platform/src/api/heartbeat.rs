@@ -9,7 +9,6 @@ use sanban_wire::Heartbeat;
 
 use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
-use crate::store::record_heartbeat;
 
 pub async fn post_heartbeat(
     State(state): State<AppState>,
@@ -18,10 +17,7 @@ pub async fn post_heartbeat(
 ) -> Result<StatusCode, ApiError> {
     let hb: Heartbeat = body::json(raw)?;
     check(&hb)?;
-    state
-        .store
-        .write(move |conn| record_heartbeat(conn, &kiosk, &hb))
-        .await?;
+    state.store.record_heartbeat(&kiosk, &hb).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

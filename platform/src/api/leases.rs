@@ -10,8 +10,9 @@ use sanban_wire::{is_window_category, LeaseReply, LeaseRequest};
 
 use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
-use crate::schedule::parse_date;
-use crate::store::grant_leases;
+use crate::schedule::{hall_today, parse_date};
+use crate::store::lease_policy::check_business_day;
+use crate::store::{LeaseAsk, LeaseOutcome};
 
 pub async fn post_leases(
     State(state): State<AppState>,
@@ -20,28 +21,30 @@ pub async fn post_leases(
 ) -> Result<Json<LeaseReply>, ApiError> {
     let req: LeaseRequest = body::json(raw)?;
     check(&req)?;
-    let leases = state
-        .store
-        .write(move |conn| {
-            grant_leases(
-                conn,
-                &kiosk,
-                &req.business_day,
-                &req.categories,
-                req.block_size,
-            )
-        })
-        .await?;
-    Ok(Json(LeaseReply { leases }))
+    let ask = LeaseAsk {
+        request_id: req.request_id.map(|id| id.to_string()),
+        business_day: req.business_day,
+        categories: req.categories,
+        block_size: req.block_size,
+    };
+    match state.store.grant_leases(&kiosk, &ask).await? {
+        LeaseOutcome::Granted(leases) => Ok(Json(LeaseReply { leases })),
+        LeaseOutcome::RequestIdReused => Err(ApiError::Conflict(
+            "request_id was already used for a different lease request".into(),
+        )),
+    }
 }
 
 fn check(req: &LeaseRequest) -> Result<(), ApiError> {
     let bad = |m: String| Err(ApiError::BadRequest(m));
-    if parse_date(&req.business_day).is_none() {
+    let Some(day) = parse_date(&req.business_day) else {
         return bad(format!(
             "business_day {:?} is not a YYYY-MM-DD date",
             req.business_day
         ));
+    };
+    if let Err(why) = check_business_day(day, hall_today()) {
+        return bad(why);
     }
     if req.categories.is_empty() {
         return bad("categories must not be empty".into());

@@ -6,15 +6,11 @@ use sanban_wire::PickupList;
 
 use super::{ApiError, AppState};
 use crate::auth::AuthedKiosk;
-use crate::store::open_pickups;
 
 pub async fn get_pickups(
     State(state): State<AppState>,
     Extension(AuthedKiosk(kiosk)): Extension<AuthedKiosk>,
 ) -> Result<Json<PickupList>, ApiError> {
-    let pickups = state
-        .store
-        .read(move |conn| open_pickups(conn, &kiosk))
-        .await?;
+    let pickups = state.store.open_pickups(&kiosk).await?;
     Ok(Json(PickupList { pickups }))
 }

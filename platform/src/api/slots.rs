@@ -10,7 +10,7 @@ use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
 use crate::ingest::apply::check_booking;
 use crate::schedule::{hall_today, parse_date, slots_for, SLOT_CAPACITY};
-use crate::store::{book, booked_counts, current_catalog, BookOutcome, Booking};
+use crate::store::{BookOutcome, Booking};
 
 #[derive(serde::Deserialize)]
 pub struct SlotQuery {
@@ -33,18 +33,16 @@ pub async fn get_slots(
             "date {date:?} is not a YYYY-MM-DD date"
         )));
     };
-    let cache = state.store.catalog_cache();
-    let (svc, d) = (service.clone(), date.clone());
-    let (known, counts) = state
+    let known = state
         .store
-        .read(move |conn| {
-            let known = current_catalog(conn, &cache)?.service(&svc).is_some();
-            Ok((known, booked_counts(conn, &svc, &d)?))
-        })
-        .await?;
+        .current_catalog()
+        .await?
+        .service(&service)
+        .is_some();
     if !known {
         return Err(ApiError::BadRequest(format!("unknown service {service:?}")));
     }
+    let counts = state.store.booked_counts(&service, &date).await?;
     // A past day or a weekend has nothing to book: an empty list, not an error.
     let slots = if day < hall_today() {
         Vec::new()
@@ -84,7 +82,6 @@ pub async fn post_appointment(
             "citizen_ref must be 1 to 128 characters".into(),
         ));
     }
-    let cache = state.store.catalog_cache();
     let booking = Booking {
         request_id: req.request_id.to_string(),
         kiosk,
@@ -92,34 +89,22 @@ pub async fn post_appointment(
         date: req.date,
         slot_id: req.slot_id,
         citizen_ref: req.citizen_ref,
-        seq: None,
     };
-    // Checked inside the write so the catalog seen is the one the booking is made against.
-    let outcome = state
-        .store
-        .write(move |conn| {
-            let catalog = current_catalog(conn, &cache)?;
-            if let Err(reason) =
-                check_booking(&catalog, &booking.service, &booking.date, &booking.slot_id)
-            {
-                return Ok(Err(reason));
-            }
-            Ok(Ok((book(conn, &booking)?, booking)))
-        })
-        .await?;
-    match outcome.map_err(ApiError::BadRequest)? {
-        (
-            BookOutcome::Booked { appointment_id } | BookOutcome::AlreadyBooked { appointment_id },
-            _,
-        ) => Ok(Json(AppointmentReply {
-            appointment_id,
-            confirmed: true,
-        })),
-        (BookOutcome::Full, b) => Err(ApiError::Conflict(format!(
+    let catalog = state.store.current_catalog().await?;
+    check_booking(&catalog, &booking.service, &booking.date, &booking.slot_id)
+        .map_err(ApiError::BadRequest)?;
+    match state.store.book(&booking).await? {
+        BookOutcome::Booked { appointment_id } | BookOutcome::AlreadyBooked { appointment_id } => {
+            Ok(Json(AppointmentReply {
+                appointment_id,
+                confirmed: true,
+            }))
+        }
+        BookOutcome::Full => Err(ApiError::Conflict(format!(
             "slot {} on {} is full",
-            b.slot_id, b.date
+            booking.slot_id, booking.date
         ))),
-        (BookOutcome::RequestIdReused, _) => Err(ApiError::Conflict(
+        BookOutcome::RequestIdReused => Err(ApiError::Conflict(
             "request_id already books another service, date or slot".into(),
         )),
     }

@@ -21,7 +21,7 @@ pub fn seed_services() -> Result<Vec<Service>, StoreError> {
     Ok(serde_json::from_str::<SeedFile>(SEED_JSON)?.services)
 }
 
-pub(super) fn seed(conn: &Connection) -> Result<(), StoreError> {
+pub(crate) fn seed(conn: &Connection) -> Result<(), StoreError> {
     publish_catalog(conn, &seed_services()?)?;
     Ok(())
 }
@@ -41,7 +41,7 @@ pub fn publish_catalog(conn: &Connection, services: &[Service]) -> Result<u64, S
     Ok(version)
 }
 
-fn check_services(services: &[Service]) -> Result<(), StoreError> {
+pub(crate) fn check_services(services: &[Service]) -> Result<(), StoreError> {
     let mut seen = std::collections::HashSet::new();
     for s in services {
         if s.code.is_empty() || !seen.insert(s.code.as_str()) {
@@ -69,6 +69,19 @@ pub struct CatalogIndex {
 }
 
 impl CatalogIndex {
+    pub fn new(version: u64, services: Vec<Service>) -> CatalogIndex {
+        let by_code = services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.code.clone(), i))
+            .collect();
+        CatalogIndex {
+            version,
+            services,
+            by_code,
+        }
+    }
+
     pub fn service(&self, code: &str) -> Option<&Service> {
         self.by_code.get(code).map(|&i| &self.services[i])
     }
@@ -79,6 +92,20 @@ impl CatalogIndex {
 #[derive(Clone, Default)]
 pub struct CatalogCache(Arc<Mutex<Option<Arc<CatalogIndex>>>>);
 
+impl CatalogCache {
+    /// The cached index if it is of `version`.
+    pub fn get(&self, version: u64) -> Option<Arc<CatalogIndex>> {
+        let guard = self.0.lock().ok()?;
+        guard.as_ref().filter(|i| i.version == version).cloned()
+    }
+
+    pub fn put(&self, index: Arc<CatalogIndex>) {
+        if let Ok(mut guard) = self.0.lock() {
+            *guard = Some(index);
+        }
+    }
+}
+
 /// The newest catalog version, from the cache when it is still current.
 pub fn current_catalog(
     conn: &Connection,
@@ -87,10 +114,8 @@ pub fn current_catalog(
     let newest: Option<u64> =
         conn.query_row("SELECT MAX(version) FROM catalog", [], |r| r.get(0))?;
     let newest = newest.ok_or_else(|| StoreError::Invalid("the catalog is empty".into()))?;
-    if let Ok(guard) = cache.0.lock() {
-        if let Some(index) = guard.as_ref().filter(|i| i.version == newest) {
-            return Ok(index.clone());
-        }
+    if let Some(index) = cache.get(newest) {
+        return Ok(index);
     }
     let text: Option<String> = conn
         .query_row(
@@ -100,19 +125,8 @@ pub fn current_catalog(
         )
         .optional()?;
     let services: Vec<Service> = serde_json::from_str(&text.unwrap_or_else(|| "[]".into()))?;
-    let by_code = services
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.code.clone(), i))
-        .collect();
-    let index = Arc::new(CatalogIndex {
-        version: newest,
-        services,
-        by_code,
-    });
-    if let Ok(mut guard) = cache.0.lock() {
-        *guard = Some(index.clone());
-    }
+    let index = Arc::new(CatalogIndex::new(newest, services));
+    cache.put(index.clone());
     Ok(index)
 }
 

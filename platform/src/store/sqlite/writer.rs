@@ -4,6 +4,11 @@
 //! already queued into the same transaction and commits once, so 100 kiosks posting at once cost one fsync per group
 //! rather than one per request, while each job still succeeds or fails on its own. Replies are released only after
 //! the commit is durable.
+//!
+//! On some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM) SQLite rolls back the whole transaction by itself, not
+//! just the failing statement. The writer notices (the connection is back in autocommit mode after a job) and fails
+//! every job of that transaction, including those that had succeeded: none of them is stored, so none may be
+//! acknowledged. The jobs still queued run in a new transaction.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
@@ -12,9 +17,9 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::StoreError;
+use crate::store::StoreError;
 
-/// Called with the commit outcome of the transaction that holds the job.
+/// Called with the fate of the transaction that holds the job: `Err(reason)` when it was not committed.
 type Done = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// Runs against the writer's connection (or learns why it could not); returns what to do once committed.
 type Job = Box<dyn FnOnce(Result<&Connection, String>) -> Option<Done> + Send>;
@@ -51,16 +56,17 @@ impl Writer {
             let conn = match conn {
                 Ok(conn) => conn,
                 Err(e) => {
-                    let _ = tx.send(Err(StoreError::Begin(e)));
+                    let _ = tx.send(Err(StoreError::Unavailable(e)));
                     return None;
                 }
             };
             let result = in_savepoint(conn, f);
-            Some(Box::new(move |commit: Result<(), String>| {
-                let reply = match (result, commit) {
-                    (Ok(r), Ok(())) => Ok(r),
+            Some(Box::new(move |fate: Result<(), String>| {
+                let reply = match (result, fate) {
                     (Err(e), _) => Err(e),
-                    (Ok(_), Err(e)) => Err(StoreError::Commit(e)),
+                    (Ok(r), Ok(())) => Ok(r),
+                    // Not stored: retry later (the disk may have room again).
+                    (Ok(_), Err(e)) => Err(StoreError::Unavailable(e)),
                 };
                 let _ = tx.send(reply);
             }))
@@ -94,7 +100,8 @@ fn in_savepoint<R>(
             Ok(r)
         }
         Err(e) => {
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+            // Fails when SQLite already rolled back the whole transaction; the writer sees that and says so.
+            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
             Err(e)
         }
     }
@@ -109,22 +116,46 @@ fn run(conn: Connection, receiver: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-            let reason = e.to_string();
-            tracing::error!(error = %reason, "writer cannot begin a transaction");
-            for job in jobs {
-                let _ = job(Err(reason.clone()));
+        let mut done: Vec<Done> = Vec::with_capacity(jobs.len());
+        let mut open = false;
+        for job in jobs {
+            if !open {
+                if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                    let reason = format!("cannot begin a transaction: {e}");
+                    tracing::error!(error = %reason, "store writer");
+                    let _ = job(Err(reason));
+                    continue;
+                }
+                open = true;
             }
+            let finished = job(Ok(&conn));
+            if conn.is_autocommit() {
+                // SQLite rolled the whole transaction back: every job in it is lost.
+                let reason = "SQLite rolled back the transaction (disk full or I/O error); nothing of it was stored"
+                    .to_string();
+                tracing::error!(jobs = done.len() + 1, "{reason}");
+                for d in done.drain(..).chain(finished) {
+                    d(Err(reason.clone()));
+                }
+                open = false;
+                continue;
+            }
+            done.extend(finished);
+        }
+        if !open {
             continue;
         }
-        let done: Vec<Done> = jobs.into_iter().filter_map(|job| job(Ok(&conn))).collect();
-        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
-        if let Err(reason) = &commit {
-            tracing::error!(error = %reason, jobs = done.len(), "commit failed; group rolled back");
-            let _ = conn.execute_batch("ROLLBACK");
+        let fate = conn
+            .execute_batch("COMMIT")
+            .map_err(|e| format!("commit failed: {e}"));
+        if let Err(reason) = &fate {
+            tracing::error!(error = %reason, jobs = done.len(), "group rolled back");
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
         }
         for d in done {
-            d(commit.clone());
+            d(fate.clone());
         }
     }
 }

@@ -2,12 +2,12 @@
 
 use rusqlite::{params, Connection};
 
-use super::{catalog, now_rfc3339, StoreError};
+use crate::store::{catalog, now_rfc3339, StoreError};
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Migration] = &[v1, v2];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -195,6 +195,27 @@ fn v2(conn: &Connection) -> Result<(), StoreError> {
             language        TEXT NOT NULL,
             occurred_at     TEXT NOT NULL,
             PRIMARY KEY (kiosk_id, seq)
+        ) WITHOUT ROWID;
+        ",
+    )?;
+    Ok(())
+}
+
+/// v3: content hashes of settled events (a resent seq is compared with what was settled), event ids unique, and
+/// lease request ids (a retried lease request gets its first reply).
+fn v3(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "
+        ALTER TABLE events ADD COLUMN payload_sha256 TEXT;   -- NULL for events settled before v3
+        CREATE UNIQUE INDEX events_by_event_id ON events (event_id);
+
+        CREATE TABLE lease_requests (
+            kiosk_id    TEXT NOT NULL REFERENCES kiosks(id),
+            request_id  TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,          -- what was asked (LeaseAsk::fingerprint)
+            reply       TEXT NOT NULL,          -- JSON array of the leases granted
+            created_at  TEXT NOT NULL,
+            PRIMARY KEY (kiosk_id, request_id)
         ) WITHOUT ROWID;
         ",
     )?;

@@ -63,10 +63,12 @@ impl Writer {
             let result = in_savepoint(conn, f);
             Some(Box::new(move |fate: Result<(), String>| {
                 let reply = match (result, fate) {
-                    (Err(e), _) => Err(e),
                     (Ok(r), Ok(())) => Ok(r),
-                    // Not stored: retry later (the disk may have room again).
-                    (Ok(_), Err(e)) => Err(StoreError::Unavailable(e)),
+                    (Err(e), Ok(())) => Err(e),
+                    // Not stored, whatever the job saw (its own error may only echo the rollback, e.g. "no such
+                    // savepoint"): retry later, the disk may have room again.
+                    (Err(e), Err(_)) if e.is_unavailable() => Err(e),
+                    (_, Err(fate)) => Err(StoreError::Unavailable(fate)),
                 };
                 let _ = tx.send(reply);
             }))
@@ -157,5 +159,143 @@ fn run(conn: Connection, receiver: mpsc::Receiver<Job>) {
         for d in done {
             d(fate.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn writer_on(dir: &std::path::Path) -> (Writer, std::path::PathBuf) {
+        let path = dir.join("w.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (name TEXT PRIMARY KEY, body BLOB)",
+        )
+        .unwrap();
+        (Writer::start(conn).unwrap(), path)
+    }
+
+    fn insert(
+        name: &'static str,
+        bytes: usize,
+    ) -> impl FnOnce(&Connection) -> Result<(), StoreError> {
+        move |conn| {
+            conn.execute(
+                "INSERT INTO t (name, body) VALUES (?1, zeroblob(?2))",
+                rusqlite::params![name, bytes as i64],
+            )?;
+            Ok(())
+        }
+    }
+
+    fn stored(path: &std::path::Path, name: &str) -> bool {
+        Connection::open(path)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM t WHERE name = ?1", [name], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap()
+            == 1
+    }
+
+    /// Holds the writer busy so that the next jobs queue up and run as one group.
+    fn hold(ms: u64) -> impl FnOnce(&Connection) -> Result<(), StoreError> {
+        move |_| {
+            std::thread::sleep(Duration::from_millis(ms));
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_transaction_sqlite_rolled_back_fails_every_job_in_it_and_the_rest_carry_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, path) = writer_on(dir.path());
+        let w = std::sync::Arc::new(w);
+        let spawn = |f: Box<dyn FnOnce(&Connection) -> Result<(), StoreError> + Send>| {
+            let w = w.clone();
+            tokio::spawn(async move { w.submit(f).await })
+        };
+        let busy = spawn(Box::new(hold(200)));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let before = spawn(Box::new(insert("before", 10)));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        // What SQLite does by itself on SQLITE_FULL or SQLITE_IOERR in some statements: the whole transaction is
+        // gone, while this job's own code saw nothing wrong.
+        let culprit = spawn(Box::new(|conn: &Connection| {
+            conn.execute_batch("INSERT INTO t (name) VALUES ('culprit'); ROLLBACK")?;
+            Ok(())
+        }));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let after = spawn(Box::new(insert("after", 10)));
+        busy.await.unwrap().unwrap();
+        let (before, culprit, after) = (
+            before.await.unwrap(),
+            culprit.await.unwrap(),
+            after.await.unwrap(),
+        );
+        assert!(
+            matches!(&before, Err(e) if e.is_unavailable()),
+            "an acknowledged job must be stored: {before:?}"
+        );
+        assert!(
+            matches!(&culprit, Err(e) if e.is_unavailable()),
+            "{culprit:?}"
+        );
+        assert!(!stored(&path, "before") && !stored(&path, "culprit"));
+        after.unwrap();
+        assert!(
+            stored(&path, "after"),
+            "later jobs run in a new transaction"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_disk_is_a_retryable_error_and_no_reply_claims_what_was_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, path) = writer_on(dir.path());
+        let w = std::sync::Arc::new(w);
+        w.submit(insert("seed", 100)).await.unwrap();
+        let pages: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        // The "disk" holds a few more pages, then is full.
+        w.submit(move |conn| {
+            conn.query_row(
+                &format!("PRAGMA max_page_count = {}", pages + 4),
+                [],
+                |_| Ok(()),
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let names: [&'static str; 6] = ["a", "b", "c", "d", "e", "f"];
+        let replies: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(i, &name)| {
+                let w = w.clone();
+                // Every other job needs far more room than is left.
+                let bytes = if i % 2 == 1 { 1 << 20 } else { 100 };
+                tokio::spawn(async move { w.submit(insert(name, bytes)).await })
+            })
+            .collect();
+        let mut full = 0;
+        for (name, reply) in names.iter().zip(replies) {
+            match reply.await.unwrap() {
+                Ok(()) => assert!(stored(&path, name), "{name} acknowledged but not stored"),
+                Err(e) => {
+                    assert!(e.is_unavailable(), "{name}: {e} should be answered 503");
+                    assert!(!stored(&path, name), "{name} refused but stored");
+                    full += 1;
+                }
+            }
+        }
+        assert!(full >= 3, "the large rows cannot fit");
+        assert!(stored(&path, "seed"));
     }
 }

@@ -85,7 +85,12 @@ fn cpu_secs(pid: u32) -> f64 {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of /proc/PID/stat (12 and 13 after the command name).
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -125,7 +130,12 @@ fn machine_busy_secs() -> f64 {
         .filter_map(|v| v.parse().ok())
         .collect();
     // user nice system idle iowait irq softirq steal
-    let busy: f64 = cpu.iter().enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, v)| v).sum();
+    let busy: f64 = cpu
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, v)| v)
+        .sum();
     busy / 100.0
 }
 
@@ -178,16 +188,26 @@ fn body(kiosk: &str, from: u64, to: u64, day: &str) -> Vec<u8> {
 }
 
 /// Sends one batch until an instance acknowledges it, moving to the next instance after each failure.
+/// One simulated kiosk: its id, token, and the HTTP client it sends with.
+struct Kiosk<'a> {
+    http: &'a reqwest::Client,
+    id: &'a str,
+    token: &'a str,
+}
+
 async fn send(
-    http: &reqwest::Client,
+    k: &Kiosk<'_>,
     bases: &[String],
     first: usize,
-    kiosk: &str,
-    token: &str,
     body: Vec<u8>,
     to: u64,
     tally: &Tally,
 ) {
+    let Kiosk {
+        http,
+        id: kiosk,
+        token,
+    } = *k;
     let started = Instant::now();
     let mut attempt = 0u32;
     loop {
@@ -204,7 +224,11 @@ async fn send(
             Ok(r) if r.status() == 200 => {
                 let reply: sanban_wire::BatchReply = r.json().await.unwrap();
                 assert_eq!(reply.applied_through, to, "{kiosk}");
-                assert!(reply.rejected.is_empty(), "{kiosk}: {:?}", reply.rejected.first());
+                assert!(
+                    reply.rejected.is_empty(),
+                    "{kiosk}: {:?}",
+                    reply.rejected.first()
+                );
                 tally.latencies.lock().unwrap().push(t.elapsed());
                 let mut worst = tally.worst_batch.lock().unwrap();
                 *worst = (*worst).max(started.elapsed());
@@ -216,7 +240,11 @@ async fn send(
             Ok(r) if r.status().is_server_error() => {
                 tally.failed.fetch_add(1, Ordering::Relaxed);
             }
-            Ok(r) => panic!("{kiosk}: unexpected {}: {}", r.status(), r.text().await.unwrap_or_default()),
+            Ok(r) => panic!(
+                "{kiosk}: unexpected {}: {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            ),
             Err(_) => {
                 tally.failed.fetch_add(1, Ordering::Relaxed);
             }
@@ -226,7 +254,10 @@ async fn send(
         let jitter = Duration::from_millis(rand::random::<u64>() % 50);
         tokio::time::sleep(backoff + jitter).await;
         attempt += 1;
-        assert!(started.elapsed() < Duration::from_secs(120), "{kiosk}: batch never acknowledged");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{kiosk}: batch never acknowledged"
+        );
     }
 }
 
@@ -252,7 +283,9 @@ async fn run_fleet(
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let day = sanban_platform::schedule::hall_today().format("%Y-%m-%d").to_string();
+    let day = sanban_platform::schedule::hall_today()
+        .format("%Y-%m-%d")
+        .to_string();
     let tally = Arc::new(Tally::default());
     let bases = Arc::new(bases);
     let start = Instant::now();
@@ -278,7 +311,12 @@ async fn run_fleet(
                 while sent < due {
                     let to = due.min(sent + 500);
                     let b = body(&id, sent + 1, to, &day);
-                    send(&http, &bases, k + tick as usize, &id, &token, b, to, &tally).await;
+                    let kiosk = Kiosk {
+                        http: &http,
+                        id: &id,
+                        token: &token,
+                    };
+                    send(&kiosk, &bases, k + tick as usize, b, to, &tally).await;
                     tally.events.fetch_add(to - sent, Ordering::Relaxed);
                     sent = to;
                 }
@@ -329,7 +367,9 @@ async fn check_exactly_once(db: &sanban_platform::DbUrl, kiosks: usize, per_kios
                     .query_row(sql, [], |r| r.get::<_, i64>(0))
                     .unwrap(),
                 sanban_platform::DbUrl::Postgres(url) => {
-                    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+                    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                        .await
+                        .unwrap();
                     tokio::spawn(conn);
                     c.query_one(sql, &[]).await.unwrap().get::<_, i64>(0)
                 }
@@ -338,7 +378,11 @@ async fn check_exactly_once(db: &sanban_platform::DbUrl, kiosks: usize, per_kios
     };
     let total = kiosks as i64 * per_kiosk as i64;
     let tickets_each = (1..=per_kiosk).filter(|s| s % 5 != 0).count() as i64;
-    assert_eq!(scalar("SELECT COUNT(*) FROM events").await, total, "events settled once each");
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM events").await,
+        total,
+        "events settled once each"
+    );
     assert_eq!(
         scalar("SELECT CAST(COALESCE(SUM(last_applied_seq), 0) AS BIGINT) FROM kiosks").await,
         total,
@@ -349,7 +393,11 @@ async fn check_exactly_once(db: &sanban_platform::DbUrl, kiosks: usize, per_kios
         kiosks as i64 * tickets_each,
         "tickets once each"
     );
-    assert_eq!(scalar("SELECT COUNT(*) FROM rejections").await, 0, "nothing rejected");
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM rejections").await,
+        0,
+        "nothing rejected"
+    );
 }
 
 struct Setup {
@@ -390,7 +438,11 @@ fn print(name: &str, r: &Report, rate: u64, kiosks: usize, cpu: &str) {
         println!(
             "          budget >= 20,000 events/s and p99 < 250 ms: {} / {}",
             if eps >= 20_000.0 { "OK" } else { "UNDER" },
-            if p99 < Duration::from_millis(250) { "OK" } else { "OVER" }
+            if p99 < Duration::from_millis(250) {
+                "OK"
+            } else {
+                "OVER"
+            }
         );
     }
 }
@@ -399,7 +451,8 @@ fn main() {
     let kiosks = env("KIOSKS", 1000) as usize;
     let rate = env("RATE", 20);
     let seconds = env("SECONDS", 20);
-    let scenarios = std::env::var("SCENARIOS").unwrap_or_else(|_| "sqlite,postgres,kill,restart".into());
+    let scenarios =
+        std::env::var("SCENARIOS").unwrap_or_else(|_| "sqlite,postgres,kill,restart".into());
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -430,7 +483,10 @@ fn main() {
                         .await
                         .unwrap();
                     tokio::spawn(conn);
-                    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
+                    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                        .await
+                        .unwrap();
+                    c.batch_execute(&format!("CREATE DATABASE {name}"))
                         .await
                         .unwrap();
                     sanban_platform::DbUrl::Postgres(pg::with_database(&cluster.url, &name))
@@ -496,8 +552,8 @@ fn main() {
                 .map(|(b, a)| format!("{:.2}", (a - b).max(0.0) / wall))
                 .collect();
             let cpu = format!(
-                "\n          cores busy: machine {:.2} of 2, platform instance(s) {}, PostgreSQL {:.2} (the rest: the \
-                 load generator)",
+                "\n          cores busy: machine {:.2} of 2, platform instance(s) {}, PostgreSQL {:.2} (the rest: the load generator and \
+                 whatever else runs on the machine)",
                 (machine_busy_secs() - machine_before) / wall,
                 instances_cpu.join(" + "),
                 if scenario == "sqlite" { 0.0 } else { (pg_after - pg_before).max(0.0) / wall },

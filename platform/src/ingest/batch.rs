@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use sanban_wire::{BatchReply, Rejection};
+use sanban_wire::{BatchReply, EventPayload, Rejection};
 
 use super::apply::Ledger;
 use super::facts::{Facts, FactsQuery};
@@ -145,7 +145,12 @@ pub async fn settle_batch<T: BatchTx>(
                 ),
             });
         }
-        let catalog = tx.catalog().await?;
+        // Most batches are tickets, which never consult the catalog: spare them the query.
+        let catalog = if fresh.iter().any(|e| uses_catalog(&e.payload)) {
+            tx.catalog().await?
+        } else {
+            Arc::new(CatalogIndex::new(0, Vec::new()))
+        };
         let facts = tx
             .facts(kiosk, &FactsQuery::for_events(fresh.iter().copied()))
             .await?;
@@ -173,6 +178,17 @@ pub async fn settle_batch<T: BatchTx>(
         applied_through: writes.applied_through,
         rejected,
     }))
+}
+
+/// Whether the rules of this event look services up in the catalog (no wildcard: a new kind must say).
+fn uses_catalog(payload: &EventPayload) -> bool {
+    match payload {
+        EventPayload::TicketIssued(_) | EventPayload::PickupCollected(_) => false,
+        EventPayload::GuidePrinted(_)
+        | EventPayload::AppointmentRequested(_)
+        | EventPayload::ApplicationSubmitted(_) => true,
+        EventPayload::RatingSubmitted(r) => r.service.is_some(),
+    }
 }
 
 /// Why a resent event is not the one settled under its seq, if it is not.

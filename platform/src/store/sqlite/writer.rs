@@ -214,7 +214,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (w, path) = writer_on(dir.path());
         let w = std::sync::Arc::new(w);
-        let spawn = |f: Box<dyn FnOnce(&Connection) -> Result<(), StoreError> + Send>| {
+        type TestJob = Box<dyn FnOnce(&Connection) -> Result<(), StoreError> + Send>;
+        let spawn = |f: TestJob| {
             let w = w.clone();
             tokio::spawn(async move { w.submit(f).await })
         };

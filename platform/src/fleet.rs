@@ -15,7 +15,7 @@ use sanban_wire::{DeviceState, Heartbeat};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{list_kiosks, KioskRow};
+use crate::store::KioskRow;
 
 /// Not heard from for this long (heartbeats come every minute or so): someone should look.
 pub const UNSEEN_AFTER_SECS: i64 = 10 * 60;
@@ -252,7 +252,7 @@ pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
     summary = "Technicians' fleet page (HTML): kiosks ordered faults, unseen, warnings, backlogs",
     responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
 pub async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
-    let kiosks = state.store.read(list_kiosks).await?;
+    let kiosks = state.store.list_kiosks().await?;
     let now = Utc::now();
     let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now)).collect();
     sort(&mut rows);

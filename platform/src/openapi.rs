@@ -3,7 +3,7 @@
 //! - the operations from the `#[utoipa::path]` descriptions beside each handler;
 //! - what the platform enforces beyond the shapes ([`rules`]): lengths, enums, ranges, each event kind's payload;
 //! - what every operation may answer whatever it is ([`add_common_responses`]): the connection guard's 408, 414
-//!   and 431, the body limit's 413, authentication's 401 and 403, and 500.
+//!   and 431, the body limit's 413, authentication's 401 and 403, 500, and the store's 503.
 //!
 //! `tests/openapi.rs` checks it against the router's route table and the real server's replies; `.ci/schemathesis.sh`
 //! fuzzes a running platform with it.
@@ -179,6 +179,13 @@ fn add_common_responses(doc: &mut Value) {
                 "Request head larger than 32 KiB or of more than 100 lines",
             );
             add("500", "Internal error; the request may be retried");
+            if !matches!(path.as_str(), "/healthz" | "/v1/openapi.json") {
+                add(
+                    "503",
+                    "The store is unavailable for now (database unreachable or restarting, disk full); \
+                     retry after `Retry-After` seconds",
+                );
+            }
             for param in op
                 .get_mut("parameters")
                 .and_then(Value::as_array_mut)

@@ -13,7 +13,6 @@ mod connection;
 mod guard;
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,7 +24,7 @@ use tokio::task::JoinSet;
 
 use crate::api::{router_with_timeout, AppState, REQUEST_TIMEOUT};
 use crate::auth::{hash_token, new_token, valid_kiosk_id};
-use crate::store::open_connection;
+use crate::store::{DbUrl, Store};
 
 pub use guard::{MAX_HEAD_BYTES, MAX_HEAD_LINES, MAX_REQUEST_LINE};
 
@@ -70,39 +69,52 @@ fn parse_secs(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{text:?} is not a positive number of seconds"))
 }
 
-/// Serves API v1 on `listener` over the database at `db_path` until SIGTERM or Ctrl-C, then finishes the requests
-/// in flight (within the shutdown deadline) and closes the database.
-pub async fn serve(listener: tokio::net::TcpListener, db_path: PathBuf) -> anyhow::Result<()> {
-    serve_with(
-        listener,
-        db_path,
-        ServeOptions::default(),
-        shutdown_signal(),
-    )
-    .await
+/// Serves API v1 on `listener` over the store `db` names (a SQLite file path, `sqlite://FILE` or `postgres://…`)
+/// until SIGTERM or Ctrl-C, then finishes the requests in flight (within the shutdown deadline) and closes the
+/// store.
+pub async fn serve(listener: tokio::net::TcpListener, db: impl Into<DbUrl>) -> anyhow::Result<()> {
+    serve_with(listener, db, ServeOptions::default(), shutdown_signal()).await
 }
 
 /// As [`serve`], stopping when `shutdown` completes (tests use a oneshot).
 pub async fn serve_with_shutdown(
     listener: tokio::net::TcpListener,
-    db_path: PathBuf,
+    db: impl Into<DbUrl>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    serve_with(listener, db_path, ServeOptions::default(), shutdown).await
+    serve_with(listener, db, ServeOptions::default(), shutdown).await
 }
 
 /// As [`serve_with_shutdown`], with `options`.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
-    db_path: PathBuf,
+    db: impl Into<DbUrl>,
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let state = AppState::open(&db_path)
-        .with_context(|| format!("opening database {}", db_path.display()))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, db = %db_path.display(), max_connections = options.max_connections,
-        "sanban platform serving");
+    let db = db.into();
+    let state = AppState::open(&db)
+        .await
+        .with_context(|| format!("opening database {db}"))?;
+    serve_state(listener, state, options, shutdown).await;
+    // The state (and with it the store: SQLite's writer thread, or the PostgreSQL pool) is dropped here: queued
+    // writes are finished before we return.
+    tracing::info!("sanban platform stopped");
+    Ok(())
+}
+
+/// Serves API v1 on `listener` over an open store's `state` with `options`, until `shutdown` completes and the
+/// connections are closed (several routers may share one store: tests run two "instances" that way).
+pub async fn serve_state(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, db = %state.store().url(), max_connections = options.max_connections,
+            "sanban platform serving");
+    }
     accept_loop(
         listener,
         router_with_timeout(state, options.request_timeout),
@@ -110,9 +122,6 @@ pub async fn serve_with(
         shutdown,
     )
     .await;
-    // The state (and with it the writer thread) is dropped here: queued writes are finished before we return.
-    tracing::info!("sanban platform stopped");
-    Ok(())
 }
 
 async fn accept_loop(
@@ -213,21 +222,49 @@ pub async fn shutdown_signal() {
 }
 
 /// Registers a kiosk and returns its new token (shown once; only its hash is stored). Fails if the id exists.
-pub fn add_kiosk(db_path: &Path, kiosk_id: &str) -> anyhow::Result<String> {
-    issue_token(db_path, kiosk_id, false)
+/// Callable from anywhere, inside an async runtime too (it works on a thread of its own).
+pub fn add_kiosk(db: impl Into<DbUrl>, kiosk_id: &str) -> anyhow::Result<String> {
+    issue_token(db.into(), kiosk_id, false)
 }
 
 /// Issues an existing kiosk a new token; the old one stops working at once.
-pub fn rotate_kiosk(db_path: &Path, kiosk_id: &str) -> anyhow::Result<String> {
-    issue_token(db_path, kiosk_id, true)
+pub fn rotate_kiosk(db: impl Into<DbUrl>, kiosk_id: &str) -> anyhow::Result<String> {
+    issue_token(db.into(), kiosk_id, true)
 }
 
-fn issue_token(db_path: &Path, kiosk_id: &str, rotate: bool) -> anyhow::Result<String> {
+fn issue_token(db: DbUrl, kiosk_id: &str, rotate: bool) -> anyhow::Result<String> {
+    let id = kiosk_id.to_string();
+    on_own_runtime(async move {
+        let store = Store::open(&db)
+            .await
+            .with_context(|| format!("opening database {db}"))?;
+        register(&store, &id, rotate).await
+    })
+}
+
+/// Registers (or, with `rotate`, re-issues) a kiosk in an open store; returns its new token.
+pub async fn register(store: &Store, kiosk_id: &str, rotate: bool) -> anyhow::Result<String> {
     if !valid_kiosk_id(kiosk_id) {
         anyhow::bail!("kiosk id must be 1 to 64 characters of A-Z a-z 0-9 - _");
     }
-    let conn = open_connection(db_path)?;
     let token = new_token();
-    crate::store::add_kiosk(&conn, kiosk_id, &hash_token(&token), rotate)?;
+    store
+        .add_kiosk(kiosk_id, &hash_token(&token), rotate)
+        .await?;
     Ok(token)
+}
+
+/// Runs `work` to completion on a fresh single-threaded runtime on a thread of its own, so that synchronous
+/// callers work whether or not they are inside a runtime already.
+pub(crate) fn on_own_runtime<T: Send + 'static>(
+    work: impl Future<Output = anyhow::Result<T>> + Send + 'static,
+) -> anyhow::Result<T> {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(work)
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the store task panicked"))?
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{raw, Platform};
+use common::{raw, Platform, StoreKind};
 use sanban_platform::ServeOptions;
 use serde_json::{json, Value};
 
@@ -24,6 +24,16 @@ fn json_error((got, headers, body): (u16, Vec<(String, String)>, String), status
         .to_string()
 }
 
+on_both_stores!(
+    routing_errors_are_json_404_and_405_with_allow,
+    a_request_that_is_not_http_gets_a_json_400,
+    oversized_requests_get_json_413_414_and_431,
+    a_request_body_that_never_finishes_gets_a_json_408,
+    bad_queries_and_credentials_get_json_400_401_403,
+    an_out_of_range_seq_names_its_event,
+    integers_written_with_a_zero_fraction_are_integers,
+);
+
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
@@ -39,10 +49,9 @@ fn get(path: &str, token: Option<&str>, extra: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-#[tokio::test]
-async fn routing_errors_are_json_404_and_405_with_allow() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K07");
+async fn routing_errors_are_json_404_and_405_with_allow(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K07").await;
     let reason = json_error(raw(p.addr(), &get("/v1/nothing-here", None, "")).await, 404);
     assert!(reason.contains("/v1/nothing-here"), "{reason}");
     // A path that names no kiosk (not even valid UTF-8).
@@ -68,9 +77,8 @@ async fn routing_errors_are_json_404_and_405_with_allow() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn a_request_that_is_not_http_gets_a_json_400() {
-    let p = Platform::start().await;
+async fn a_request_that_is_not_http_gets_a_json_400(store: StoreKind) {
+    let p = Platform::start(store).await;
     for garbage in [
         &b"GARBAGE\r\n\r\n"[..],
         b"GET /healthz HTTP/1.1\r\nNo colon here\r\n\r\n",
@@ -84,10 +92,9 @@ async fn a_request_that_is_not_http_gets_a_json_400() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn oversized_requests_get_json_413_414_and_431() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K07");
+async fn oversized_requests_get_json_413_414_and_431(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K07").await;
     let long_uri = format!("/v1/catalog?since={}", "9".repeat(10_000));
     json_error(raw(p.addr(), &get(&long_uri, Some(&token), "")).await, 414);
     let many = "X-Filler: 1\r\n".repeat(150);
@@ -110,14 +117,16 @@ async fn oversized_requests_get_json_413_414_and_431() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn a_request_body_that_never_finishes_gets_a_json_408() {
-    let p = Platform::start_with(ServeOptions {
-        request_timeout: Duration::from_secs(1),
-        ..ServeOptions::default()
-    })
+async fn a_request_body_that_never_finishes_gets_a_json_408(store: StoreKind) {
+    let p = Platform::start_with(
+        store,
+        ServeOptions {
+            request_timeout: Duration::from_secs(1),
+            ..ServeOptions::default()
+        },
+    )
     .await;
-    let token = p.add_kiosk("K07");
+    let token = p.add_kiosk("K07").await;
     let head = format!(
         "POST /v1/kiosks/K07/heartbeat HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer {token}\r\n\
          Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"app_version\""
@@ -127,11 +136,10 @@ async fn a_request_body_that_never_finishes_gets_a_json_408() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn bad_queries_and_credentials_get_json_400_401_403() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K07");
-    p.add_kiosk("K08");
+async fn bad_queries_and_credentials_get_json_400_401_403(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K07").await;
+    p.add_kiosk("K08").await;
     json_error(
         raw(p.addr(), &get("/v1/catalog?since=abc", Some(&token), "")).await,
         400,
@@ -166,10 +174,9 @@ async fn bad_queries_and_credentials_get_json_400_401_403() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn an_out_of_range_seq_names_its_event() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K07");
+async fn an_out_of_range_seq_names_its_event(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K07").await;
     let mut event = common::ticket(1, "police", "E001");
     event["seq"] = json!(i64::MAX as u64 + 1);
     let (status, reply) = p.events("K07", &token, vec![event]).await;
@@ -179,10 +186,9 @@ async fn an_out_of_range_seq_names_its_event() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn integers_written_with_a_zero_fraction_are_integers() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K07");
+async fn integers_written_with_a_zero_fraction_are_integers(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K07").await;
     let mut event = common::ticket(1, "police", "E001");
     event["seq"] = json!(1.0);
     let (status, reply) = p.events("K07", &token, vec![event]).await;

@@ -2,13 +2,16 @@
 
 mod common;
 
-use common::Platform;
+use common::{Platform, StoreKind};
 use serde_json::json;
 
-#[tokio::test]
-async fn a_heartbeat_with_script_and_bidi_override_reaches_the_page_as_visible_text() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K07");
+on_both_stores!(a_heartbeat_with_script_and_bidi_override_reaches_the_page_as_visible_text);
+
+async fn a_heartbeat_with_script_and_bidi_override_reaches_the_page_as_visible_text(
+    store: StoreKind,
+) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K07").await;
     let beat = json!({"app_version": "1.0<script>alert(1)</script>\u{202E}lanigiro",
         "outbox_backlog": 0, "oldest_pending_secs": u64::MAX, "sent_at": "2026-11-26T09:00:00+08:00",
         "devices": [{"device": "printer\u{2066}", "state": "fault", "detail": "cover <b>open</b>\u{200F}"}]});

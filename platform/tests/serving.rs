@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{parse_response, Platform};
+use common::{parse_response, Platform, StoreKind};
 use sanban_platform::ServeOptions;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -57,7 +57,7 @@ const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: platform\r\n\r\n";
 
 #[tokio::test]
 async fn a_client_trickling_a_header_line_every_2_s_is_cut_off_with_a_json_408() {
-    let p = Platform::start_with(options()).await;
+    let p = Platform::start_with(StoreKind::Sqlite, options()).await;
     let stream = TcpStream::connect(p.addr()).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
     writer
@@ -95,7 +95,7 @@ async fn a_client_trickling_a_header_line_every_2_s_is_cut_off_with_a_json_408()
 
 #[tokio::test]
 async fn a_client_that_sends_nothing_is_cut_off_without_a_reply() {
-    let p = Platform::start_with(options()).await;
+    let p = Platform::start_with(StoreKind::Sqlite, options()).await;
     let mut stream = TcpStream::connect(p.addr()).await.unwrap();
     let bytes = read_to_close(&mut stream, Duration::from_secs(15))
         .await
@@ -106,7 +106,7 @@ async fn a_client_that_sends_nothing_is_cut_off_without_a_reply() {
 
 #[tokio::test]
 async fn a_kept_alive_connection_serves_again_then_closes_when_idle() {
-    let p = Platform::start_with(options()).await;
+    let p = Platform::start_with(StoreKind::Sqlite, options()).await;
     let mut stream = TcpStream::connect(p.addr()).await.unwrap();
     stream.write_all(HEALTHZ).await.unwrap();
     assert!(read_healthz(&mut stream).await.starts_with("HTTP/1.1 200"));
@@ -122,12 +122,15 @@ async fn a_kept_alive_connection_serves_again_then_closes_when_idle() {
 
 #[tokio::test]
 async fn connections_beyond_the_cap_wait_until_a_slot_frees() {
-    let p = Platform::start_with(ServeOptions {
-        max_connections: 2,
-        header_read_timeout: Duration::from_secs(30),
-        idle_timeout: Duration::from_secs(30),
-        ..ServeOptions::default()
-    })
+    let p = Platform::start_with(
+        StoreKind::Sqlite,
+        ServeOptions {
+            max_connections: 2,
+            header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(30),
+            ..ServeOptions::default()
+        },
+    )
     .await;
     // Two kept-alive connections hold both slots.
     let mut held = Vec::new();

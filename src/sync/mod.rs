@@ -207,6 +207,8 @@ impl Agent {
                 business_day: day,
                 categories: short,
                 block_size: self.timing.lease_block,
+                // The platform replays a retried request id; sending one is left to the kiosk's sync work.
+                request_id: None,
             })
             .await?;
         for lease in reply.leases {

@@ -7,7 +7,6 @@ use sanban_wire::ApiError as ApiErrorBody;
 use sanban_wire::Catalog;
 
 use super::{ApiError, AppState};
-use crate::store::current_catalog;
 
 #[derive(serde::Deserialize)]
 pub struct CatalogQuery {
@@ -35,11 +34,7 @@ pub async fn get_catalog(
             ))
         })?),
     };
-    let cache = state.store.catalog_cache();
-    let index = state
-        .store
-        .read(move |conn| current_catalog(conn, &cache))
-        .await?;
+    let index = state.store.current_catalog().await?;
     // Any version other than the current one (older, or from another platform) gets the full list.
     let changed = since != Some(index.version);
     Ok(Json(Catalog {

@@ -9,7 +9,7 @@ use sanban_wire::{BadBatch, BatchReply, EventBatch, SequenceGap};
 
 use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
-use crate::ingest::{apply_batch, parse_batch, BatchOutcome};
+use crate::ingest::{parse_batch, BatchOutcome};
 
 #[utoipa::path(post, path = "/v1/kiosks/{id}/events", tag = "sync",
     summary = "Apply a batch of outbox events, in order, exactly once",
@@ -24,7 +24,8 @@ use crate::ingest::{apply_batch, parse_batch, BatchOutcome};
         (status = 400, description = "Malformed JSON or event, payload not of its kind's shape, seqs not \
             contiguous and ascending; nothing stored", body = BadBatch),
         (status = 404, description = "The kiosk was removed meanwhile", body = ApiErrorBody),
-        (status = 409, description = "Sequence gap or restarted sequence; nothing stored", body = SequenceGap),
+        (status = 409, description = "Sequence gap, restarted sequence, an event resent with other \
+            content, or an event id settled before under another seq; nothing stored", body = SequenceGap),
         (status = 413, description = "More than 500 events; nothing stored", body = ApiErrorBody)))]
 pub async fn post_events(
     State(state): State<AppState>,
@@ -51,12 +52,7 @@ pub async fn post_events(
             }
         })?;
     let count = events.len();
-    let catalog = state.store.catalog_cache();
-    let who = kiosk.clone();
-    let outcome = state
-        .store
-        .write(move |conn| apply_batch(conn, &who, &events, &catalog))
-        .await?;
+    let outcome = state.store.settle_batch(&kiosk, events).await?;
     match outcome {
         BatchOutcome::Settled(reply) => {
             tracing::debug!(kiosk = %kiosk, events = count, applied_through = reply.applied_through,
@@ -75,6 +71,20 @@ pub async fn post_events(
                 error: format!(
                     "seq {seq} was already settled with a different event id: the kiosk's sequence restarted; \
                      a technician must reconcile it (next expected seq is {expected_seq})"
+                ),
+                expected_seq,
+            }))
+        }
+        BatchOutcome::ContentMismatch {
+            seq,
+            expected_seq,
+            reason,
+        } => {
+            tracing::warn!(kiosk = %kiosk, seq, "kiosk resent an event that differs from the one settled");
+            Err(ApiError::Gap(SequenceGap {
+                error: format!(
+                    "{reason}; nothing of this batch was stored: a technician must reconcile the kiosk \
+                     (next expected seq is {expected_seq})"
                 ),
                 expected_seq,
             }))

@@ -9,7 +9,6 @@ use sanban_wire::{ApiError as ApiErrorBody, Heartbeat};
 
 use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
-use crate::store::record_heartbeat;
 
 #[utoipa::path(post, path = "/v1/kiosks/{id}/heartbeat", tag = "sync",
     summary = "Device health, outbox backlog and version, shown on the fleet page",
@@ -27,10 +26,7 @@ pub async fn post_heartbeat(
 ) -> Result<StatusCode, ApiError> {
     let hb: Heartbeat = body::json(raw)?;
     check(&hb)?;
-    state
-        .store
-        .write(move |conn| record_heartbeat(conn, &kiosk, &hb))
-        .await?;
+    state.store.record_heartbeat(&kiosk, &hb).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

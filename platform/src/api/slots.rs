@@ -11,7 +11,7 @@ use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
 use crate::ingest::apply::check_booking;
 use crate::schedule::{hall_today, parse_date, weekday};
-use crate::store::{book, booked_counts, current_catalog, BookOutcome, Booking};
+use crate::store::{BookOutcome, Booking};
 
 #[derive(serde::Deserialize)]
 pub struct SlotQuery {
@@ -47,17 +47,12 @@ pub async fn get_slots(
             "date {date:?} is not a YYYY-MM-DD date"
         )));
     };
-    let cache = state.store.catalog_cache();
-    let (svc, d) = (service.clone(), date.clone());
-    let (hours, counts) = state
+    let hours = state
         .store
-        .read(move |conn| {
-            let hours = current_catalog(conn, &cache)?
-                .service(&svc)
-                .map(|s| (s.bookable, s.slots_on(weekday(day))));
-            Ok((hours, booked_counts(conn, &svc, &d)?))
-        })
-        .await?;
+        .current_catalog()
+        .await?
+        .service(&service)
+        .map(|s| (s.bookable, s.slots_on(weekday(day))));
     // A well-formed request naming no service that takes appointments: 404, as for a booking.
     let (slots, capacity) = match hours {
         None => return Err(ApiError::NotFound(format!("unknown service {service:?}"))),
@@ -68,6 +63,7 @@ pub async fn get_slots(
         }
         Some((true, slots)) => slots,
     };
+    let counts = state.store.booked_counts(&service, &date).await?;
     // A past day, or a day the service takes no appointments: an empty list, not an error.
     let slots = if day < hall_today() {
         Vec::new()
@@ -127,44 +123,32 @@ pub async fn post_appointment(
             req.date
         )));
     }
-    let cache = state.store.catalog_cache();
-    // Checked inside the write so the catalog seen is the one the booking is made against.
-    let outcome = state
-        .store
-        .write(move |conn| {
-            let catalog = current_catalog(conn, &cache)?;
-            let slot_capacity = match check_booking(&catalog, &req.service, &req.date, &req.slot_id)
-            {
-                Ok(capacity) => capacity,
-                Err(reason) => return Ok(Err(reason)),
-            };
-            let booking = Booking {
-                request_id: req.request_id.to_string(),
-                kiosk,
-                service: req.service,
-                date: req.date,
-                slot_id: req.slot_id,
-                citizen_ref: req.citizen_ref,
-                seq: None,
-                slot_capacity,
-            };
-            Ok(Ok((book(conn, &booking)?, booking)))
-        })
-        .await?;
-    // A well-formed booking that names no bookable slot (unknown service, past or non-working day, no such slot).
-    match outcome.map_err(ApiError::NotFound)? {
-        (
-            BookOutcome::Booked { appointment_id } | BookOutcome::AlreadyBooked { appointment_id },
-            _,
-        ) => Ok(Json(AppointmentReply {
-            appointment_id,
-            confirmed: true,
-        })),
-        (BookOutcome::Full, b) => Err(ApiError::Conflict(format!(
+    let catalog = state.store.current_catalog().await?;
+    // A well-formed booking that names no bookable slot (unknown service, one that takes no appointments, a past
+    // day or one it is closed, no such slot).
+    let slot_capacity = check_booking(&catalog, &req.service, &req.date, &req.slot_id)
+        .map_err(ApiError::NotFound)?;
+    let booking = Booking {
+        request_id: req.request_id.to_string(),
+        kiosk,
+        service: req.service,
+        date: req.date,
+        slot_id: req.slot_id,
+        citizen_ref: req.citizen_ref,
+        slot_capacity,
+    };
+    match state.store.book(&booking).await? {
+        BookOutcome::Booked { appointment_id } | BookOutcome::AlreadyBooked { appointment_id } => {
+            Ok(Json(AppointmentReply {
+                appointment_id,
+                confirmed: true,
+            }))
+        }
+        BookOutcome::Full => Err(ApiError::Conflict(format!(
             "slot {} on {} is full",
-            b.slot_id, b.date
+            booking.slot_id, booking.date
         ))),
-        (BookOutcome::RequestIdReused, _) => Err(ApiError::Conflict(
+        BookOutcome::RequestIdReused => Err(ApiError::Conflict(
             "request_id already books another service, date or slot".into(),
         )),
     }

@@ -12,6 +12,10 @@ pub struct LeaseRequest {
     pub categories: Vec<String>,
     /// Numbers wanted per category (the platform may grant fewer).
     pub block_size: u32,
+    /// The kiosk's id for this request (a UUID). A retry with the same id (after a lost reply) gets the same
+    /// blocks, not new ones; the same id with a different request is refused (409).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<uuid::Uuid>,
 }
 
 /// A block of queue numbers `first..=last` of one category on one day, for this kiosk alone.

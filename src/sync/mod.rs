@@ -5,6 +5,7 @@
 mod client;
 mod drain;
 pub mod gateway;
+mod lease_request;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,6 +13,7 @@ use std::time::Duration;
 pub use client::{PlatformClient, SyncError};
 pub use drain::{drain_once, DrainReport};
 pub use gateway::{Answer, Gateway};
+pub use lease_request::LeaseRequestIds;
 
 use crate::clock::business_day;
 use crate::devices::HealthBoard;
@@ -71,6 +73,8 @@ pub struct Agent {
     /// The key of `citizen_ref`, replaced by the platform's once it has issued one.
     pub citizen_key: Arc<std::sync::RwLock<crate::devices::CitizenKey>>,
     pub config: crate::config::Config,
+    /// The id of the lease request not yet settled, sent again on retry.
+    pub lease_ids: LeaseRequestIds,
 }
 
 impl Agent {
@@ -201,15 +205,23 @@ impl Agent {
         if short.is_empty() {
             return Ok(());
         }
-        let reply = self
-            .client
-            .lease(&sanban_wire::LeaseRequest {
-                business_day: day,
-                categories: short,
-                block_size: self.timing.lease_block,
-            })
-            .await?;
+        let ask = self.lease_ids.stamp(sanban_wire::LeaseRequest {
+            business_day: day,
+            categories: short,
+            block_size: self.timing.lease_block,
+            request_id: None,
+        });
+        let reply = match self.client.lease(&ask).await {
+            Ok(reply) => reply,
+            // Lost or failed: the same request goes again with the same id (the platform replays its reply).
+            Err(e) if e.is_retryable() => return Err(e),
+            Err(e) => {
+                self.lease_ids.settled();
+                return Err(e);
+            }
+        };
         for lease in reply.leases {
+            // Not stored here: the id stays, and the retry's replayed reply brings these blocks again.
             self.store
                 .add_lease(
                     &lease.category,
@@ -219,6 +231,7 @@ impl Agent {
                 )
                 .map_err(SyncError::store)?;
         }
+        self.lease_ids.settled();
         Ok(())
     }
 
@@ -322,6 +335,7 @@ pub fn start_background(
         wake: wake.clone(),
         citizen_key,
         config: config.clone(),
+        lease_ids: LeaseRequestIds::default(),
     };
     runtime.spawn(agent.run());
     Ok(Some(SyncHandle { status, wake }))

@@ -33,6 +33,15 @@ pub fn apply_event(cx: &Context, ev: &ParsedEvent) -> Result<Verdict, StoreError
         EventPayload::PickupCollected(p) => pickup(cx, ev, p),
         EventPayload::RatingSubmitted(p) => rating(cx, ev, p),
         EventPayload::HelpRequested(p) => help_requested(cx, ev, p),
+        // Interim, until the storage interface lands: recorded as rejected (the queue goes on).
+        EventPayload::PickupHeld(_)
+        | EventPayload::PickupCodeRejected(_)
+        | EventPayload::PostalRequested(_)
+        | EventPayload::LockerDeposited(_)
+        | EventPayload::LockerAlert(_) => Ok(Err(format!(
+            "{} is not stored by this platform version",
+            ev.payload.kind()
+        ))),
     }
 }
 
@@ -337,8 +346,12 @@ fn pickup(cx: &Context, ev: &ParsedEvent, p: &PickupCollected) -> Result<Verdict
 }
 
 fn rating(cx: &Context, ev: &ParsedEvent, p: &RatingSubmitted) -> Result<Verdict, StoreError> {
-    if !(1..=5).contains(&p.level) {
-        reject!("rating level {} is not between 1 and 5", p.level);
+    if p.level_code != p.level.code_in(sanban_wire::LevelNumbering::FiveIsBest) {
+        reject!(
+            "rating level_code {} does not match level {}",
+            p.level_code,
+            p.level.name()
+        );
     }
     if !RATED_ERRANDS.contains(&p.errand.as_str()) {
         reject!(
@@ -352,9 +365,10 @@ fn rating(cx: &Context, ev: &ParsedEvent, p: &RatingSubmitted) -> Result<Verdict
             reject!("unknown service {service:?}");
         }
     }
-    if p.reason.as_deref().is_some_and(|r| r.chars().count() > 200) {
-        reject!("rating reason is longer than 200 characters");
+    if p.text.as_deref().is_some_and(|r| r.chars().count() > 200) {
+        reject!("rating text is longer than 200 characters");
     }
+    let reason = (!p.reasons.is_empty()).then(|| p.reasons.join(","));
     let rating_id = p.rating_id.to_string();
     if exists(
         cx.conn,
@@ -366,7 +380,7 @@ fn rating(cx: &Context, ev: &ParsedEvent, p: &RatingSubmitted) -> Result<Verdict
     cx.conn.execute_cached(
         "INSERT INTO ratings (rating_id, kiosk_id, seq, errand, service, level, reason, occurred_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![rating_id, cx.kiosk, ev.seq, p.errand, p.service, p.level, p.reason, ev.occurred_at],
+        params![rating_id, cx.kiosk, ev.seq, p.errand, p.service, p.level_code, reason, ev.occurred_at],
     )?;
     Ok(Ok(()))
 }

@@ -71,6 +71,7 @@ pub fn open_pickups(conn: &Connection, kiosk: &str) -> Result<Vec<Pickup>, Store
             document: r.get(3)?,
             document_en: String::new(),
             citizen_ref: None,
+            holder: String::new(),
             postable: false,
             deposited_at: r.get(4)?,
         })

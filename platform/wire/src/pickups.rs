@@ -20,6 +20,9 @@ pub struct Pickup {
     /// The `citizen_ref` of the person it is for, when known: the ID card then finds it.
     #[serde(default)]
     pub citizen_ref: Option<String>,
+    /// The person's name masked (张*), for the pickup proof; empty when unknown.
+    #[serde(default)]
+    pub holder: String,
     /// May be sent by free post (免费邮寄) instead of collected.
     #[serde(default)]
     pub postable: bool,
@@ -73,6 +76,7 @@ mod tests {
             document: "营业执照".into(),
             document_en: String::new(),
             citizen_ref: None,
+            holder: String::new(),
             postable: false,
             deposited_at: "2026-11-30T09:00:00+08:00".into(),
         }

@@ -75,7 +75,8 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
         !exists(w, "返回"),
         "the ticket page ends with 完成, not Back (which would take another ticket)"
     );
-    play(app, "tap 完成\nwait home.main 2\n").await?;
+    // 完成 leads to the rating step (tests/ui_rating_flow.rs); skipped here.
+    play(app, "tap 完成\ntap 跳过\nwait home.main 2\n").await?;
     assert_eq!(
         w.global::<TicketAdapter>().get_ticket().number.as_str(),
         "",

@@ -747,29 +747,21 @@ impl Store {
         })
     }
 
-    /// 免费邮寄: the waiting document is to be posted to `recipient` (it stays in its door for the staff). The
-    /// address travels only in the outbox event. Returns the request's id.
+    /// 免费邮寄: the waiting document `request.pickup_id` is to be posted to `request.recipient` (it stays in its
+    /// door for the staff; `request.locker_door` is taken from the store). The address travels only in the outbox
+    /// event. Returns the request's id.
     pub fn request_post(
         &mut self,
-        pickup_id: &str,
-        citizen_ref: &str,
-        recipient: sanban_wire::PostalAddress,
-        request_id: uuid::Uuid,
+        mut request: sanban_wire::PostalRequested,
         now: DateTime<Utc>,
         tz: chrono_tz::Tz,
         receipt: Receipt,
     ) -> Result<super::Committed<uuid::Uuid>> {
         self.commit_errand(now, tz, |tx| {
-            let door = mark_posted(tx, pickup_id, now)?;
+            request.locker_door = mark_posted(tx, &request.pickup_id, now)?.into();
             Ok(super::Errand {
-                value: request_id,
-                event: sanban_wire::EventPayload::PostalRequested(sanban_wire::PostalRequested {
-                    request_id,
-                    pickup_id: pickup_id.into(),
-                    locker_door: door.into(),
-                    citizen_ref: citizen_ref.into(),
-                    recipient,
-                }),
+                value: request.request_id,
+                event: sanban_wire::EventPayload::PostalRequested(request),
                 print: receipt,
             })
         })

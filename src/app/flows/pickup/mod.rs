@@ -421,23 +421,25 @@ mod tests {
 
     #[test]
     fn a_door_is_placed_by_its_board_row_and_column() {
-        let mut devices = DevicesConfig::default();
-        devices.locker_boards = vec![
-            LockerBoardConfig {
-                address: 1,
-                doors: 16,
-                place: "左侧柜".into(),
-                place_en: "left cabinet".into(),
-                columns: 4,
-            },
-            LockerBoardConfig {
-                address: 2,
-                doors: 8,
-                place: "右侧柜".into(),
-                place_en: String::new(),
-                columns: 2,
-            },
-        ];
+        let devices = DevicesConfig {
+            locker_boards: vec![
+                LockerBoardConfig {
+                    address: 1,
+                    doors: 16,
+                    place: "左侧柜".into(),
+                    place_en: "left cabinet".into(),
+                    columns: 4,
+                },
+                LockerBoardConfig {
+                    address: 2,
+                    doors: 8,
+                    place: "右侧柜".into(),
+                    place_en: String::new(),
+                    columns: 2,
+                },
+            ],
+            ..DevicesConfig::default()
+        };
         assert_eq!(place_of(&devices, 1, Lang::Zh), "左侧柜 · 第 1 排第 1 列");
         assert_eq!(place_of(&devices, 7, Lang::Zh), "左侧柜 · 第 2 排第 3 列");
         assert_eq!(place_of(&devices, 17, Lang::Zh), "右侧柜 · 第 1 排第 1 列");

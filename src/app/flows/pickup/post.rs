@@ -160,14 +160,17 @@ fn confirm(kiosk: &Kiosk, tapped_at: Instant) {
         &ctx,
     );
     let stored = services.store().request_post(
-        &doc.pickup_id,
-        &citizen_ref,
-        PostalAddress {
-            name,
-            phone,
-            address,
+        sanban_wire::PostalRequested {
+            request_id,
+            pickup_id: doc.pickup_id.clone(),
+            locker_door: doc.door.into(),
+            citizen_ref,
+            recipient: PostalAddress {
+                name,
+                phone,
+                address,
+            },
         },
-        request_id,
         services.clock.now(),
         services.tz,
         Some(PrintJob {

@@ -126,6 +126,8 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
         locker.doors(),
     )?;
     assert_eq!(page(w), HOME);
+    // The 取件 tile is offered once the locker answers.
+    play(app, "see 取件柜 正常\n").await?;
 
     // 1. SCENARIOS.md's 取件 by code: the door opens (its sensor reads open), the pickup is committed.
     play(
@@ -241,7 +243,14 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
         "the code typed does not travel"
     );
     assert!(w.global::<PickupAdapter>().get_locked());
-    play(app, "type 246802\ntap 确定\nsee 输错次数过多\n").await?;
+    assert!(
+        !sanban_kiosk::headless::driver::exists(w, "2"),
+        "no keypad while locked"
+    );
+    play(app, "tap 确定\nsee 输错次数过多\n").await?;
+    assert_eq!(events(app, "pickup.code_rejected")?.len(), 5);
+    // The locker's health tells the technician that a door needs attention.
+    play(app, "see 取件柜 注意\n").await?;
     assert_eq!(locker.opened_log(), vec![3, 5, 7], "no door while locked");
     Ok(())
 }

@@ -83,7 +83,16 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
         "session wiped"
     );
 
-    // 2. 绿色通道: the simulated reader holds a 60+ card; only masked data reaches the screen.
+    // 2. 绿色通道: the simulated reader holds a 60+ card; only masked data reaches the screen. Its tile is offered
+    //    once the reader has answered (under load that can take a few seconds after start).
+    wait_until(w, "the 绿色通道 tile", Duration::from_secs(10), |w| {
+        use slint::Model;
+        w.global::<sanban_kiosk::ui::HomeAdapter>()
+            .get_tiles()
+            .iter()
+            .any(|t| t.code == "priority" && t.available)
+    })
+    .await?;
     play(
         app,
         "tap 绿色通道取号\ncard 20\nsee 可走绿色通道\nsee 请取回身份证\ntap 继续取号\ntap 社会事务类\nsee 绿色通道\nsee 已打印\n",

@@ -1,9 +1,9 @@
-//! kill -9 between the two commits of a door opening: the kiosk process (`run --headless --script`) is killed with
-//! SIGKILL after it journalled the opening and fired the lock, before it knew how the door went (the door is
-//! jammed and the confirmation time 10 s, the most `[devices]` allows, so the kiosk is waiting on the sensor). Restarted on the same data, it
-//! settles the opening from the door's sensor **without firing the lock again**: a door found shut → the document
-//! is held for the staff; a door found open → collected. Nothing is lost, no door is opened twice. The locker
-//! simulator lives in this test process on a pseudo-terminal, so it outlives the kiosk.
+//! kill -9 between the two commits of a door opening: the kiosk process (`run --headless --script`) is killed
+//! with SIGKILL after it journalled the opening and fired the lock, before it knew how the door went (the door is
+//! jammed and the confirmation time 10 s, the most `[devices]` allows, so the kiosk is waiting on the sensor).
+//! Restarted on the same data, it settles the opening from the door's sensor **without firing the lock again**: a
+//! door found shut → the document is held for the staff; a door found open → collected. Nothing is lost, no door
+//! is opened twice. The locker simulator lives in this test process on a pseudo-terminal, so it outlives the kiosk.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

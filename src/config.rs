@@ -2,8 +2,10 @@
 //!
 //! ```toml
 //! [kiosk]    id, name, hall, timezone
-//! [devices]  idcard, printer, locker ("sim" = a simulator on a pseudo-terminal, or a device path), baud rates
+//! [devices]  idcard, printer, locker ("sim" = a simulator on a pseudo-terminal, or a device path), baud rates,
+//!            the locker's boards ([[devices.locker_boards]] address, doors, place, columns), echo, confirm time
 //! [session]  idle_seconds = 60, countdown_seconds = 10
+//! [pickup]   wrong codes before the keypad locks, lock-out, door left open alert, overdue days
 //! [queue]    waiting_window_minutes = 120
 //! [platform] url, token   (absent: the kiosk works offline and keeps everything queued)
 //! [data]     dir = "data"
@@ -24,6 +26,68 @@ pub struct Config {
     pub platform: PlatformConfig,
     pub data: DataConfig,
     pub guide: GuideConfig,
+    pub pickup: PickupConfig,
+}
+
+/// 取件: the keypad's defence against guessing, the door alerts, and when a waiting document is overdue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PickupConfig {
+    /// Wrong pickup codes within `wrong_code_window_minutes` that lock the keypad.
+    pub wrong_code_limit: u32,
+    pub wrong_code_window_minutes: u32,
+    /// How long the keypad stays locked (doubling for each further lock-out within a day, at most 8 times).
+    pub lockout_minutes: u32,
+    /// A document waiting longer than this is listed as overdue for the staff.
+    pub overdue_days: u32,
+    /// How often the waiting documents are fetched from the platform.
+    pub refresh_seconds: u32,
+}
+
+impl Default for PickupConfig {
+    fn default() -> Self {
+        Self {
+            wrong_code_limit: 5,
+            wrong_code_window_minutes: 10,
+            lockout_minutes: 15,
+            overdue_days: 7,
+            refresh_seconds: 30,
+        }
+    }
+}
+
+/// One lock board of the locker, in door-numbering order: its doors follow the previous board's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockerBoardConfig {
+    /// The board's address (its DIP switch).
+    pub address: u8,
+    /// Doors wired to it (1–24 on the 8A family).
+    pub doors: u16,
+    /// Where its cabinet is, as the citizen is told ("终端左侧柜体").
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub place_en: String,
+    /// Doors per row of the cabinet (numbered left to right, top to bottom), to say "row 2, column 3".
+    #[serde(default = "default_columns")]
+    pub columns: u16,
+}
+
+fn default_columns() -> u16 {
+    4
+}
+
+impl Default for LockerBoardConfig {
+    fn default() -> Self {
+        Self {
+            address: 1,
+            doors: 16,
+            place: "终端右侧柜体".into(),
+            place_en: "the cabinet right of the screen".into(),
+            columns: 4,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,15 +150,33 @@ pub struct DevicesConfig {
     pub idcard_baud: u32,
     pub printer_baud: u32,
     pub locker_baud: u32,
-    /// Locker board address (DIP switch).
-    pub locker_board: u8,
+    /// The lock boards on the locker's RS-485 line, in door-numbering order.
+    pub locker_boards: Vec<LockerBoardConfig>,
+    /// The boards' protocol family ("8a").
+    pub locker_family: String,
+    /// Whether the RS-485 adapter echoes what it sends: "auto" (learned from the line), "on" or "off".
+    pub locker_echo: String,
+    /// How long after the pulse a door must read open before it counts as jammed (milliseconds).
+    pub locker_confirm_ms: u64,
     /// Whether the board's "locked" status means the door is shut (depends on the wiring).
     pub locker_locked_means_shut: bool,
+    /// A door still open this long after it was opened raises a "door left open" alert (seconds).
+    pub locker_left_open_seconds: u32,
     /// How often an idle device is asked for its status (milliseconds); a silent one shows within this time.
     pub poll_ms: u64,
     /// The card lying on a simulated reader (`idcard = "sim"`): resident, elderly, long_term, hk_macao_taiwan,
     /// pr_2017, pr_2023, rare_name (a name beyond GB2312), or none.
     pub sim_card: String,
+}
+
+impl DevicesConfig {
+    /// The locker's boards as the bus takes them: `(address, doors)`, in door-numbering order.
+    pub fn locker_boards(&self) -> Vec<(u8, u16)> {
+        self.locker_boards
+            .iter()
+            .map(|b| (b.address, b.doors))
+            .collect()
+    }
 }
 
 impl Default for DevicesConfig {
@@ -106,8 +188,12 @@ impl Default for DevicesConfig {
             idcard_baud: 115_200,
             printer_baud: 115_200,
             locker_baud: 9_600,
-            locker_board: 1,
+            locker_boards: vec![LockerBoardConfig::default()],
+            locker_family: "8a".into(),
+            locker_echo: "auto".into(),
+            locker_confirm_ms: 1_500,
             locker_locked_means_shut: true,
+            locker_left_open_seconds: 120,
             poll_ms: 5_000,
             sim_card: "elderly".into(),
         }
@@ -284,12 +370,83 @@ impl Config {
                 );
             }
         }
+        self.validate_locker()?;
+        let p = &self.pickup;
+        for (key, value) in [
+            ("pickup.wrong_code_limit", p.wrong_code_limit),
+            (
+                "pickup.wrong_code_window_minutes",
+                p.wrong_code_window_minutes,
+            ),
+            ("pickup.lockout_minutes", p.lockout_minutes),
+            ("pickup.overdue_days", p.overdue_days),
+            ("pickup.refresh_seconds", p.refresh_seconds),
+        ] {
+            if value == 0 {
+                return invalid(key, "must be at least 1");
+            }
+        }
         if let Some(url) = &self.platform.url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return invalid("platform.url", "must start with http:// or https://");
             }
             if self.platform.token.as_deref().unwrap_or("").is_empty() {
                 return invalid("platform.token", "is required when platform.url is set");
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_locker(&self) -> Result<(), ConfigError> {
+        use sanban_hardware::locker::{EchoMode, LockerFamily};
+        let d = &self.devices;
+        let family: LockerFamily =
+            d.locker_family
+                .parse()
+                .map_err(
+                    |e: sanban_hardware::locker::LockerError| ConfigError::Invalid {
+                        key: "devices.locker_family",
+                        message: e.to_string(),
+                    },
+                )?;
+        d.locker_echo
+            .parse::<EchoMode>()
+            .map_err(|e| ConfigError::Invalid {
+                key: "devices.locker_echo",
+                message: e.to_string(),
+            })?;
+        if d.locker_left_open_seconds == 0 {
+            return invalid("devices.locker_left_open_seconds", "must be at least 1");
+        }
+        if !(200..=10_000).contains(&d.locker_confirm_ms) {
+            return invalid("devices.locker_confirm_ms", "must be 200..10000");
+        }
+        if d.locker_boards.is_empty() && d.locker != "none" {
+            return invalid(
+                "devices.locker_boards",
+                "at least one board (address and doors), or devices.locker = \"none\"",
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for b in &d.locker_boards {
+            if !seen.insert(b.address) {
+                return invalid(
+                    "devices.locker_boards",
+                    &format!("board address {} is listed twice", b.address),
+                );
+            }
+            let max = family.max_doors_per_board();
+            if b.doors == 0 || b.doors > max {
+                return invalid(
+                    "devices.locker_boards",
+                    &format!("board {} has {} doors (1..={max})", b.address, b.doors),
+                );
+            }
+            if b.columns == 0 {
+                return invalid(
+                    "devices.locker_boards",
+                    &format!("board {}: columns must be at least 1", b.address),
+                );
             }
         }
         Ok(())

@@ -106,7 +106,7 @@ fn device(config: &Config, command: DeviceCommand) -> anyhow::Result<()> {
             kind,
             card,
             jobs_dir,
-        } => device::sim(&kind, &card, jobs_dir.as_deref()),
+        } => device::sim(config, &kind, &card, jobs_dir.as_deref()),
         DeviceCommand::ReadId {
             port,
             json,

@@ -3,6 +3,7 @@
 //! columns, which splits English words ("tick/et").
 
 pub mod guide_notice;
+pub mod pickup;
 pub mod ticket;
 
 use sanban_hardware::printer::{text_columns, Receipt, COLUMNS};

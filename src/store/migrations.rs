@@ -149,6 +149,53 @@ const STEPS: &[&str] = &[
     -- A catalog cached by an older program as a JSON blob is not read any more.
     DELETE FROM meta WHERE key IN ('catalog.services', 'catalog.version');
     "#,
+    // 5: 取件 and 好差评 (see store/pickups.rs and store/ratings.rs): the documents in this kiosk's lockers (the
+    // platform's list, codes only as salted hashes), the journal of door openings (written before a lock is fired),
+    // wrong pickup codes and lock-outs (so a restart does not reset them), and the ratings given here.
+    r#"
+    CREATE TABLE pickups (
+        pickup_id    TEXT PRIMARY KEY,
+        door         INTEGER NOT NULL,
+        document     TEXT NOT NULL,
+        document_en  TEXT NOT NULL DEFAULT '',
+        document_no  TEXT,                       -- a staff deposit's document number
+        code_salt    TEXT,                       -- hex; NULL until the platform lists a staff deposit
+        code_hash    TEXT,
+        citizen_ref  TEXT,
+        holder       TEXT NOT NULL DEFAULT '',   -- the person's name, masked (张*)
+        postable     INTEGER NOT NULL DEFAULT 0,
+        deposited_at TEXT NOT NULL,
+        state        TEXT NOT NULL CHECK (state IN
+                         ('waiting', 'opening', 'collected', 'held', 'posted', 'depositing', 'deposited')),
+        hold_reason  TEXT,                       -- jammed | interrupted
+        method       TEXT,                       -- code | idcard | post | staff
+        settled_at   TEXT
+    );
+    CREATE INDEX pickups_by_citizen ON pickups (citizen_ref, state);
+    CREATE INDEX pickups_by_door ON pickups (door, state);
+    CREATE TABLE door_openings (
+        id          INTEGER PRIMARY KEY,
+        door        INTEGER NOT NULL,
+        purpose     TEXT NOT NULL CHECK (purpose IN ('pickup', 'deposit')),
+        pickup_id   TEXT NOT NULL,
+        method      TEXT,
+        state       TEXT NOT NULL CHECK (state IN ('pending', 'finished')),
+        outcome     TEXT,                        -- opened | sensor_stuck | jammed | found_open | found_shut | deposited
+        started_at  TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE INDEX door_openings_pending ON door_openings (state, id);
+    CREATE TABLE pickup_code_failures (id INTEGER PRIMARY KEY, at TEXT NOT NULL);
+    CREATE TABLE pickup_lockouts (id INTEGER PRIMARY KEY, at TEXT NOT NULL, until TEXT NOT NULL);
+    CREATE TABLE ratings (
+        rating_id  TEXT PRIMARY KEY,
+        errand     TEXT NOT NULL,
+        errand_id  TEXT NOT NULL,
+        level      TEXT NOT NULL,
+        rated_at   TEXT NOT NULL,
+        UNIQUE (errand, errand_id)               -- one rating per errand
+    );
+    "#,
 ];
 
 /// Bring the schema to the newest version, one transaction per step.

@@ -5,7 +5,9 @@ pub mod catalog;
 pub mod errand;
 mod migrations;
 pub mod outbox;
+pub mod pickups;
 pub mod print_jobs;
+pub mod ratings;
 pub mod tickets;
 
 use std::path::Path;
@@ -30,6 +32,10 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("{0}")]
     Invalid(String),
+    /// What was asked is already done and must not be done twice (a document already collected, an errand
+    /// already rated): the flow tells the citizen plainly.
+    #[error("{0}")]
+    AlreadyDone(&'static str),
 }
 
 impl StoreError {

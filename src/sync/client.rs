@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use sanban_wire::{
     BatchReply, Catalog, CitizenKeyReply, EventBatch, Heartbeat, LeaseReply, LeaseRequest,
-    SequenceGap,
+    PickupList, SequenceGap,
 };
 
 /// A sync failure. `Retryable` ones (network, timeouts, 5xx) are retried with backoff.
@@ -117,6 +117,17 @@ impl PlatformClient {
         let r = self
             .http
             .get(self.url("/v1/kiosks/{id}/citizen-key"))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        json(r.map_err(net)?).await
+    }
+
+    /// `GET /v1/kiosks/{id}/pickups`
+    pub async fn pickups(&self) -> Result<PickupList, SyncError> {
+        let r = self
+            .http
+            .get(self.url("/v1/kiosks/{id}/pickups"))
             .bearer_auth(&self.token)
             .send()
             .await;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use sanban_hardware::idcard::{CardKind, Fault, IdCardError, IdCardSim, IdReader, SimCard};
-use sanban_hardware::locker::{BusOptions, DoorPolarity, LockerFamily, LockerSim};
+use sanban_hardware::locker::LockerSim;
 use sanban_hardware::printer::{Align, PaperLevel, Printer, PrinterSim, Receipt};
 use sanban_hardware::transport::{wire_time, SerialTransport};
 
@@ -44,7 +44,7 @@ pub fn list() -> anyhow::Result<()> {
 }
 
 /// A simulator a technician (or a test, or the demo) can connect to. Reads commands from stdin until EOF.
-pub fn sim(kind: &str, card: &str, jobs_dir: Option<&Path>) -> anyhow::Result<()> {
+pub fn sim(config: &Config, kind: &str, card: &str, jobs_dir: Option<&Path>) -> anyhow::Result<()> {
     match kind {
         "idcard" => {
             let sim = IdCardSim::spawn()?;
@@ -100,20 +100,27 @@ pub fn sim(kind: &str, card: &str, jobs_dir: Option<&Path>) -> anyhow::Result<()
             }
         }
         "locker" => {
-            let sim = LockerSim::spawn(1, 16)?;
+            // The boards of the configuration, so doors are numbered as on this kiosk's locker.
+            let boards = config.devices.locker_boards();
+            let sim = LockerSim::spawn_bus(&boards)?;
             println!("{}", sim.path().display());
-            eprintln!("locker simulator ready (board 1, 16 doors). Commands: close <n> | state | silent <on|off>");
+            let described: Vec<String> = boards
+                .iter()
+                .map(|(a, d)| format!("board {a}: {d} doors"))
+                .collect();
+            eprintln!(
+                "locker simulator ready ({}). {}",
+                described.join(", "),
+                LockerSim::help()
+            );
             for line in std::io::stdin().lock().lines() {
                 let line = line?;
-                match line.split_whitespace().collect::<Vec<_>>().as_slice() {
-                    ["close", n] => match n.parse() {
-                        Ok(n) => sim.close_door(n),
-                        Err(_) => eprintln!("door number expected"),
-                    },
-                    ["state"] => eprintln!("{:?}", sim.door_states()),
-                    ["silent", on] => sim.set_silent(*on == "on"),
-                    [] => {}
-                    _ => eprintln!("unknown command {line:?}"),
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match sim.run(&line) {
+                    Ok(text) => eprintln!("{text}"),
+                    Err(e) => eprintln!("{e}"),
                 }
             }
         }
@@ -369,32 +376,46 @@ pub fn render(file: &Path, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `device locker --port P status | open N`
+/// `device locker --port P status | open N`: every door's sensor, after opening door N (with its proof).
 pub fn locker(config: &Config, port: &str, open: Option<u16>) -> anyhow::Result<()> {
+    let boards = config.devices.locker_boards();
     let port = if port == "sim" {
-        Port::LockerSim(LockerSim::spawn(config.devices.locker_board, 16)?)
+        Port::LockerSim(LockerSim::spawn_bus(&boards)?)
     } else {
         Port::Path(port.into())
     };
-    let t = SerialTransport::open(&port.path(), config.devices.locker_baud)
-        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", port.path()))?;
-    let polarity = if config.devices.locker_locked_means_shut {
-        DoorPolarity::LockedMeansShut
-    } else {
-        DoorPolarity::OpenMeansShut
-    };
-    let mut board = LockerFamily::Family8A.connect(
-        t,
-        &[(config.devices.locker_board, 16)],
-        polarity,
-        BusOptions::default(),
-    )?;
+    let setup = crate::devices::locker_setup(&config.devices, port.path());
+    let t = SerialTransport::open(&setup.path, setup.baud)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", setup.path))?;
+    let mut bus = setup
+        .family
+        .connect(t, &setup.boards, setup.polarity, setup.options.clone())?;
     if let Some(door) = open {
-        let report = board.open(door)?;
-        println!("door {door}: {:?}", report.outcome);
+        let report = bus.open(door)?;
+        let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+        println!(
+            "door {door} (board {} lock {}): {:?}; fire command after {}, sensor {}",
+            report.addr.board,
+            report.addr.lock,
+            report.outcome,
+            ms(report.pulse_latency()),
+            report
+                .confirm_latency()
+                .map(|d| format!("read open {} after the pulse", ms(d)))
+                .unwrap_or_else(|| "never read open".into())
+        );
     }
-    for state in board.query()? {
-        println!("{:?}", state);
+    for state in bus.query()? {
+        println!(
+            "door {:>3}: {}",
+            state.door,
+            if state.is_open { "open" } else { "shut" }
+        );
     }
+    let line = bus.line_status();
+    println!(
+        "line: echo {:?} ({:?}), {} echo bytes, {} noise bytes, {} stray frames",
+        line.echo, line.echo_mode, line.echo_bytes, line.noise_bytes, line.stray_frames
+    );
     Ok(())
 }

@@ -59,6 +59,16 @@ impl<'a> Ledger<'a> {
             EventPayload::PickupCollected(p) => self.pickup(ev, p),
             EventPayload::RatingSubmitted(p) => self.rating(ev, p),
             EventPayload::HelpRequested(p) => self.help_requested(ev, p),
+            // Not kept by this platform version yet: recorded as rejected with the reason, so the kiosk's queue
+            // goes on and the kiosk keeps the event.
+            EventPayload::PickupHeld(_)
+            | EventPayload::PickupCodeRejected(_)
+            | EventPayload::PostalRequested(_)
+            | EventPayload::LockerDeposited(_)
+            | EventPayload::LockerAlert(_) => Err(format!(
+                "{} is not stored by this platform version",
+                ev.payload.kind()
+            )),
         };
         let outcome = match verdict {
             Ok(()) => Outcome::Applied,
@@ -386,8 +396,12 @@ impl<'a> Ledger<'a> {
     }
 
     fn rating(&mut self, ev: &ParsedEvent, p: &RatingSubmitted) -> Verdict {
-        if !(1..=5).contains(&p.level) {
-            return Err(format!("rating level {} is not between 1 and 5", p.level));
+        if p.level_code != p.level.code_in(sanban_wire::LevelNumbering::FiveIsBest) {
+            return Err(format!(
+                "rating level_code {} does not match level {}",
+                p.level_code,
+                p.level.name()
+            ));
         }
         if !RATED_ERRANDS.contains(&p.errand.as_str()) {
             return Err(format!(
@@ -401,8 +415,8 @@ impl<'a> Ledger<'a> {
                 return Err(format!("unknown service {service:?}"));
             }
         }
-        if p.reason.as_deref().is_some_and(|r| r.chars().count() > 200) {
-            return Err("rating reason is longer than 200 characters".into());
+        if p.text.as_deref().is_some_and(|r| r.chars().count() > 200) {
+            return Err("rating text is longer than 200 characters".into());
         }
         let rating_id = p.rating_id.to_string();
         if !self.facts.rating_ids.insert(rating_id.clone()) {
@@ -413,8 +427,8 @@ impl<'a> Ledger<'a> {
             seq: ev.seq,
             errand: p.errand.clone(),
             service: p.service.clone(),
-            level: p.level,
-            reason: p.reason.clone(),
+            level: p.level_code,
+            reason: (!p.reasons.is_empty()).then(|| p.reasons.join(",")),
             occurred_at: ev.occurred_at.clone(),
         });
         Ok(())

@@ -185,7 +185,12 @@ fn uses_catalog(payload: &EventPayload) -> bool {
     match payload {
         EventPayload::TicketIssued(_)
         | EventPayload::PickupCollected(_)
-        | EventPayload::HelpRequested(_) => false,
+        | EventPayload::HelpRequested(_)
+        | EventPayload::PickupHeld(_)
+        | EventPayload::PickupCodeRejected(_)
+        | EventPayload::PostalRequested(_)
+        | EventPayload::LockerDeposited(_)
+        | EventPayload::LockerAlert(_) => false,
         EventPayload::GuidePrinted(_)
         | EventPayload::AppointmentRequested(_)
         | EventPayload::ApplicationSubmitted(_) => true,

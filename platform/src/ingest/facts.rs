@@ -42,7 +42,13 @@ impl FactsQuery {
                     q.lease_days
                         .push((p.business_day.clone(), p.category.clone()));
                 }
-                EventPayload::GuidePrinted(_) | EventPayload::HelpRequested(_) => {}
+                EventPayload::GuidePrinted(_)
+                | EventPayload::HelpRequested(_)
+                | EventPayload::PickupHeld(_)
+                | EventPayload::PickupCodeRejected(_)
+                | EventPayload::PostalRequested(_)
+                | EventPayload::LockerDeposited(_)
+                | EventPayload::LockerAlert(_) => {}
                 EventPayload::AppointmentRequested(p) => {
                     q.appointment_requests.push(p.request_id.to_string());
                     q.slots

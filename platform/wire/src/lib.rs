@@ -11,6 +11,7 @@ mod keys;
 mod leases;
 mod payloads;
 mod pickups;
+mod ratings;
 mod slots;
 
 pub use catalog::*;
@@ -21,6 +22,7 @@ pub use keys::*;
 pub use leases::*;
 pub use payloads::*;
 pub use pickups::*;
+pub use ratings::*;
 pub use slots::*;
 
 /// A JSON error without the values serde quotes: payloads can carry personal data, and the reason is logged and

@@ -4,7 +4,9 @@
 
 pub mod guide;
 pub mod home;
+pub mod pickup;
 pub mod priority;
+pub mod rating;
 pub mod ticket;
 
 use std::future::Future;
@@ -21,6 +23,8 @@ pub fn all() -> &'static [&'static dyn Flow] {
         &ticket::Ticket,
         &priority::Priority,
         &guide::Guide,
+        &pickup::Pickup,
+        &rating::Rating,
     ]
 }
 

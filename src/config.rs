@@ -3,10 +3,11 @@
 //! ```toml
 //! [kiosk]    id, name, hall, timezone
 //! [devices]  idcard, printer, locker ("sim" = a simulator on a pseudo-terminal, or a device path), baud rates
-//! [session]  idle_seconds = 60, countdown_seconds = 10
+//! [session]  idle_seconds = 60, countdown_seconds = 10, default_language = "zh", large_type = false
 //! [queue]    waiting_window_minutes = 120
 //! [platform] url, token   (absent: the kiosk works offline and keeps everything queued)
 //! [data]     dir = "data"
+//! [maintenance] credentials = "/etc/sanban/secrets/maintenance.toml"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,23 @@ pub struct Config {
     pub platform: PlatformConfig,
     pub data: DataConfig,
     pub guide: GuideConfig,
+    pub maintenance: MaintenanceConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MaintenanceConfig {
+    /// The technician credentials file (PIN hashes, one-time code secret), root's alone. Under systemd the app
+    /// reads the unit's copy in `$CREDENTIALS_DIRECTORY` instead. A missing file: maintenance mode stays closed.
+    pub credentials: PathBuf,
+}
+
+impl Default for MaintenanceConfig {
+    fn default() -> Self {
+        Self {
+            credentials: PathBuf::from("/etc/sanban/secrets/maintenance.toml"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,6 +139,10 @@ pub struct SessionConfig {
     pub idle_seconds: u32,
     /// Length of the visible countdown before the session is wiped.
     pub countdown_seconds: u32,
+    /// The language a session starts in: "zh" or "en".
+    pub default_language: String,
+    /// Whether a session starts in large type (适老化).
+    pub large_type: bool,
 }
 
 impl Default for SessionConfig {
@@ -128,6 +150,8 @@ impl Default for SessionConfig {
         Self {
             idle_seconds: 60,
             countdown_seconds: 10,
+            default_language: "zh".into(),
+            large_type: false,
         }
     }
 }
@@ -258,6 +282,9 @@ impl Config {
         }
         if self.session.countdown_seconds == 0 {
             return invalid("session.countdown_seconds", "must be at least 1");
+        }
+        if crate::lang::Lang::from_code(&self.session.default_language).is_none() {
+            return invalid("session.default_language", "must be \"zh\" or \"en\"");
         }
         for (key, baud) in [
             ("devices.idcard_baud", self.devices.idcard_baud),

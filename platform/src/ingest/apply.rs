@@ -33,6 +33,11 @@ pub fn apply_event(cx: &Context, ev: &ParsedEvent) -> Result<Verdict, StoreError
         EventPayload::PickupCollected(p) => pickup(cx, ev, p),
         EventPayload::RatingSubmitted(p) => rating(cx, ev, p),
         EventPayload::HelpRequested(p) => help_requested(cx, ev, p),
+        // Stored once the platform's storage interface lands (both stores); until then refused visibly, never
+        // dropped silently.
+        EventPayload::MaintenanceAccess(_) | EventPayload::MaintenanceAction(_) => Ok(Err(
+            "maintenance events are not stored by this platform version yet".into(),
+        )),
     }
 }
 

@@ -372,7 +372,7 @@ mod tests {
                 from_systemd: false
             }
         );
-        assert_eq!(location_with(&config, Some("".into())).from_systemd, false);
+        assert!(!location_with(&config, Some("".into())).from_systemd);
         assert_eq!(
             location_with(
                 &config,

@@ -4,6 +4,7 @@
 
 pub mod guide;
 pub mod home;
+pub mod maintenance;
 pub mod priority;
 pub mod ticket;
 
@@ -21,6 +22,7 @@ pub fn all() -> &'static [&'static dyn Flow] {
         &ticket::Ticket,
         &priority::Priority,
         &guide::Guide,
+        &maintenance::Maintenance,
     ]
 }
 

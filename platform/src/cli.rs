@@ -45,6 +45,22 @@ pub enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Print a kiosk's one-time maintenance code secret (made on first use; --rotate makes a new one). Store it on
+    /// the kiosk once: `sanban-kiosk maintenance set-code-secret` (reads it from stdin).
+    MaintenanceSecret {
+        kiosk: String,
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// A one-time maintenance code for a technician at kiosk ID: valid for the current 15-minute window (and the
+    /// next), once, even when the kiosk is offline.
+    MaintenanceCode {
+        kiosk: String,
+        #[arg(long)]
+        db: PathBuf,
+    },
     /// List the queue tickets the platform holds.
     Tickets {
         #[arg(long)]
@@ -151,6 +167,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             command: CatalogCommand::Export { db, out },
         } => catalog_export(&db, out.as_deref()),
         Command::Tickets { db, kiosk, json } => tickets(&db, kiosk.as_deref(), json),
+        Command::MaintenanceSecret { kiosk, db, rotate } => {
+            let secret = crate::maintenance::kiosk_secret(&existing_db(&db)?, &kiosk, rotate)?;
+            println!("{secret}");
+            eprintln!("kiosk {kiosk}: on the kiosk, as root: echo SECRET | sanban-kiosk maintenance set-code-secret");
+            Ok(())
+        }
+        Command::MaintenanceCode { kiosk, db } => {
+            let now = chrono::Utc::now();
+            let (code, until) = crate::maintenance::one_time_code(
+                &existing_db(&db)?,
+                &kiosk,
+                now.timestamp().max(0) as u64,
+            )?;
+            println!("{code}");
+            let until = chrono::DateTime::from_timestamp(until as i64, 0).unwrap_or(now);
+            eprintln!(
+                "one-time maintenance code for kiosk {kiosk}, window ends {} (accepted up to 15 minutes later), once",
+                until.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M %Z")
+            );
+            Ok(())
+        }
     }
 }
 

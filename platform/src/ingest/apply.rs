@@ -33,11 +33,9 @@ pub fn apply_event(cx: &Context, ev: &ParsedEvent) -> Result<Verdict, StoreError
         EventPayload::PickupCollected(p) => pickup(cx, ev, p),
         EventPayload::RatingSubmitted(p) => rating(cx, ev, p),
         EventPayload::HelpRequested(p) => help_requested(cx, ev, p),
-        // Stored once the platform's storage interface lands (both stores); until then refused visibly, never
-        // dropped silently.
-        EventPayload::MaintenanceAccess(_) | EventPayload::MaintenanceAction(_) => Ok(Err(
-            "maintenance events are not stored by this platform version yet".into(),
-        )),
+        EventPayload::MaintenanceAccess(_) | EventPayload::MaintenanceAction(_) => {
+            crate::maintenance::apply(cx, ev)
+        }
     }
 }
 

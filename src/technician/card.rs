@@ -387,7 +387,18 @@ mod tests {
         assert_eq!(resident.get("valid_to"), Some("长期"));
         assert_eq!(resident.get("nation"), Some("回族"));
         assert!(resident.get("issuing_authority").is_some());
-        assert_eq!(resident.get("address"), Some("示例省示例市**********"));
+        let address = SimCard::resident_long_term().record;
+        let address = address.address().unwrap();
+        let masked = resident.get("address").unwrap();
+        assert_eq!(masked.chars().count(), address.chars().count());
+        assert!(masked.starts_with(&address.chars().take(6).collect::<String>()));
+        assert!(
+            masked
+                .chars()
+                .skip(6)
+                .all(|c| c == '*' || !c.is_alphanumeric()),
+            "{masked}"
+        );
         assert_eq!(resident.get("birth_date"), Some("1968-**-**"));
         let permit = CardReport::of(&SimCard::hk_macao_taiwan().record, today(), true);
         assert_eq!(permit.get("pass_number"), Some("H******78"));

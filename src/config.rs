@@ -4,11 +4,12 @@
 //! [kiosk]    id, name, hall, timezone
 //! [devices]  idcard, printer, locker ("sim" = a simulator on a pseudo-terminal, or a device path), baud rates,
 //!            the locker's boards ([[devices.locker_boards]] address, doors, place, columns), echo, confirm time
-//! [session]  idle_seconds = 60, countdown_seconds = 10
+//! [session]  idle_seconds = 60, countdown_seconds = 10, default_language = "zh", large_type = false
 //! [pickup]   wrong codes before the keypad locks, lock-out, door left open alert, overdue days
 //! [queue]    waiting_window_minutes = 120
 //! [platform] url, token   (absent: the kiosk works offline and keeps everything queued)
 //! [data]     dir = "data"
+//! [maintenance] credentials = "/etc/sanban/secrets/maintenance.toml"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ pub struct Config {
     pub data: DataConfig,
     pub guide: GuideConfig,
     pub pickup: PickupConfig,
+    pub maintenance: MaintenanceConfig,
 }
 
 /// 取件: the keypad's defence against guessing, the door alerts, and when a waiting document is overdue.
@@ -86,6 +88,22 @@ impl Default for LockerBoardConfig {
             place: "终端右侧柜体".into(),
             place_en: "the cabinet right of the screen".into(),
             columns: 4,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MaintenanceConfig {
+    /// The technician credentials file (PIN hashes, one-time code secret), root's alone. Under systemd the app
+    /// reads the unit's copy in `$CREDENTIALS_DIRECTORY` instead. A missing file: maintenance mode stays closed.
+    pub credentials: PathBuf,
+}
+
+impl Default for MaintenanceConfig {
+    fn default() -> Self {
+        Self {
+            credentials: PathBuf::from("/etc/sanban/secrets/maintenance.toml"),
         }
     }
 }
@@ -207,6 +225,10 @@ pub struct SessionConfig {
     pub idle_seconds: u32,
     /// Length of the visible countdown before the session is wiped.
     pub countdown_seconds: u32,
+    /// The language a session starts in: "zh" or "en".
+    pub default_language: String,
+    /// Whether a session starts in large type (适老化).
+    pub large_type: bool,
 }
 
 impl Default for SessionConfig {
@@ -214,6 +236,8 @@ impl Default for SessionConfig {
         Self {
             idle_seconds: 60,
             countdown_seconds: 10,
+            default_language: "zh".into(),
+            large_type: false,
         }
     }
 }
@@ -345,6 +369,9 @@ impl Config {
         }
         if self.session.countdown_seconds == 0 {
             return invalid("session.countdown_seconds", "must be at least 1");
+        }
+        if crate::lang::Lang::from_code(&self.session.default_language).is_none() {
+            return invalid("session.default_language", "must be \"zh\" or \"en\"");
         }
         for (key, baud) in [
             ("devices.idcard_baud", self.devices.idcard_baud),

@@ -342,6 +342,19 @@ fn typed_payloads() -> Vec<EventPayload> {
         EventPayload::HelpRequested(HelpRequested {
             page: "guide.detail".into(),
         }),
+        EventPayload::MaintenanceAccess(MaintenanceAccess {
+            method: AccessMethod::Pin,
+            outcome: AccessOutcome::Granted,
+            technician: Some("T01".into()),
+            failures: 0,
+            locked_until: None,
+        }),
+        EventPayload::MaintenanceAction(MaintenanceAction {
+            technician: "T01".into(),
+            action: MaintenanceActionKind::OpenDoor,
+            target: Some("2".into()),
+            result: Some("opened".into()),
+        }),
     ]
 }
 

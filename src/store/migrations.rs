@@ -196,6 +196,23 @@ const STEPS: &[&str] = &[
         UNIQUE (errand, errand_id)               -- one rating per errand
     );
     "#,
+    // 6: maintenance mode — the PIN pad's lock-out (it survives a restart), the last one-time code window used (a
+    // code works once), and the settings a technician changed on the touchscreen (over the config file's values).
+    r#"
+    CREATE TABLE maintenance_pad (
+        id                INTEGER PRIMARY KEY CHECK (id = 1),
+        failures          INTEGER NOT NULL DEFAULT 0,  -- wrong PINs or codes in a row
+        locked_until      TEXT,                        -- RFC 3339 UTC while locked
+        last_code_window  INTEGER                      -- window of the last one-time code accepted
+    );
+    INSERT INTO maintenance_pad (id) VALUES (1);
+    CREATE TABLE settings (
+        key         TEXT PRIMARY KEY,
+        value       TEXT NOT NULL,
+        changed_by  TEXT NOT NULL,
+        changed_at  TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Bring the schema to the newest version, one transaction per step.

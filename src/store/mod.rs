@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod errand;
+pub mod maintenance;
 mod migrations;
 pub mod outbox;
 pub mod pickups;

@@ -303,6 +303,17 @@ impl Agent {
             oldest_pending_secs: oldest
                 .map(|t| (chrono::Utc::now() - t.to_utc()).num_seconds().max(0) as u64),
             sent_at: chrono::Utc::now().to_rfc3339(),
+            catalog_version: self.store.catalog_version().ok(),
+            maintenance: self.store.maintenance_pad().ok().map(|pad| {
+                sanban_wire::MaintenancePadState {
+                    failures: pad.failures,
+                    locked_until: crate::maintenance::lockout::locked_until(
+                        &pad,
+                        chrono::Utc::now(),
+                    )
+                    .map(|t| t.to_rfc3339()),
+                }
+            }),
         };
         self.client.heartbeat(&beat).await
     }

@@ -59,6 +59,9 @@ impl<'a> Ledger<'a> {
             EventPayload::PickupCollected(p) => self.pickup(ev, p),
             EventPayload::RatingSubmitted(p) => self.rating(ev, p),
             EventPayload::HelpRequested(p) => self.help_requested(ev, p),
+            EventPayload::MaintenanceAccess(_) | EventPayload::MaintenanceAction(_) => {
+                self.maintenance(ev)
+            }
             // Not kept by this platform version yet: recorded as rejected with the reason, so the kiosk's queue
             // goes on and the kiosk keeps the event.
             EventPayload::PickupHeld(_)
@@ -223,6 +226,12 @@ impl<'a> Ledger<'a> {
             page: p.page.clone(),
             occurred_at: ev.occurred_at.clone(),
         });
+        Ok(())
+    }
+
+    fn maintenance(&mut self, ev: &ParsedEvent) -> Verdict {
+        let row = crate::maintenance::audit_row(ev)?;
+        self.writes.maintenance.push(row);
         Ok(())
     }
 

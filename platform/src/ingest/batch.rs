@@ -190,7 +190,9 @@ fn uses_catalog(payload: &EventPayload) -> bool {
         | EventPayload::PickupCodeRejected(_)
         | EventPayload::PostalRequested(_)
         | EventPayload::LockerDeposited(_)
-        | EventPayload::LockerAlert(_) => false,
+        | EventPayload::LockerAlert(_)
+        | EventPayload::MaintenanceAccess(_)
+        | EventPayload::MaintenanceAction(_) => false,
         EventPayload::GuidePrinted(_)
         | EventPayload::AppointmentRequested(_)
         | EventPayload::ApplicationSubmitted(_) => true,

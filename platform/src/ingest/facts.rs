@@ -48,7 +48,9 @@ impl FactsQuery {
                 | EventPayload::PickupCodeRejected(_)
                 | EventPayload::PostalRequested(_)
                 | EventPayload::LockerDeposited(_)
-                | EventPayload::LockerAlert(_) => {}
+                | EventPayload::LockerAlert(_)
+                | EventPayload::MaintenanceAccess(_)
+                | EventPayload::MaintenanceAction(_) => {}
                 EventPayload::AppointmentRequested(p) => {
                     q.appointment_requests.push(p.request_id.to_string());
                     q.slots

@@ -57,6 +57,10 @@ event_payloads! {
     RatingSubmitted(RatingSubmitted) = "rating.submitted",
     /// 呼叫帮助: a citizen asked for the hall's staff at this kiosk.
     HelpRequested(HelpRequested) = "help.requested",
+    /// 维护: a try at the maintenance pad (granted, refused, locked out).
+    MaintenanceAccess(crate::MaintenanceAccess) = "maintenance.access",
+    /// 维护: the audit record of a technician's action in maintenance mode.
+    MaintenanceAction(crate::MaintenanceAction) = "maintenance.action",
 }
 
 /// Why an event's payload does not fit its kind. The text never echoes payload values (they may be personal).

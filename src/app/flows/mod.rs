@@ -4,6 +4,7 @@
 
 pub mod guide;
 pub mod home;
+pub mod maintenance;
 pub mod pickup;
 pub mod priority;
 pub mod rating;
@@ -25,6 +26,7 @@ pub fn all() -> &'static [&'static dyn Flow] {
         &guide::Guide,
         &pickup::Pickup,
         &rating::Rating,
+        &maintenance::Maintenance,
     ]
 }
 

@@ -92,6 +92,7 @@ pub async fn post_appointment(
             "citizen_ref must be 1 to 128 characters".into(),
         ));
     }
+    let code = req.code.clone();
     let cache = state.store.catalog_cache();
     // Checked inside the write so the catalog seen is the one the booking is made against.
     let outcome = state
@@ -122,6 +123,7 @@ pub async fn post_appointment(
             _,
         ) => Ok(Json(AppointmentReply {
             appointment_id,
+            code,
             confirmed: true,
         })),
         (BookOutcome::Full, b) => Err(ApiError::Conflict(format!(

@@ -33,6 +33,12 @@ pub fn apply_event(cx: &Context, ev: &ParsedEvent) -> Result<Verdict, StoreError
         EventPayload::PickupCollected(p) => pickup(cx, ev, p),
         EventPayload::RatingSubmitted(p) => rating(cx, ev, p),
         EventPayload::HelpRequested(p) => help_requested(cx, ev, p),
+        // Until the appointment tables grow: the check-in's ticket is recorded like any ticket.
+        EventPayload::AppointmentCheckedIn(p) => ticket(cx, ev, &p.ticket),
+        EventPayload::AppointmentCancelled(_) | EventPayload::AppointmentRefusalSeen(_) => Ok(Err(
+            "appointment cancellations and refusal notices are not stored by this platform version"
+                .into(),
+        )),
     }
 }
 

@@ -3,6 +3,8 @@
 //! Shared by the kiosk's sync agent and the reference platform so both sides agree on every field.
 //! JSON field names are the API contract: change them only with a new API version.
 
+mod appointments;
+mod calendar;
 mod catalog;
 mod categories;
 mod events;
@@ -13,6 +15,8 @@ mod payloads;
 mod pickups;
 mod slots;
 
+pub use appointments::*;
+pub use calendar::*;
 pub use catalog::*;
 pub use categories::*;
 pub use events::*;

@@ -1,7 +1,8 @@
 //! 预约 through the real UI, as SCENARIOS.md plays it, against the reference platform running in this process on
 //! loopback: book online (the platform confirms at once, the slip is printed), check in on time (a priority
 //! ticket), book offline with the platform down (the slip says it awaits confirmation), check in too early and too
-//! late, and the offline booking confirmed once the platform is back. The kiosk's clock is a manual one, moved to the
+//! late, and once the platform is back the offline booking confirmed — and another, whose slot other kiosks filled
+//! meanwhile, refused and shown at the citizen's next card read. The kiosk's clock is a manual one, moved to the
 //! booked day for the check-ins. One #[test]: the Slint event loop can be started once per process.
 
 #[path = "support/mod.rs"]
@@ -105,7 +106,7 @@ async fn scenario(
     )
     .await?;
     let offered = days(app);
-    assert!(offered.len() >= 2, "working days offered: {offered:?}");
+    assert!(offered.len() >= 3, "working days offered: {offered:?}");
     let day = offered[0].clone();
     let start = first_free_slot(app, &day).await?;
     play(
@@ -183,21 +184,74 @@ async fn scenario(
     clock.set(slot2 + chrono::Duration::minutes(16));
     play(app, "tap 预约签到\ncard 20\nsee 本次预约已失效\ntap 取普通号\nwait ticket.categories\ntap 首页\n").await?;
 
-    // The platform comes back: the offline booking's event is applied and the booking confirmed.
+    // A third booking, offline too, for a slot that other kiosks fill meanwhile.
     clock.set(real_now);
+    let day3 = offered[2].clone();
+    play(
+        app,
+        &format!("tap 预约\ntype ylbx\ntap {SERVICE}\nwait appointment.days\n"),
+    )
+    .await?;
+    let start3 = first_free_slot(app, &day3).await?;
+    play(
+        app,
+        &format!("tap {start3}\ncard 20\ntap 确认预约\nsee 预约已提交，待确认\n"),
+    )
+    .await?;
+    let code3: String = a.get_code().chars().filter(|c| *c != '-').collect();
+    let (service_id, slot3) = (a.get_service_id().to_string(), a.get_slot_id().to_string());
+    play(app, "tap 完成\n").await?;
+    let capacity = app
+        .services
+        .store()
+        .catalog_service(&service_id)?
+        .unwrap()
+        .slot_capacity
+        .unwrap();
+    {
+        let db = rusqlite::Connection::open(&platform.db)?;
+        for i in 0..capacity {
+            db.execute(
+                "INSERT INTO appointments (appointment_id, request_id, kiosk_id, service, date, slot_id, citizen_ref,
+                                           source, created_at)
+                 VALUES (?1, ?1, 'K01', ?2, ?3, ?4, ?5, 'online', '2026-11-30T00:00:00Z')",
+                rusqlite::params![format!("other-{i}"), service_id, day3, slot3, format!("someone-{i}")],
+            )?;
+        }
+    }
+
+    // The platform comes back: the first offline booking is confirmed, the other refused (its slot is full).
     platform.start_in_process();
     app.services.poke_sync();
-    let mut confirmed = false;
+    let status = |code: &str| app.services.store().booking(code).unwrap().unwrap().status;
     for _ in 0..120 {
-        if app.services.store().booking(&code2)?.unwrap().status == BookingStatus::Confirmed {
-            confirmed = true;
+        if status(&code2) != BookingStatus::Pending && status(&code3) != BookingStatus::Pending {
             break;
         }
         app.services.poke_sync();
         sleep(Duration::from_millis(250)).await;
     }
-    assert!(confirmed, "the offline booking is confirmed once synced");
+    assert_eq!(
+        status(&code2),
+        BookingStatus::Confirmed,
+        "confirmed once synced"
+    );
+    assert_eq!(
+        status(&code3),
+        BookingStatus::Refused,
+        "refused: the slot filled up"
+    );
     assert_eq!(w.global::<Nav>().get_page().as_str(), "home.main");
+
+    // The citizen's next card read says so, once, with the reason.
+    play(
+        app,
+        "tap 预约签到\ncard 20\nsee 您的预约未能确认\nsee 该时段已约满\ntap 完成\n",
+    )
+    .await?;
+    assert!(app.services.store().booking(&code3)?.unwrap().refusal_seen);
+    play(app, "tap 预约签到\ncard 20\nsee 没有查到您今天的预约\n").await?;
+    assert_eq!(a.get_refusals().row_count(), 0, "shown once");
     Ok(())
 }
 

@@ -111,6 +111,7 @@ impl Flow for Appointment {
         a.set_code("".into());
         a.set_bookings(ModelRc::default());
         a.set_ticket_number("".into());
+        a.set_refusals(ModelRc::default());
         crate::app::printing::clear(window);
     }
 
@@ -183,6 +184,9 @@ impl Flow for Appointment {
                     a.set_checkin_from("09:00".into());
                     a.set_checkin_until("09:45".into());
                     kiosk.go(DONE);
+                    window
+                        .global::<crate::ui::PrintAdapter>()
+                        .set_state(crate::ui::PrintState::Printed);
                 }
                 _ => {
                     let variant = preview.split('#').nth(1).unwrap_or("ok");
@@ -192,7 +196,15 @@ impl Flow for Appointment {
                         category: "social".into(),
                         day: date_label(sample_day(), kiosk.session().lang).into(),
                         time: "09:30–10:00".into(),
+                        reason: "".into(),
                     };
+                    if variant == "late" {
+                        let refused = BookingItem {
+                            reason: "slot_full".into(),
+                            ..item.clone()
+                        };
+                        a.set_refusals(ModelRc::new(VecModel::from(vec![refused])));
+                    }
                     a.set_outcome(variant.into());
                     a.set_checkin_from("09:00".into());
                     a.set_checkin_until("09:45".into());
@@ -211,6 +223,9 @@ impl Flow for Appointment {
                     };
                     a.set_bookings(ModelRc::new(VecModel::from(items)));
                     kiosk.go(CHECKIN);
+                    window
+                        .global::<crate::ui::PrintAdapter>()
+                        .set_state(crate::ui::PrintState::Printed);
                 }
             }
             Ok(())
@@ -424,6 +439,7 @@ fn pick_slot(kiosk: &Kiosk, id: &str) {
                     .map(|i| i.masked_name())
                     .unwrap_or_default();
                 k.with_window(|w| w.global::<AppointmentAdapter>().set_holder(holder.into()));
+                show_refusals(k);
                 k.go(CONFIRM);
             }),
         },
@@ -708,10 +724,63 @@ fn item(kiosk: &Kiosk, b: &Booking) -> BookingItem {
         category: b.category.clone().into(),
         day: date_label(b.date, lang).into(),
         time: format!("{}–{}", b.start, b.end).into(),
+        reason: "".into(),
+    }
+}
+
+/// The citizen's offline bookings the platform refused and nobody has shown them yet: on the page after the card
+/// read, then marked seen (an `appointment.refusal_seen` event tells the platform).
+fn show_refusals(kiosk: &Kiosk) {
+    let Some(citizen_ref) = kiosk
+        .session()
+        .identity
+        .as_ref()
+        .map(|i| i.citizen_ref.clone())
+    else {
+        return;
+    };
+    let services = kiosk.services().clone();
+    let since = today(kiosk) - chrono::Duration::days(30);
+    let refused: Vec<Booking> = services
+        .store()
+        .citizen_bookings(&citizen_ref, since)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| {
+            b.status == crate::store::appointments::BookingStatus::Refused && !b.refusal_seen
+        })
+        .collect();
+    let items: Vec<BookingItem> = refused
+        .iter()
+        .map(|b| BookingItem {
+            reason: match (b.reason, &b.detail) {
+                (Some(r), _) => r.code().into(),
+                (None, Some(d)) => refusal_code(d).into(),
+                (None, None) => "other".into(),
+            },
+            ..item(kiosk, b)
+        })
+        .collect();
+    kiosk.with_window(|w| {
+        w.global::<AppointmentAdapter>()
+            .set_refusals(ModelRc::new(VecModel::from(items)))
+    });
+    for b in &refused {
+        let now = services.clock.now();
+        if let Err(e) = services
+            .store()
+            .refusal_seen(b, &citizen_ref, now, services.tz)
+        {
+            tracing::warn!("refusal not marked seen: {e}");
+        }
+    }
+    if !refused.is_empty() {
+        services.poke_sync();
     }
 }
 
 fn show_check_in(kiosk: &Kiosk) {
+    show_refusals(kiosk);
     let bookings = todays_bookings(kiosk);
     let items: Vec<BookingItem> = bookings.iter().map(|b| item(kiosk, b)).collect();
     kiosk.with_window(|w| {

@@ -252,6 +252,23 @@ async fn scenario(
     assert!(app.services.store().booking(&code3)?.unwrap().refusal_seen);
     play(app, "tap 预约签到\ncard 20\nsee 没有查到您今天的预约\n").await?;
     assert_eq!(a.get_refusals().row_count(), 0, "shown once");
+    play(app, "tap 完成\n").await?;
+
+    // 我的预约: the confirmed booking of the next day, cancelled.
+    play(
+        app,
+        "tap 我的预约\ncard 20\ntap 取消预约\ntap 确认取消\nsee 已取消\n",
+    )
+    .await?;
+    assert_eq!(status(&code2), BookingStatus::Cancelled);
+    let queued: i64 = rusqlite::Connection::open(app.services.config.database_path())?
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'appointment.cancelled' AND payload LIKE '%' || ?1 || '%'",
+            [&code2],
+            |r| r.get(0),
+        )?;
+    assert_eq!(queued, 1, "the cancellation is queued for the platform");
+    assert_eq!(a.get_bookings().row_count(), 0, "nothing left to cancel");
     Ok(())
 }
 

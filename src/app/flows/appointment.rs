@@ -28,6 +28,7 @@ pub const SLOTS: &str = "appointment.slots";
 pub const CONFIRM: &str = "appointment.confirm";
 pub const DONE: &str = "appointment.done";
 pub const CHECKIN: &str = "appointment.checkin";
+pub const MINE: &str = "appointment.mine";
 
 /// The booking steps: service, day, slot, ID card, confirm.
 const STEPS: i32 = 5;
@@ -40,12 +41,13 @@ impl Flow for Appointment {
     }
 
     fn pages(&self) -> &'static [PageSpec] {
-        const PAGES: [PageSpec; 5] = [
+        const PAGES: [PageSpec; 6] = [
             PageSpec::new(DAYS),
             PageSpec::new(SLOTS),
             PageSpec::passing(CONFIRM),
             PageSpec::new(DONE),
             PageSpec::new(CHECKIN),
+            PageSpec::new(MINE),
         ];
         &PAGES
     }
@@ -58,6 +60,10 @@ impl Flow for Appointment {
             },
             TileSpec {
                 code: "appointment:checkin",
+                primary: false,
+            },
+            TileSpec {
+                code: "appointment:mine",
                 primary: false,
             },
         ]
@@ -80,11 +86,39 @@ impl Flow for Appointment {
         a.on_check_in(move |code| check_in(&k, &code, Instant::now()));
         let k = kiosk.clone();
         a.on_normal_ticket(move || super::ticket::open_categories(&k));
+        let k = kiosk.clone();
+        a.on_cancel(move |code| {
+            k.with_window(|w| {
+                let a = w.global::<AppointmentAdapter>();
+                a.set_cancelling(code);
+                a.set_cancelled("".into());
+            })
+        });
+        let k = kiosk.clone();
+        a.on_keep(move || {
+            k.with_window(|w| w.global::<AppointmentAdapter>().set_cancelling("".into()))
+        });
+        let k = kiosk.clone();
+        a.on_confirm_cancel(move || confirm_cancel(&k));
     }
 
     fn start(&self, kiosk: &Kiosk, entry: &str) {
         match entry {
             "checkin" => start_check_in(kiosk),
+            "mine" => identity::request(
+                kiosk,
+                Request {
+                    purpose: "mine",
+                    step: 1,
+                    step_count: 2,
+                    accept_expired: true,
+                    then: Box::new(|k| {
+                        show_refusals(k);
+                        show_mine(k);
+                        k.go(MINE);
+                    }),
+                },
+            ),
             _ => super::guide::pick_service(kiosk, self.name()),
         }
     }
@@ -112,6 +146,8 @@ impl Flow for Appointment {
         a.set_bookings(ModelRc::default());
         a.set_ticket_number("".into());
         a.set_refusals(ModelRc::default());
+        a.set_cancelling("".into());
+        a.set_cancelled("".into());
         crate::app::printing::clear(window);
     }
 
@@ -127,6 +163,7 @@ impl Flow for Appointment {
             format!("{CHECKIN}#early"),
             format!("{CHECKIN}#late"),
             format!("{CHECKIN}#choose"),
+            MINE.into(),
         ]
     }
 
@@ -188,15 +225,38 @@ impl Flow for Appointment {
                         .global::<crate::ui::PrintAdapter>()
                         .set_state(crate::ui::PrintState::Printed);
                 }
+                MINE => {
+                    let lang = kiosk.session().lang;
+                    let item = BookingItem {
+                        code: "7KQ2M9XC".into(),
+                        service: a.get_service_name(),
+                        category: "economy".into(),
+                        day: date_label(sample_day(), lang).into(),
+                        time: "09:30–10:00".into(),
+                        reason: "".into(),
+                        cancellable: true,
+                    };
+                    let soon = BookingItem {
+                        code: "4HT8R2WD".into(),
+                        day: date_label(sample_day().pred_opt().unwrap_or_default(), lang).into(),
+                        time: "08:30–09:00".into(),
+                        cancellable: false,
+                        ..item.clone()
+                    };
+                    a.set_bookings(ModelRc::new(VecModel::from(vec![soon, item])));
+                    a.set_cancelling("7KQ2M9XC".into());
+                    kiosk.go(MINE);
+                }
                 _ => {
                     let variant = preview.split('#').nth(1).unwrap_or("ok");
                     let item = BookingItem {
                         code: "7KQ2M9XC".into(),
                         service: a.get_service_name(),
-                        category: "social".into(),
+                        category: "economy".into(),
                         day: date_label(sample_day(), kiosk.session().lang).into(),
                         time: "09:30–10:00".into(),
                         reason: "".into(),
+                        cancellable: false,
                     };
                     if variant == "late" {
                         let refused = BookingItem {
@@ -725,6 +785,92 @@ fn item(kiosk: &Kiosk, b: &Booking) -> BookingItem {
         day: date_label(b.date, lang).into(),
         time: format!("{}–{}", b.start, b.end).into(),
         reason: "".into(),
+        cancellable: false,
+    }
+}
+
+/// 我的预约: the citizen's bookings from today on that still hold a place, each cancellable until
+/// `cancel_before_hours` before its slot.
+fn show_mine(kiosk: &Kiosk) {
+    let Some(citizen_ref) = kiosk
+        .session()
+        .identity
+        .as_ref()
+        .map(|i| i.citizen_ref.clone())
+    else {
+        return;
+    };
+    let services = kiosk.services().clone();
+    let limit = chrono::Duration::hours(services.config.appointments.cancel_before_hours as i64);
+    let now = services.clock.now();
+    let bookings: Vec<Booking> = services
+        .store()
+        .citizen_bookings(&citizen_ref, today(kiosk))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| b.status.is_active())
+        .collect();
+    let items: Vec<BookingItem> = bookings
+        .iter()
+        .map(|b| BookingItem {
+            cancellable: slot_start(b, services.tz).is_some_and(|start| now + limit <= start),
+            ..item(kiosk, b)
+        })
+        .collect();
+    kiosk.with_window(|w| {
+        let a = w.global::<AppointmentAdapter>();
+        a.set_bookings(ModelRc::new(VecModel::from(items)));
+        a.set_cancel_hours(services.config.appointments.cancel_before_hours as i32);
+        a.set_cancelling("".into());
+    });
+}
+
+/// When `b`'s slot starts.
+fn slot_start(b: &Booking, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    let t = chrono::NaiveTime::from_hms_opt(b.start.minutes() / 60, b.start.minutes() % 60, 0)?;
+    tz.from_local_datetime(&b.date.and_time(t))
+        .earliest()
+        .map(|t| t.to_utc())
+}
+
+fn confirm_cancel(kiosk: &Kiosk) {
+    let Some(w) = kiosk.window() else { return };
+    let a = w.global::<AppointmentAdapter>();
+    let code = a.get_cancelling().to_string();
+    let Some(citizen_ref) = kiosk
+        .session()
+        .identity
+        .as_ref()
+        .map(|i| i.citizen_ref.clone())
+    else {
+        return;
+    };
+    let services = kiosk.services().clone();
+    let now = services.clock.now();
+    let limit = chrono::Duration::hours(services.config.appointments.cancel_before_hours as i64);
+    let booking = services.store().booking(&code).ok().flatten();
+    let Some(b) = booking.filter(|b| {
+        b.status.is_active() && slot_start(b, services.tz).is_some_and(|s| now + limit <= s)
+    }) else {
+        show_mine(kiosk);
+        return;
+    };
+    let result = services
+        .store()
+        .cancel_appointment(&b, &citizen_ref, now, services.tz);
+    match result {
+        Ok(seq) => {
+            tracing::info!(seq, "appointment cancelled");
+            services.poke_sync();
+            let it = item(kiosk, &b);
+            show_mine(kiosk);
+            a.set_cancelled(format!("{} {}", it.day, it.time).into());
+        }
+        Err(e) => {
+            tracing::error!("cancellation not committed: {e}");
+            a.set_cancelling("".into());
+        }
     }
 }
 

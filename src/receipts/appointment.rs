@@ -142,7 +142,7 @@ pub fn render(slip: &Slip, ctx: &SlipContext) -> Vec<u8> {
                 "请于当天 {open}–{close} 到达大厅，在自助终端点“预约签到”并刷身份证，领取绿色通道优先号。超过 {close} 未签到，预约作废，可取普通号办理。"
             ),
             Lang::En => format!(
-                "On the day, between {open} and {close}, tap \"Appointment check-in\" at a kiosk of the hall and read your ID card: you get a priority ticket. After {close} the booking lapses; you may take a normal ticket."
+                "On the day, between {open} and {close}, tap \"Check in\" at a kiosk of the hall and read your ID card: you get a priority ticket. After {close} the booking lapses; you may take a normal ticket."
             ),
         },
         1,

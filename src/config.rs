@@ -7,6 +7,8 @@
 //! [session]  idle_seconds = 60, countdown_seconds = 10, default_language = "zh", large_type = false
 //! [pickup]   wrong codes before the keypad locks, lock-out, door left open alert, overdue days
 //! [queue]    waiting_window_minutes = 120
+//! [appointments] checkin_before_minutes = 30, checkin_after_minutes = 15, cancel_before_hours = 2,
+//!                online_timeout_ms = 3000
 //! [platform] url, token   (absent: the kiosk works offline and keeps everything queued)
 //! [data]     dir = "data"
 //! [maintenance] credentials = "/etc/sanban/secrets/maintenance.toml"
@@ -29,6 +31,7 @@ pub struct Config {
     pub guide: GuideConfig,
     pub pickup: PickupConfig,
     pub maintenance: MaintenanceConfig,
+    pub appointments: AppointmentsConfig,
 }
 
 /// 取件: the keypad's defence against guessing, the door alerts, and when a waiting document is overdue.
@@ -104,6 +107,34 @@ impl Default for MaintenanceConfig {
     fn default() -> Self {
         Self {
             credentials: PathBuf::from("/etc/sanban/secrets/maintenance.toml"),
+        }
+    }
+}
+
+
+/// 预约: the rules the kiosk applies itself. What the platform decides (the bookable window, the holiday calendar,
+/// one booking per citizen, service and day, the no-show ban, slot capacity) comes from the platform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppointmentsConfig {
+    /// 预约签到 opens this many minutes before the slot starts ("too early" before that, with the time to come back).
+    pub checkin_before_minutes: u32,
+    /// … and closes this many minutes after the slot starts (then the booking has lapsed: a normal ticket is offered).
+    pub checkin_after_minutes: u32,
+    /// 我的预约: a booking can be cancelled until this many hours before its slot starts.
+    pub cancel_before_hours: u32,
+    /// How long the kiosk waits for the platform (slot list, booking, a citizen's bookings) before it takes the
+    /// offline path (the cached slot list; a booking that awaits confirmation).
+    pub online_timeout_ms: u64,
+}
+
+impl Default for AppointmentsConfig {
+    fn default() -> Self {
+        Self {
+            checkin_before_minutes: 30,
+            checkin_after_minutes: 15,
+            cancel_before_hours: 2,
+            online_timeout_ms: 3000,
         }
     }
 }
@@ -413,6 +444,28 @@ impl Config {
                 return invalid(key, "must be at least 1");
             }
         }
+        let a = &self.appointments;
+        if a.checkin_before_minutes > 240 {
+            return invalid(
+                "appointments.checkin_before_minutes",
+                "must be at most 240 (four hours)",
+            );
+        }
+        if a.checkin_after_minutes > 120 {
+            return invalid(
+                "appointments.checkin_after_minutes",
+                "must be at most 120 (two hours)",
+            );
+        }
+        if a.cancel_before_hours > 72 {
+            return invalid("appointments.cancel_before_hours", "must be at most 72");
+        }
+        if !(100..=30_000).contains(&a.online_timeout_ms) {
+            return invalid(
+                "appointments.online_timeout_ms",
+                "must be 100 to 30000 (milliseconds)",
+            );
+        }
         if let Some(url) = &self.platform.url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return invalid("platform.url", "must start with http:// or https://");
@@ -592,6 +645,21 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("platform.url"));
+    }
+
+    #[test]
+    fn appointment_rules_have_defaults_and_bounds() {
+        let c = Config::from_toml("[appointments]\ncheckin_after_minutes = 10\n").unwrap();
+        assert_eq!(c.appointments.checkin_after_minutes, 10);
+        assert_eq!(c.appointments.checkin_before_minutes, 30);
+        assert_eq!(c.appointments.cancel_before_hours, 2);
+        c.validate().unwrap();
+        let mut c = Config::default();
+        c.appointments.online_timeout_ms = 0;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("appointments.online_timeout_ms"), "{e}");
+        let e = Config::from_toml("[appointments]\ncancel_hours = 1\n").unwrap_err();
+        assert!(e.contains("cancel_hours"), "{e}");
     }
 
     #[test]

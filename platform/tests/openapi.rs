@@ -280,6 +280,7 @@ fn typed_payloads() -> Vec<EventPayload> {
             date: "2030-01-07".into(),
             slot_id: "0930".into(),
             citizen_ref: "9f2c41d0a7".into(),
+            code: "2JW9-TNE4".into(),
         }),
         EventPayload::ApplicationSubmitted(ApplicationSubmitted {
             application_id: Uuid::now_v7(),
@@ -341,6 +342,26 @@ fn typed_payloads() -> Vec<EventPayload> {
         }),
         EventPayload::HelpRequested(HelpRequested {
             page: "guide.detail".into(),
+        }),
+        EventPayload::AppointmentCancelled(AppointmentCancelled {
+            code: "2JW9-TNE4".into(),
+            citizen_ref: "9f2c41d0a7".into(),
+        }),
+        EventPayload::AppointmentCheckedIn(AppointmentCheckedIn {
+            code: "2JW9-TNE4".into(),
+            citizen_ref: "9f2c41d0a7".into(),
+            ticket: TicketIssued {
+                ticket_id: Uuid::now_v7(),
+                category: "social".into(),
+                number: "B001".into(),
+                business_day: "2026-11-26".into(),
+                priority: true,
+                offline: false,
+            },
+        }),
+        EventPayload::AppointmentRefusalSeen(AppointmentRefusalSeen {
+            code: "2JW9-TNE4".into(),
+            citizen_ref: "9f2c41d0a7".into(),
         }),
         EventPayload::MaintenanceAccess(MaintenanceAccess {
             method: AccessMethod::Pin,
@@ -450,7 +471,7 @@ async fn the_schema_and_the_server_agree_at_the_limits(store: StoreKind) {
         || json!({"business_day": common::today(), "categories": ["police"], "block_size": 1});
     let appointment = || {
         json!({"request_id": Uuid::now_v7(), "kiosk_id": "K07", "service": "RES-01",
-            "date": common::next_working_day(), "slot_id": "0930", "citizen_ref": "r"})
+            "date": common::next_working_day(), "slot_id": "0930", "citizen_ref": "r", "code": "2JW9-TNE4"})
     };
     let device =
         |name: &str, detail: &str| json!([{"device": name, "state": "ok", "detail": detail}]);

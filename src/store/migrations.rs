@@ -213,6 +213,38 @@ const STEPS: &[&str] = &[
         changed_at  TEXT NOT NULL
     );
     "#,
+    // 7: appointments (see store/appointments.rs): the bookings this kiosk took or acted on, and the slot lists it
+    // last heard from the platform (shown when it is unreachable).
+    r#"
+    CREATE TABLE appointments (
+        code         TEXT PRIMARY KEY,            -- the booking code on the slip
+        request_id   TEXT UNIQUE,                 -- UUIDv7 of this kiosk's request; NULL for a booking taken elsewhere
+        origin       TEXT NOT NULL CHECK (origin IN ('here', 'platform')),
+        citizen_ref  TEXT NOT NULL,               -- keyed hash of the ID number, never the number
+        service      TEXT NOT NULL,
+        category     TEXT NOT NULL,
+        date         TEXT NOT NULL,               -- YYYY-MM-DD, the hall's time zone
+        slot_id      TEXT NOT NULL,
+        start        TEXT NOT NULL,               -- HH:MM
+        end          TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'refused', 'cancelled', 'checked_in', 'no_show')),
+        reason       TEXT,                        -- a refusal as the platform worded it
+        outbox_seq   INTEGER,                     -- the appointment.requested event: its fate confirms or refuses a pending booking
+        refusal_seen INTEGER NOT NULL DEFAULT 0,
+        ticket_id    TEXT,                        -- the priority ticket of the check-in
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+    );
+    CREATE INDEX appointments_by_citizen ON appointments (citizen_ref, date);
+    CREATE INDEX appointments_by_slot ON appointments (service, date, slot_id);
+    CREATE TABLE appointment_slot_cache (
+        service    TEXT NOT NULL,
+        date       TEXT NOT NULL,
+        slots      TEXT NOT NULL,                 -- JSON [sanban_wire::Slot]
+        fetched_at TEXT NOT NULL,                 -- RFC 3339 UTC
+        PRIMARY KEY (service, date)
+    );
+    "#,
 ];
 
 /// Bring the schema to the newest version, one transaction per step.

@@ -1,6 +1,7 @@
 //! The kiosk's durable state: one SQLite file (WAL, synchronous=FULL). Every citizen transaction is committed
 //! together with its outbox event in one transaction, before anything is printed.
 
+pub mod appointments;
 pub mod catalog;
 pub mod errand;
 pub mod maintenance;

@@ -192,7 +192,10 @@ fn uses_catalog(payload: &EventPayload) -> bool {
         | EventPayload::LockerDeposited(_)
         | EventPayload::LockerAlert(_)
         | EventPayload::MaintenanceAccess(_)
-        | EventPayload::MaintenanceAction(_) => false,
+        | EventPayload::MaintenanceAction(_)
+        | EventPayload::AppointmentCheckedIn(_)
+        | EventPayload::AppointmentCancelled(_)
+        | EventPayload::AppointmentRefusalSeen(_) => false,
         EventPayload::GuidePrinted(_)
         | EventPayload::AppointmentRequested(_)
         | EventPayload::ApplicationSubmitted(_) => true,

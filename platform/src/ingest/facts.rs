@@ -32,7 +32,11 @@ impl FactsQuery {
         let mut q = FactsQuery::default();
         for ev in events {
             match &ev.payload {
-                EventPayload::TicketIssued(p) => {
+                EventPayload::TicketIssued(p)
+                | EventPayload::AppointmentCheckedIn(sanban_wire::AppointmentCheckedIn {
+                    ticket: p,
+                    ..
+                }) => {
                     q.ticket_ids.push(p.ticket_id.to_string());
                     q.ticket_numbers.push((
                         p.business_day.clone(),
@@ -50,7 +54,9 @@ impl FactsQuery {
                 | EventPayload::LockerDeposited(_)
                 | EventPayload::LockerAlert(_)
                 | EventPayload::MaintenanceAccess(_)
-                | EventPayload::MaintenanceAction(_) => {}
+                | EventPayload::MaintenanceAction(_)
+                | EventPayload::AppointmentCancelled(_)
+                | EventPayload::AppointmentRefusalSeen(_) => {}
                 EventPayload::AppointmentRequested(p) => {
                     q.appointment_requests.push(p.request_id.to_string());
                     q.slots

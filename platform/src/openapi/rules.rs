@@ -194,7 +194,7 @@ pub(super) fn add_examples(doc: &mut Value) {
             "/v1/appointments",
             json!({
             "request_id": "01936f3e-8a2b-7c4d-9e10-1234567890ab", "kiosk_id": "K07", "service": "RES-01",
-            "date": "2030-01-07", "slot_id": "0930", "citizen_ref": "9f2c41d0a7"}),
+            "date": "2030-01-07", "slot_id": "0930", "citizen_ref": "9f2c41d0a7", "code": "2JW9-TNE4"}),
         ),
         (
             "/v1/kiosks/{id}/events",

@@ -3,6 +3,8 @@
 //! Shared by the kiosk's sync agent and the reference platform so both sides agree on every field.
 //! JSON field names are the API contract: change them only with a new API version.
 
+mod appointments;
+mod calendar;
 mod catalog;
 mod categories;
 mod events;
@@ -15,6 +17,8 @@ mod pickups;
 mod ratings;
 mod slots;
 
+pub use appointments::*;
+pub use calendar::*;
 pub use catalog::*;
 pub use categories::*;
 pub use events::*;

@@ -38,6 +38,12 @@ event_payloads! {
     GuidePrinted(GuidePrinted) = "guide.printed",
     /// 预约: a booking taken at the kiosk (offline, or a copy of an online one).
     AppointmentRequested(AppointmentRequested) = "appointment.requested",
+    /// 预约: a booking cancelled by the citizen.
+    AppointmentCancelled(crate::AppointmentCancelled) = "appointment.cancelled",
+    /// 预约签到: the citizen checked in and took a priority ticket (the ticket travels inside).
+    AppointmentCheckedIn(crate::AppointmentCheckedIn) = "appointment.checked_in",
+    /// 预约: a kiosk showed the citizen that an offline booking was refused.
+    AppointmentRefusalSeen(crate::AppointmentRefusalSeen) = "appointment.refusal_seen",
     /// 申办: an application submitted.
     ApplicationSubmitted(ApplicationSubmitted) = "application.submitted",
     /// 取件: a locker door opened for a waiting document.
@@ -153,8 +159,9 @@ pub struct TicketIssued {
 
 /// Payload of [`EventPayload::AppointmentRequested`]: a booking the kiosk took while the platform was unreachable (the
 /// slip says "awaiting confirmation"), or a copy of one confirmed online. The platform books it on arrival if the slot
-/// still has room, else rejects the event with a reason. Idempotent with `POST /v1/appointments` by `request_id`:
-/// a request already booked online is acknowledged without a second booking.
+/// still has room and the rules allow it (judged at `occurred_at`), else rejects the event with a reason that starts
+/// with a [`crate::RefusalReason`] code. Idempotent with `POST /v1/appointments` by (kiosk, `request_id`): a request
+/// already booked online is acknowledged without a second booking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -167,8 +174,10 @@ pub struct AppointmentRequested {
     pub date: String,
     /// A `slot_id` from `GET /v1/slots`, e.g. "0930".
     pub slot_id: String,
-    /// Salted hash of the ID number (never the number itself).
+    /// Keyed hash of the ID number (never the number itself).
     pub citizen_ref: String,
+    /// The booking code printed on the slip ([`crate::booking_code`]).
+    pub code: String,
 }
 
 /// How a finished document reaches the citizen.

@@ -2,6 +2,7 @@
 //! migration and its translations — and one line in [`all`]. Navigation, the session wipe, screenshots, the
 //! layout test and the tour learn about pages from here, never from a `match` over pages.
 
+pub mod appointment;
 pub mod guide;
 pub mod home;
 pub mod maintenance;
@@ -27,6 +28,7 @@ pub fn all() -> &'static [&'static dyn Flow] {
         &pickup::Pickup,
         &rating::Rating,
         &maintenance::Maintenance,
+        &appointment::Appointment,
     ]
 }
 

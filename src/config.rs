@@ -111,7 +111,6 @@ impl Default for MaintenanceConfig {
     }
 }
 
-
 /// 预约: the rules the kiosk applies itself. What the platform decides (the bookable window, the holiday calendar,
 /// one booking per citizen, service and day, the no-show ban, slot capacity) comes from the platform.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

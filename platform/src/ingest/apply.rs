@@ -64,9 +64,12 @@ impl<'a> Ledger<'a> {
             }
             // Until the appointment tables grow: the check-in's priority ticket is recorded like any ticket.
             EventPayload::AppointmentCheckedIn(p) => self.ticket(ev, &p.ticket),
-            EventPayload::AppointmentCancelled(_) | EventPayload::AppointmentRefusalSeen(_) => Err(
-                format!("{} is not stored by this platform version", ev.payload.kind()),
-            ),
+            EventPayload::AppointmentCancelled(_) | EventPayload::AppointmentRefusalSeen(_) => {
+                Err(format!(
+                    "{} is not stored by this platform version",
+                    ev.payload.kind()
+                ))
+            }
             // Not kept by this platform version yet: recorded as rejected with the reason, so the kiosk's queue
             // goes on and the kiosk keeps the event.
             EventPayload::PickupHeld(_)

@@ -41,6 +41,27 @@ async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// "完成", then "跳过" when the errand leads to the rating step (a booking, a check-in) rather than home.
+async fn finish(app: &KioskApp) -> anyhow::Result<()> {
+    play(app, "tap 完成\n").await?;
+    let rated = wait_until(
+        &app.window,
+        "the rating step or home",
+        Duration::from_secs(5),
+        |w| {
+            let page = w.global::<Nav>().get_page();
+            page == "rating.levels" || page == "home.main"
+        },
+    )
+    .await
+    .is_ok()
+        && app.window.global::<Nav>().get_page() == "rating.levels";
+    if rated {
+        play(app, "tap 跳过\nwait home.main\n").await?;
+    }
+    Ok(())
+}
+
 fn job_text(job: &[u8]) -> String {
     let (text, _, _) = encoding_rs::GB18030.decode(job);
     text.chars()
@@ -133,7 +154,7 @@ async fn scenario(
         |r| r.get(0),
     )?;
     assert_eq!(booked_on_platform, 1, "the platform holds the booking once");
-    play(app, "tap 完成\n").await?;
+    finish(app).await?;
 
     // Check in on the day, ten minutes before the slot: a priority ticket.
     let (h, m) = hm(&start);
@@ -148,7 +169,7 @@ async fn scenario(
         app.services.store().booking(&code)?.unwrap().status,
         BookingStatus::CheckedIn
     );
-    play(app, "tap 完成\n").await?;
+    finish(app).await?;
 
     // Book offline on the next day: the platform is down, the slip says it awaits confirmation.
     platform.stop();
@@ -173,14 +194,14 @@ async fn scenario(
         app.services.store().booking(&code2)?.unwrap().status,
         BookingStatus::Pending
     );
-    play(app, "tap 完成\n").await?;
+    finish(app).await?;
 
     // Too early, then too late.
     let (h, m) = hm(&start2);
     let slot2 = at(&day2, h, m);
     clock.set(slot2 - chrono::Duration::minutes(45));
     play(app, "tap 预约签到\ncard 20\nsee 签到时间未到\n").await?;
-    play(app, "tap 完成\n").await?;
+    finish(app).await?;
     clock.set(slot2 + chrono::Duration::minutes(16));
     play(app, "tap 预约签到\ncard 20\nsee 本次预约已失效\ntap 取普通号\nwait ticket.categories\ntap 首页\n").await?;
 
@@ -200,7 +221,7 @@ async fn scenario(
     .await?;
     let code3: String = a.get_code().chars().filter(|c| *c != '-').collect();
     let (service_id, slot3) = (a.get_service_id().to_string(), a.get_slot_id().to_string());
-    play(app, "tap 完成\n").await?;
+    finish(app).await?;
     let capacity = app
         .services
         .store()
@@ -246,13 +267,14 @@ async fn scenario(
     // The citizen's next card read says so, once, with the reason.
     play(
         app,
-        "tap 预约签到\ncard 20\nsee 您的预约未能确认\nsee 该时段已约满\ntap 完成\n",
+        "tap 预约签到\ncard 20\nsee 您的预约未能确认\nsee 该时段已约满\n",
     )
     .await?;
+    finish(app).await?;
     assert!(app.services.store().booking(&code3)?.unwrap().refusal_seen);
     play(app, "tap 预约签到\ncard 20\nsee 没有查到您今天的预约\n").await?;
     assert_eq!(a.get_refusals().row_count(), 0, "shown once");
-    play(app, "tap 完成\n").await?;
+    finish(app).await?;
 
     // 我的预约: the confirmed booking of the next day, cancelled.
     play(

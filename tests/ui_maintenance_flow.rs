@@ -86,7 +86,7 @@ async fn scenario(app: &KioskApp, secrets: &std::path::Path) -> anyhow::Result<(
     sim.set_paper(PaperLevel::Out);
     play(
         app,
-        "tap 取号\ntap 公安事务类\nsee 前面还有\nsleep 1\ntap 完成\nwait home.main 2\n",
+        "tap 取号\ntap 公安事务类\nsee 前面还有\nsleep 1\ntap 完成\ntap 跳过\nwait home.main 2\n",
     )
     .await?;
     sim.set_paper(PaperLevel::Ok);
@@ -146,7 +146,8 @@ async fn scenario(app: &KioskApp, secrets: &std::path::Path) -> anyhow::Result<(
 
     play(
         app,
-        "tap 返回\nwait maintenance.menu 2\ntap 退出维护\nwait home.main 2\n",
+        "tap 返回\nwait maintenance.menu 2\ntap 存放待取文件\nwait pickup.staff 5\n\
+         tap 返回\nwait maintenance.menu 5\ntap 退出维护\nwait home.main 2\n",
     )
     .await?;
     assert_eq!(
@@ -157,6 +158,7 @@ async fn scenario(app: &KioskApp, secrets: &std::path::Path) -> anyhow::Result<(
             "T07 read_card",
             "T07 open_door",
             "T07 reprint",
+            "T07 staff_deposit",
             "T07 leave"
         ]
     );

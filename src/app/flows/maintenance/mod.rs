@@ -68,6 +68,11 @@ impl Flow for Maintenance {
             "devices" => pages::open_devices(&k),
             "sync" => pages::open_sync(&k),
             "jobs" => pages::open_jobs(&k),
+            // The staff's locker pages belong to the pickup flow; maintenance only leads there.
+            "deposit" => {
+                audit(&k, MaintenanceActionKind::StaffDeposit, None, None);
+                crate::app::flows::pickup::start_staff_deposit(&k);
+            }
             other => tracing::error!("no maintenance page {other:?}"),
         });
         let k = kiosk.clone();

@@ -6,6 +6,7 @@
 
 use sanban_wire::{AccessOutcome, EventPayload, MaintenanceAccess, MaintenanceAction};
 
+use crate::ingest::apply::plain_text;
 use crate::ingest::parse::ParsedEvent;
 use crate::ingest::writes::MaintenanceRow;
 use crate::store::{Store, StoreError};
@@ -30,10 +31,6 @@ pub async fn one_time_code(
         sanban_wire::one_time_code(&secret, kiosk, window),
         window_end,
     ))
-}
-
-fn plain(s: &str, max: usize) -> bool {
-    !s.trim().is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)
 }
 
 fn snake(v: impl serde::Serialize) -> String {
@@ -79,7 +76,7 @@ pub fn audit_row(ev: &ParsedEvent) -> Result<MaintenanceRow, String> {
         _ => return Err("not a maintenance event".into()),
     };
     if let Some(t) = &technician {
-        if !plain(t, 64) {
+        if !plain_text(t, 64) {
             return Err("technician must be 1 to 64 printable characters".into());
         }
     }

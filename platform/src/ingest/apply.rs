@@ -468,7 +468,7 @@ pub fn serial_of(number: &str, letter: char) -> Option<u32> {
     ((1..=MAX_NUMBER).contains(&serial) && format!("{serial:03}") == digits).then_some(serial)
 }
 
-fn plain_text(s: &str, max_chars: usize) -> bool {
+pub(crate) fn plain_text(s: &str, max_chars: usize) -> bool {
     !s.trim().is_empty() && s.chars().count() <= max_chars && !s.chars().any(char::is_control)
 }
 

@@ -548,20 +548,18 @@ async fn ratings(
     }
     println!("好差评: {} ratings", report.total);
     for (title, rows) in [("SERVICE", &report.by_service), ("KIOSK", &report.by_kiosk)] {
-        println!(
-            "\n{title:<16} {:>6} {:>14} {:>14} {:>14} {:>14} {:>14}",
-            "TOTAL", "非常满意", "满意", "基本满意", "不满意", "非常不满意"
-        );
+        let header: String = sanban_wire::RatingLevel::ALL
+            .iter()
+            .map(|l| pad_left(l.label_zh(), 14))
+            .collect();
+        println!("\n{title:<16} {:>6}{header}", "TOTAL");
         for row in rows {
-            let cells: Vec<String> = row
+            let cells: String = row
                 .levels
                 .iter()
-                .map(|l| format!("{} ({:.1}%)", l.count, l.percent))
+                .map(|l| pad_left(&format!("{} ({:.1}%)", l.count, l.percent), 14))
                 .collect();
-            println!(
-                "{:<16} {:>6} {:>14} {:>14} {:>14} {:>14} {:>14}",
-                row.key, row.total, cells[0], cells[1], cells[2], cells[3], cells[4]
-            );
+            println!("{:<16} {:>6}{cells}", row.key, row.total);
         }
     }
     println!("\n差评 to follow up (回访): {}", report.bad.len());
@@ -662,4 +660,13 @@ async fn pickups(
         }
     }
     Ok(())
+}
+
+/// `text` right-aligned in `width` terminal columns after a space (a CJK character takes two).
+fn pad_left(text: &str, width: usize) -> String {
+    let used: usize = text
+        .chars()
+        .map(|c| if c >= '\u{2E80}' { 2 } else { 1 })
+        .sum();
+    format!(" {}{text}", " ".repeat(width.saturating_sub(used)))
 }

@@ -17,7 +17,220 @@ on_both_stores!(
     a_kiosk_accepts_the_code_the_platform_issued_and_finds_the_document_by_id_card,
     the_interim_pickup_events_are_stored_once_with_personal_data_sealed,
     personal_data_is_refused_by_a_platform_without_a_data_key,
+    the_staff_commands_report_pickups_and_ratings_and_hand_over_deposit_codes_once,
 );
+
+/// Runs the platform's command line with `stdin`: (success, stdout, stderr).
+fn cli(args: &[&str], stdin: &str) -> (bool, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sanban-platform"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+async fn the_staff_commands_report_pickups_and_ratings_and_hand_over_deposit_codes_once(
+    store: StoreKind,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, key) = platform_with_key(store, &dir).await;
+    let token = p.add_kiosk("K01").await;
+    let db = common::db_arg(&p.db);
+    let key_file = dir.path().join("data.key").display().to_string();
+    let run = |args: Vec<String>, stdin: String| {
+        tokio::task::spawn_blocking(move || {
+            cli(&args.iter().map(String::as_str).collect::<Vec<_>>(), &stdin)
+        })
+    };
+    let args = |list: &[&str]| list.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+
+    // pickup add: the holder found by the ID card, the code printed once.
+    let (ok, out, err) = run(
+        args(&[
+            "pickup",
+            "add",
+            "--db",
+            &db,
+            "--kiosk",
+            "K01",
+            "--door",
+            "1",
+            "--document",
+            "营业执照",
+            "--holder",
+            "王小明",
+            "--id-number-stdin",
+            "--postable",
+        ]),
+        format!("{ID_NUMBER}\n"),
+    )
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    let (pickup, code) = out.trim().split_once(' ').unwrap();
+    let listed = pickups(&p, "K01", &token).await.pickups;
+    let hall_key = p.store.citizen_key().await.unwrap();
+    assert_eq!(
+        listed[0].citizen_ref,
+        Some(citizen_ref(&hall_key, ID_NUMBER).unwrap())
+    );
+    assert_eq!(listed[0].holder, "王**");
+    assert!(pickup_code_matches(&listed[0], code));
+
+    let batch = vec![
+        event(
+            1,
+            "pickup.post_requested",
+            json!({"request_id": Uuid::now_v7(), "pickup_id": pickup, "locker_door": 1,
+                   "citizen_ref": "c0ffee", "recipient": recipient()}),
+        ),
+        event(
+            2,
+            "locker.deposited",
+            json!({"pickup_id": Uuid::now_v7(), "locker_door": 4, "document_no": "DOC-0004"}),
+        ),
+        event(
+            3,
+            "rating.submitted",
+            json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "errand_id": "A001",
+                   "service": "ECO-01", "channel": "self_service_terminal", "level": "dissatisfied",
+                   "level_code": 2, "reasons": ["long_wait"], "callback_phone": "13800001234",
+                   "times_rated": 1}),
+        ),
+        event(
+            4,
+            "rating.submitted",
+            json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "errand_id": "A002",
+                   "service": "ECO-01", "channel": "self_service_terminal", "level": "very_satisfied",
+                   "level_code": 5, "times_rated": 1}),
+        ),
+        event(
+            5,
+            "pickup.code_rejected",
+            json!({"failures_in_window": 5, "locked_until": "2026-11-26T09:30:00+08:00"}),
+        ),
+    ];
+    let (status, reply) = p.events("K01", &token, batch).await;
+    assert_eq!(
+        (status, reply["rejected"].clone()),
+        (200, json!([])),
+        "{reply}"
+    );
+
+    let (ok, out, err) = run(
+        args(&["pickups", "--db", &db, "--json", "--data-key", &key_file]),
+        String::new(),
+    )
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let k = &report["kiosks"][0];
+    assert_eq!(
+        (
+            k["waiting"].clone(),
+            k["posted"].clone(),
+            k["wrong_codes"].clone(),
+            k["lockouts"].clone()
+        ),
+        (json!(1), json!(1), json!(1), json!(1))
+    );
+    assert!(
+        !out.contains("13912345678") && !out.contains("纱帽街"),
+        "{out}"
+    );
+    let (ok, out, _) = run(
+        args(&[
+            "pickups",
+            "--db",
+            &db,
+            "--reveal",
+            "--overdue-days",
+            "1",
+            "--data-key",
+            &key_file,
+        ]),
+        String::new(),
+    )
+    .await
+    .unwrap();
+    assert!(ok);
+    assert!(
+        out.contains("王小明 13912345678 湖北省武汉市汉南区纱帽街1号"),
+        "{out}"
+    );
+    assert!(
+        out.contains("overdue (waiting more than 1 days): 1"),
+        "{out}"
+    );
+
+    let (ok, out, err) = run(
+        args(&["ratings", "--db", &db, "--json", "--data-key", &key_file]),
+        String::new(),
+    )
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["total"], 2);
+    assert_eq!(report["by_service"][0]["key"], "ECO-01");
+    assert_eq!(report["by_service"][0]["levels"][0]["percent"], 50.0);
+    assert_eq!(report["bad"][0]["callback_phone"], "138****1234");
+    assert_eq!(report["bad"][0]["reasons"][0], "等候时间长 (long_wait)");
+    let (ok, out, _) = run(
+        args(&["ratings", "--db", &db, "--reveal", "--data-key", &key_file]),
+        String::new(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        ok && out.contains("回访 13800001234") && out.contains("不满意"),
+        "{out}"
+    );
+
+    // The deposit's code, once: printed, then erased.
+    let (ok, out, err) = run(
+        args(&["pickup", "notices", "--db", &db, "--data-key", &key_file]),
+        String::new(),
+    )
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    let fields: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(
+        (fields[1], fields[2], fields[3]),
+        ("K01", "4", "DOC-0004"),
+        "{out}"
+    );
+    let deposited = pickups(&p, "K01", &token).await.pickups;
+    let d = deposited.iter().find(|x| x.pickup_id == fields[0]).unwrap();
+    assert!(pickup_code_matches(d, fields[4]));
+    let (ok, out, _) = run(
+        args(&["pickup", "notices", "--db", &db, "--data-key", &key_file]),
+        String::new(),
+    )
+    .await
+    .unwrap();
+    assert!(ok && out.is_empty(), "{out}");
+    drop(key);
+    p.stop().await;
+}
 
 const ID_NUMBER: &str = "420111199003071234";
 

@@ -381,6 +381,11 @@ mod tests {
              -- The same event id applied twice under two seqs (possible before v5).
              INSERT INTO events VALUES ('K01', 1, 'e1', 'ticket.issued', 't', 't', 'applied');
              INSERT INTO events VALUES ('K01', 2, 'e1', 'ticket.issued', 't', 't', 'applied');
+             -- A document waiting behind an unsalted code hash (SHA-256 of \"123456\"), as before v7.
+             INSERT INTO pickups (pickup_id, kiosk_id, locker_door, code_sha256, document, created_at)
+                 VALUES ('P1', 'K01', 3,
+                         '8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92',
+                         '营业执照', '2026-01-01T00:00:00Z');
              -- A catalog version in the format before the national fields.
              INSERT INTO catalog (version, published_at, services)
                  VALUES (2, '2026-01-01T00:00:00Z',
@@ -427,6 +432,12 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(ids, ["e1", "e1 (repeated at seq 2 of K01)"]);
+        // The old document still opens with its code: the empty salt gives the old unsalted hash.
+        let waiting = super::super::pickups::open_pickups(&conn, "K01").unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].code_salt, "");
+        assert!(sanban_wire::pickup_code_matches(&waiting[0], "123456"));
+        assert!(!sanban_wire::pickup_code_matches(&waiting[0], "123457"));
         // Migrating again changes nothing.
         migrate(&conn).unwrap();
         assert_eq!(

@@ -1,11 +1,14 @@
 //! The state every request handler shares.
 
+use crate::appointments::Hall;
 use crate::store::{DbUrl, Store};
 
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) store: Store,
+    /// The hall's time zone and calendar (dates, slots, the bookable window).
+    pub(crate) hall: Hall,
 }
 
 impl AppState {
@@ -14,12 +17,26 @@ impl AppState {
         Ok(AppState::new(Store::open(db).await?))
     }
 
-    /// Handlers over an open store (several routers may share one: tests run two "instances" that way).
+    /// Handlers over an open store (several routers may share one: tests run two "instances" that way), for a
+    /// hall in Asia/Shanghai.
     pub fn new(store: Store) -> Self {
-        AppState { store }
+        AppState {
+            store,
+            hall: Hall::default(),
+        }
+    }
+
+    /// The same handlers for a hall in time zone `tz`.
+    pub fn with_timezone(mut self, tz: chrono_tz::Tz) -> Self {
+        self.hall = Hall::new(tz);
+        self
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn hall(&self) -> &Hall {
+        &self.hall
     }
 }

@@ -12,6 +12,7 @@ use super::apply::Ledger;
 use super::facts::{Facts, FactsQuery};
 use super::parse::ParsedEvent;
 use super::writes::Writes;
+use crate::appointments::Policy;
 use crate::store::{now_rfc3339, CatalogIndex, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +101,7 @@ pub async fn settle_batch<T: BatchTx>(
     tx: &mut T,
     kiosk: &str,
     events: &[ParsedEvent],
+    policy: &Policy,
 ) -> Result<BatchOutcome, StoreError> {
     let Some(last) = tx.lock_kiosk(kiosk).await? else {
         return Ok(BatchOutcome::UnknownKiosk);
@@ -154,7 +156,7 @@ pub async fn settle_batch<T: BatchTx>(
         let facts = tx
             .facts(kiosk, &FactsQuery::for_events(fresh.iter().copied()))
             .await?;
-        let mut ledger = Ledger::new(kiosk, &catalog, facts, now_rfc3339());
+        let mut ledger = Ledger::new(kiosk, &catalog, policy, facts, now_rfc3339());
         for ev in &fresh {
             ledger.settle(ev);
         }
@@ -194,9 +196,10 @@ fn uses_catalog(payload: &EventPayload) -> bool {
         | EventPayload::MaintenanceAccess(_)
         | EventPayload::MaintenanceAction(_)
         | EventPayload::AppointmentCheckedIn(_)
-        | EventPayload::AppointmentCancelled(_)
         | EventPayload::AppointmentRefusalSeen(_) => false,
+        // A cancellation is allowed until its slot starts: the slot's time is in the catalog.
         EventPayload::GuidePrinted(_)
+        | EventPayload::AppointmentCancelled(_)
         | EventPayload::AppointmentRequested(_)
         | EventPayload::ApplicationSubmitted(_) => true,
         EventPayload::RatingSubmitted(r) => r.service.is_some(),

@@ -14,9 +14,10 @@ use tokio::sync::mpsc;
 
 use super::tables::CopyItem;
 use super::{
-    BookOutcome, Booking, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk, LeaseOutcome,
-    StoreError, StoredTicket,
+    AppointmentRecord, BookOutcome, Booking, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
+    LeaseOutcome, StoreError, StoredTicket,
 };
+use crate::appointments::Policy;
 use crate::ingest::{BatchOutcome, ParsedEvent};
 
 #[async_trait]
@@ -69,6 +70,7 @@ pub trait Backend: Send + Sync {
         &self,
         kiosk: &str,
         events: Vec<ParsedEvent>,
+        policy: &Policy,
     ) -> Result<BatchOutcome, StoreError>;
 
     // Queue number leases.
@@ -79,14 +81,29 @@ pub trait Backend: Send + Sync {
 
     // Appointments.
 
-    /// Books a slot online; idempotent by request id; never more than the slot's capacity, whatever the instance.
-    async fn book(&self, booking: &Booking) -> Result<BookOutcome, StoreError>;
+    /// Books a slot online under `policy`'s rules; idempotent by request id; never more than the slot's capacity,
+    /// nor two bookings of one citizen for one service and day, whatever the instance.
+    async fn book(&self, booking: &Booking, policy: &Policy) -> Result<BookOutcome, StoreError>;
     /// Bookings per slot id of a service on a date.
     async fn booked_counts(
         &self,
         service: &str,
         date: &str,
     ) -> Result<HashMap<String, u32>, StoreError>;
+
+    /// A citizen's bookings dated `from` (`YYYY-MM-DD`) or later, their refusals not yet seen and their no-shows.
+    async fn citizen_appointments(
+        &self,
+        citizen_ref: &str,
+        from: &str,
+    ) -> Result<Vec<AppointmentRecord>, StoreError>;
+    /// Bookings on `date` (all when `None`), by date, service and slot: the hall staff's list.
+    async fn appointments_on(
+        &self,
+        date: Option<&str>,
+    ) -> Result<Vec<AppointmentRecord>, StoreError>;
+    /// The no-show pass: bookings still "booked" on `through` or before become "no_show". Returns how many.
+    async fn mark_no_shows(&self, through: &str) -> Result<u64, StoreError>;
 
     // Pickups (only the SHA-256 of a pickup code is stored).
 

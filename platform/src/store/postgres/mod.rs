@@ -36,9 +36,10 @@ use tokio_postgres::NoTls;
 
 use super::tables::CopyItem;
 use super::{
-    Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
-    LeaseOutcome, StoreError, StoredTicket,
+    AppointmentRecord, Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported,
+    KioskRow, LeaseAsk, LeaseOutcome, StoreError, StoredTicket,
 };
+use crate::appointments::Policy;
 use crate::ingest::{BatchOutcome, ParsedEvent};
 
 /// Connections per platform instance (`SANBAN_PG_POOL_SIZE` overrides). Batches of one kiosk wait on its row lock
@@ -213,16 +214,43 @@ impl Backend for PgStore {
         &self,
         kiosk: &str,
         events: Vec<ParsedEvent>,
+        policy: &Policy,
     ) -> Result<BatchOutcome, StoreError> {
-        ingest::settle(&mut self.client().await?, &self.catalog, kiosk, &events).await
+        ingest::settle(
+            &mut self.client().await?,
+            &self.catalog,
+            kiosk,
+            &events,
+            policy,
+        )
+        .await
     }
 
     async fn grant_leases(&self, kiosk: &str, ask: &LeaseAsk) -> Result<LeaseOutcome, StoreError> {
         leases::grant_leases(&mut self.client().await?, kiosk, ask).await
     }
 
-    async fn book(&self, booking: &Booking) -> Result<BookOutcome, StoreError> {
-        slots::book(&mut self.client().await?, booking).await
+    async fn book(&self, booking: &Booking, policy: &Policy) -> Result<BookOutcome, StoreError> {
+        slots::book(&mut self.client().await?, booking, policy).await
+    }
+
+    async fn citizen_appointments(
+        &self,
+        citizen_ref: &str,
+        from: &str,
+    ) -> Result<Vec<AppointmentRecord>, StoreError> {
+        slots::citizen_appointments(&self.client().await?, citizen_ref, from).await
+    }
+
+    async fn appointments_on(
+        &self,
+        date: Option<&str>,
+    ) -> Result<Vec<AppointmentRecord>, StoreError> {
+        slots::appointments_on(&self.client().await?, date).await
+    }
+
+    async fn mark_no_shows(&self, through: &str) -> Result<u64, StoreError> {
+        slots::mark_no_shows(&self.client().await?, through).await
     }
 
     async fn booked_counts(

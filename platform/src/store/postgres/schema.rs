@@ -12,7 +12,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Any constant the platform alone uses: "sanban" in ASCII.
 const MIGRATION_LOCK: i64 = 0x73616e62616e;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4_RESERVED, V5];
 
 pub async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     client
@@ -254,4 +254,22 @@ CREATE TABLE maintenance_events (
     occurred_at TEXT NOT NULL,
     PRIMARY KEY (kiosk_id, seq)
 );
+";
+
+/// v4 is another branch's (pickups); this stand-in does nothing and gives way to it when the branches meet.
+const V4_RESERVED: &str = "SELECT 1";
+
+/// v5: as SQLite's v8: appointments keep their booking code, status and reason, and whether the citizen was told
+/// of a refusal; looked up by code, by citizen and by day.
+const V5: &str = "
+ALTER TABLE appointments
+    ADD COLUMN code TEXT,
+    ADD COLUMN status TEXT NOT NULL DEFAULT 'booked'
+        CHECK (status IN ('booked', 'checked_in', 'cancelled', 'no_show', 'refused')),
+    ADD COLUMN reason TEXT,
+    ADD COLUMN refusal_seen BOOLEAN NOT NULL DEFAULT FALSE,
+    ADD COLUMN updated_at TEXT;
+CREATE UNIQUE INDEX appointments_by_code ON appointments (code);
+CREATE INDEX appointments_by_citizen ON appointments (citizen_ref, date);
+CREATE INDEX appointments_by_date ON appointments (date, status);
 ";

@@ -106,6 +106,21 @@ pub enum Command {
         #[command(flatten)]
         key: DataKeyArg,
     },
+    /// The appointments (预约) for the hall's staff: a day's list, and the no-show pass.
+    Appointments {
+        #[command(subcommand)]
+        command: Option<AppointmentsCommand>,
+        #[arg(long)]
+        db: Option<DbUrl>,
+        /// The day (YYYY-MM-DD); today in the hall's time zone when not given.
+        #[arg(long)]
+        date: Option<String>,
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "ZONE", default_value = "Asia/Shanghai")]
+        timezone: chrono_tz::Tz,
+    },
     /// Copy everything a platform holds to another store (a hall's SQLite platform joining the city's
     /// PostgreSQL one, or back). Stop the source platform first. The copy is one transaction on the target, which
     /// must hold no data unless --replace is given; kiosks carry on from the same last applied seq.
@@ -163,6 +178,21 @@ pub enum KioskCommand {
     List {
         #[arg(long)]
         db: DbUrl,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AppointmentsCommand {
+    /// Mark the bookings of DATE and every day before it that nobody checked in for as missed (the server does
+    /// this every hour for the days before today). Two missed within 90 days bar a citizen from booking for 30.
+    NoShows {
+        #[arg(long)]
+        db: DbUrl,
+        /// The last day to close (YYYY-MM-DD); yesterday in the hall's time zone when not given.
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, value_name = "ZONE", default_value = "Asia/Shanghai")]
+        timezone: chrono_tz::Tz,
     },
 }
 
@@ -314,6 +344,29 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Catalog {
                 command: CatalogCommand::Export { db, out },
             } => catalog_export(&existing(&db).await?, out.as_deref()).await,
+            Command::Appointments {
+                command: Some(AppointmentsCommand::NoShows { db, date, timezone }),
+                ..
+            } => {
+                let hall = crate::appointments::Hall::new(timezone);
+                let through = day_arg(date, hall.today() - chrono::Duration::days(1))?;
+                let n = existing(&db).await?.mark_no_shows(&through).await?;
+                println!("{n} booking(s) up to {through} marked as missed");
+                Ok(())
+            }
+            Command::Appointments {
+                command: None,
+                db,
+                date,
+                json,
+                timezone,
+            } => {
+                let Some(db) = db else {
+                    anyhow::bail!("--db is required");
+                };
+                let day = day_arg(date, crate::appointments::Hall::new(timezone).today())?;
+                appointments(&existing(&db).await?, &day, json).await
+            }
             Command::Tickets { db, kiosk, json } => {
                 tickets(&open(&db).await?, kiosk.as_deref(), json).await
             }
@@ -669,4 +722,53 @@ fn pad_left(text: &str, width: usize) -> String {
         .map(|c| if c >= '\u{2E80}' { 2 } else { 1 })
         .sum();
     format!(" {}{text}", " ".repeat(width.saturating_sub(used)))
+}
+/// `--date` checked, or `default`.
+fn day_arg(date: Option<String>, default: chrono::NaiveDate) -> anyhow::Result<String> {
+    match date {
+        None => Ok(default.to_string()),
+        Some(d) if crate::schedule::parse_date(&d).is_some() => Ok(d),
+        Some(d) => anyhow::bail!("--date {d:?} is not a YYYY-MM-DD date"),
+    }
+}
+
+async fn appointments(store: &Store, day: &str, json: bool) -> anyhow::Result<()> {
+    let list = store.appointments_on(Some(day)).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    let catalog = store.current_catalog().await?;
+    println!(
+        "{:<10} {:<11} {:<12} {:<11} {:<12} {:<8} {:<8} REFUSED BECAUSE",
+        "SERVICE", "TIME", "STATUS", "CODE", "KIOSK", "SOURCE", "SEEN"
+    );
+    for a in &list {
+        let (start, end) =
+            crate::appointments::slot_clock(&catalog, &a.service, &a.date, &a.slot_id);
+        println!(
+            "{:<10} {:<11} {:<12} {:<11} {:<12} {:<8} {:<8} {}",
+            a.service,
+            format!("{start}-{end}"),
+            a.status,
+            a.code
+                .as_deref()
+                .map(sanban_wire::spaced_code)
+                .unwrap_or_default(),
+            a.kiosk_id,
+            a.source,
+            if a.status == "refused" {
+                if a.refusal_seen {
+                    "yes"
+                } else {
+                    "no"
+                }
+            } else {
+                ""
+            },
+            a.reason.as_deref().unwrap_or("")
+        );
+    }
+    eprintln!("{} appointment(s) on {day}", list.len());
+    Ok(())
 }

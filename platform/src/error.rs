@@ -16,6 +16,8 @@ pub enum ApiError {
     Forbidden(String),
     NotFound(String),
     Conflict(String),
+    /// A booking refused by a rule: 404 when there is no such bookable slot, else 409.
+    Refused(sanban_wire::AppointmentRefused),
     Gap(SequenceGap),
     TooLarge(String),
     /// 408: the request took too long.
@@ -57,6 +59,15 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(e) => reply(StatusCode::FORBIDDEN, e),
             ApiError::NotFound(e) => reply(StatusCode::NOT_FOUND, e),
             ApiError::Conflict(e) => reply(StatusCode::CONFLICT, e),
+            ApiError::Refused(r) => {
+                use sanban_wire::RefusalReason::{NoSuchSlot, NotBookable};
+                let status = if matches!(r.reason, NotBookable | NoSuchSlot) {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::CONFLICT
+                };
+                (status, Json(r)).into_response()
+            }
             ApiError::Gap(g) => (StatusCode::CONFLICT, Json(g)).into_response(),
             ApiError::TooLarge(e) => reply(StatusCode::PAYLOAD_TOO_LARGE, e),
             ApiError::Timeout(e) => reply(StatusCode::REQUEST_TIMEOUT, e),

@@ -7,6 +7,7 @@
 //! [`PlatformDb`].
 
 pub mod api;
+pub mod appointments;
 pub mod auth;
 pub mod cli;
 pub mod error;

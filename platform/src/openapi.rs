@@ -35,6 +35,8 @@ use crate::api;
         api::catalog::get_catalog,
         api::slots::get_slots,
         api::slots::post_appointment,
+        api::appointments::post_lookup,
+        api::appointments::get_calendar,
         api::events::post_events,
         api::leases::post_leases,
         api::pickups::get_pickups,

@@ -1,7 +1,7 @@
 //! The hall's calendar: dates, weekdays and today in the hall's time zone. Appointment hours and slots are each
 //! service's own, in the catalog ([`sanban_wire::Service::slots_on`]).
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 
 /// Parses a strict `YYYY-MM-DD` date.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
@@ -16,9 +16,10 @@ pub fn weekday(date: NaiveDate) -> sanban_wire::Weekday {
     sanban_wire::Weekday::ALL[date.weekday().num_days_from_monday() as usize]
 }
 
-/// Today in the hall's time zone. The platform serves halls in China (UTC+8, no daylight saving).
+/// Today in a hall of the default time zone (Asia/Shanghai); a server's own zone is
+/// [`crate::AppState::hall`]'s.
 pub fn hall_today() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(8)).date_naive()
+    crate::appointments::Hall::default().today()
 }
 
 #[cfg(test)]

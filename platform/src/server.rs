@@ -53,6 +53,10 @@ pub struct ServeOptions {
     /// carrying such data are rejected (the kiosks keep them).
     #[arg(long, value_name = "FILE", env = "SANBAN_DATA_KEY")]
     pub data_key: Option<std::path::PathBuf>,
+    /// The hall's IANA time zone: the one its dates and slot times are in, and whose midnight closes a day for the
+    /// no-show pass.
+    #[arg(long, value_name = "ZONE", default_value = "Asia/Shanghai")]
+    pub timezone: chrono_tz::Tz,
 }
 
 impl Default for ServeOptions {
@@ -64,6 +68,7 @@ impl Default for ServeOptions {
             max_connections: 1024,
             shutdown_deadline: Duration::from_secs(10),
             data_key: None,
+            timezone: chrono_tz::Asia::Shanghai,
         }
     }
 }
@@ -125,10 +130,12 @@ pub async fn serve_state(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    let state = state.with_timezone(options.timezone);
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, db = %state.store().url(), max_connections = options.max_connections,
-            "sanban platform serving");
+            timezone = %options.timezone, "sanban platform serving");
     }
+    let no_shows = tokio::spawn(no_show_pass(state.clone()));
     accept_loop(
         listener,
         router_with_timeout(state, options.request_timeout),
@@ -136,6 +143,26 @@ pub async fn serve_state(
         shutdown,
     )
     .await;
+    no_shows.abort();
+}
+
+/// How often the server closes past days: each run marks the bookings of every day before today still "booked"
+/// as missed (idempotent), so a day is closed within this long after the hall's midnight.
+const NO_SHOW_PASS_EVERY: Duration = Duration::from_secs(3600);
+
+/// The no-show pass, run by the server every [`NO_SHOW_PASS_EVERY`] (and by `sanban-platform appointments
+/// no-shows`).
+async fn no_show_pass(state: AppState) {
+    let mut every = tokio::time::interval(NO_SHOW_PASS_EVERY);
+    loop {
+        every.tick().await;
+        let yesterday = state.hall().today() - chrono::Duration::days(1);
+        match state.store().mark_no_shows(&yesterday.to_string()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(through = %yesterday, missed = n, "no-show pass"),
+            Err(e) => tracing::warn!(error = %e, "no-show pass failed; retried at the next run"),
+        }
+    }
 }
 
 async fn accept_loop(

@@ -1,5 +1,6 @@
 //! The state every request handler shares.
 
+use crate::appointments::Hall;
 use crate::privacy::DataKey;
 use crate::store::{DbUrl, Store};
 
@@ -9,6 +10,8 @@ pub struct AppState {
     pub(crate) store: Store,
     /// Seals the personal data events carry before it is stored.
     pub(crate) data_key: Option<DataKey>,
+    /// The hall's time zone and calendar (dates, slots, the bookable window).
+    pub(crate) hall: Hall,
 }
 
 impl AppState {
@@ -17,11 +20,13 @@ impl AppState {
         Ok(AppState::new(Store::open(db).await?))
     }
 
-    /// Handlers over an open store (several routers may share one: tests run two "instances" that way).
+    /// Handlers over an open store (several routers may share one: tests run two "instances" that way), for a
+    /// hall in Asia/Shanghai.
     pub fn new(store: Store) -> Self {
         AppState {
             store,
             data_key: None,
+            hall: Hall::default(),
         }
     }
 
@@ -31,7 +36,17 @@ impl AppState {
         self
     }
 
+    /// The same handlers for a hall in time zone `tz`.
+    pub fn with_timezone(mut self, tz: chrono_tz::Tz) -> Self {
+        self.hall = Hall::new(tz);
+        self
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn hall(&self) -> &Hall {
+        &self.hall
     }
 }

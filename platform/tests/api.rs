@@ -66,7 +66,7 @@ async fn missing_or_wrong_tokens_get_401_and_change_nothing(store: StoreKind) {
         401
     );
     let appt = json!({"request_id": Uuid::now_v7(), "kiosk_id": "KA", "service": "POL-01",
-        "date": common::next_working_day(), "slot_id": "0900", "citizen_ref": "r", "code": "2JW9-TNE4"});
+        "date": common::next_working_day(), "slot_id": "0900", "citizen_ref": "r", "code": "2JW9TNE4"});
     assert_eq!(p.post("/v1/appointments", "nope", &appt).await.0, 401);
     assert_eq!(p.post("/v1/appointments", &b, &appt).await.0, 403);
     assert_eq!(p.counts().await, before);
@@ -191,9 +191,11 @@ async fn slots_fill_up_and_then_refuse_with_409(store: StoreKind) {
         json!({"slot_id": "0900", "start": "09:00", "end": "09:30", "capacity": 4, "booked": 0})
     );
 
+    // One booking per citizen, service and day: each request is another citizen's, with its own code.
     let book = |request_id: Uuid| {
         json!({"request_id": request_id, "kiosk_id": "K01", "service": "RES-01",
-        "date": day, "slot_id": "1000", "citizen_ref": "ref", "code": "2JW9-TNE4"})
+        "date": day, "slot_id": "1000", "citizen_ref": format!("ref-{}", request_id.simple()),
+        "code": sanban_wire::booking_code(request_id.as_u128() as u64)})
     };
     let first = Uuid::now_v7();
     let (status, reply) = p.post("/v1/appointments", &token, &book(first)).await;
@@ -217,7 +219,8 @@ async fn slots_fill_up_and_then_refuse_with_409(store: StoreKind) {
         .post("/v1/appointments", &token, &book(Uuid::now_v7()))
         .await;
     assert_eq!(status, 409);
-    assert!(full["error"].as_str().unwrap().contains("full"));
+    assert_eq!(full["reason"], "slot_full");
+    assert!(full["error"].as_str().unwrap().starts_with("slot_full: "));
     let (_, slots) = p
         .get(
             &format!("/v1/slots?service=RES-01&date={day}"),
@@ -238,7 +241,7 @@ async fn slots_fill_up_and_then_refuse_with_409(store: StoreKind) {
         1,
         "appointment.requested",
         json!({"request_id": Uuid::now_v7(),
-        "service": "RES-01", "date": day, "slot_id": "1000", "citizen_ref": "ref", "code": "2JW9-TNE4"}),
+        "service": "RES-01", "date": day, "slot_id": "1000", "citizen_ref": "ref", "code": "2JW9TNE4"}),
     );
     let (status, reply) = p
         .events(
@@ -259,7 +262,8 @@ async fn slots_fill_up_and_then_refuse_with_409(store: StoreKind) {
         3,
         "appointment.requested",
         json!({"request_id": first,
-        "service": "RES-01", "date": day, "slot_id": "1000", "citizen_ref": "ref", "code": "2JW9-TNE4"}),
+        "service": "RES-01", "date": day, "slot_id": "1000", "citizen_ref": format!("ref-{}", first.simple()),
+        "code": sanban_wire::booking_code(first.as_u128() as u64)}),
     );
     let (_, reply) = p.events("K01", &token, vec![replay]).await;
     assert_eq!(reply["rejected"], json!([]));
@@ -283,7 +287,8 @@ async fn slots_fill_up_and_then_refuse_with_409(store: StoreKind) {
     assert_eq!(p.post("/v1/appointments", &token, &bad_slot).await.0, 404);
     let mut past = book(Uuid::now_v7());
     past["date"] = "2020-01-06".into();
-    assert_eq!(p.post("/v1/appointments", &token, &past).await.0, 404);
+    let (status, reply) = p.post("/v1/appointments", &token, &past).await;
+    assert_eq!((status, &reply["reason"]), (409, &json!("outside_window")));
     let mut malformed = book(Uuid::now_v7());
     malformed["date"] = "2030-02-30".into();
     assert_eq!(p.post("/v1/appointments", &token, &malformed).await.0, 400);

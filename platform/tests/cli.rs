@@ -23,7 +23,10 @@ fn run(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-on_both_stores!(kiosk_pickup_serve_tickets);
+on_both_stores!(
+    kiosk_pickup_serve_tickets,
+    appointments_for_the_hall_staff_and_the_no_show_pass
+);
 
 async fn kiosk_pickup_serve_tickets(store: StoreKind) {
     let test_db = TestDb::new(store).await;
@@ -220,7 +223,7 @@ async fn migrate_moves_a_halls_data_to_postgres_and_back_keeping_exactly_once() 
             4,
             "appointment.requested",
             json!({"request_id": Uuid::now_v7(), "service": "POL-01",
-              "date": day, "slot_id": "0930", "citizen_ref": "c0ffee", "code": "2JW9-TNE4"}),
+              "date": day, "slot_id": "0930", "citizen_ref": "c0ffee", "code": "2JW9TNE4"}),
         ),
         event(
             5,
@@ -314,4 +317,66 @@ async fn migrate_moves_a_halls_data_to_postgres_and_back_keeping_exactly_once() 
     assert_eq!(snapshot(&back_db.url).await, city_rows);
     let (ok, _, err) = run(&["migrate", "--from", &to, "--to", &to]);
     assert!(!ok && err.contains("same database"), "{err}");
+}
+
+async fn appointments_for_the_hall_staff_and_the_no_show_pass(store: StoreKind) {
+    let test_db = TestDb::new(store).await;
+    let db = test_db.path_or_url();
+    let p = common::Platform::start_on(store, &test_db.url).await;
+    let token = p.add_kiosk("K07").await;
+    let day = common::next_working_day();
+    let code = sanban_wire::booking_code(424_242);
+    let (status, reply) = p
+        .post(
+            "/v1/appointments",
+            &token,
+            &json!({"request_id": uuid::Uuid::now_v7(), "kiosk_id": "K07", "service": "RES-01", "date": day,
+                    "slot_id": "0930", "citizen_ref": "secret-ref-123", "code": code}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    p.stop().await;
+    let day2 = day.clone();
+    let (table, list, closed, after) = tokio::task::spawn_blocking(move || {
+        let table = run(&["appointments", "--db", &db, "--date", &day2]);
+        let list = run(&["appointments", "--db", &db, "--date", &day2, "--json"]);
+        let closed = run(&["appointments", "no-shows", "--db", &db, "--date", &day2]);
+        let after = run(&["appointments", "--db", &db, "--date", &day2, "--json"]);
+        (table, list, closed, after)
+    })
+    .await
+    .unwrap();
+    assert!(table.0, "{}", table.2);
+    assert!(
+        table.1.contains("09:30-10:00") && table.1.contains("booked"),
+        "{}",
+        table.1
+    );
+    assert!(
+        table.1.contains(&sanban_wire::spaced_code(&code)),
+        "{}",
+        table.1
+    );
+    let rows: Value = serde_json::from_str(&list.1).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    assert_eq!(rows[0]["code"], code);
+    assert_eq!(rows[0]["status"], "booked");
+    // The citizen's reference is not printed for the staff.
+    assert!(!list.1.contains("secret-ref-123") && !table.1.contains("secret-ref-123"));
+    assert!(
+        closed.0 && closed.1.starts_with("1 booking"),
+        "{} {}",
+        closed.1,
+        closed.2
+    );
+    let rows: Value = serde_json::from_str(&after.1).unwrap();
+    assert_eq!(rows[0]["status"], "no_show");
+    let (ok, _, err) = run(&[
+        "appointments",
+        "--db",
+        &test_db.path_or_url(),
+        "--date",
+        "2026-2-3",
+    ]);
+    assert!(!ok && err.contains("YYYY-MM-DD"), "{err}");
 }

@@ -299,7 +299,7 @@ async fn every_kind_applies(store: StoreKind) {
             2,
             "appointment.requested",
             json!({"request_id": Uuid::now_v7(), "service": "POL-01",
-            "date": day, "slot_id": "0930", "citizen_ref": "c0ffee", "code": "2JW9-TNE4"}),
+            "date": day, "slot_id": "0930", "citizen_ref": "c0ffee", "code": "2JW9TNE4"}),
         ),
         event(
             3,

@@ -54,7 +54,7 @@ pub async fn post_events(
     let count = events.len();
     let outcome = state
         .store
-        .settle_batch(&kiosk, events, state.data_key.clone())
+        .settle_batch(&kiosk, events, state.data_key.clone(), &state.hall.policy())
         .await?;
     match outcome {
         BatchOutcome::Settled(reply) => {

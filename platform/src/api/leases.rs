@@ -11,7 +11,7 @@ use sanban_wire::{is_window_category, LeaseReply, LeaseRequest};
 
 use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
-use crate::schedule::{hall_today, parse_date};
+use crate::schedule::parse_date;
 use crate::store::lease_policy::check_business_day;
 use crate::store::{LeaseAsk, LeaseOutcome};
 
@@ -36,7 +36,7 @@ pub async fn post_leases(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<LeaseReply>, ApiError> {
     let req: LeaseRequest = body::json(raw)?;
-    check(&req)?;
+    check(&req, state.hall.today())?;
     let ask = LeaseAsk {
         request_id: req.request_id.map(|id| id.to_string()),
         business_day: req.business_day,
@@ -51,7 +51,7 @@ pub async fn post_leases(
     }
 }
 
-fn check(req: &LeaseRequest) -> Result<(), ApiError> {
+fn check(req: &LeaseRequest, today: chrono::NaiveDate) -> Result<(), ApiError> {
     let bad = |m: String| Err(ApiError::BadRequest(m));
     let Some(day) = parse_date(&req.business_day) else {
         return bad(format!(
@@ -59,7 +59,7 @@ fn check(req: &LeaseRequest) -> Result<(), ApiError> {
             req.business_day
         ));
     };
-    if let Err(why) = check_business_day(day, hall_today()) {
+    if let Err(why) = check_business_day(day, today) {
         return bad(why);
     }
     if req.categories.is_empty() {

@@ -5,12 +5,13 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::{Extension, Json};
 use sanban_wire::ApiError as ApiErrorBody;
-use sanban_wire::{AppointmentReply, AppointmentRequest, Slot, SlotList};
+use sanban_wire::{AppointmentRefused, AppointmentReply, AppointmentRequest, Slot, SlotList};
 
 use super::{body, ApiError, AppState};
+use crate::appointments::check_slot;
 use crate::auth::AuthedKiosk;
-use crate::ingest::apply::check_booking;
-use crate::schedule::{hall_today, parse_date, weekday};
+use crate::ingest::apply::plain_text;
+use crate::schedule::{parse_date, weekday};
 use crate::store::{BookOutcome, Booking};
 
 #[derive(serde::Deserialize)]
@@ -65,7 +66,7 @@ pub async fn get_slots(
     };
     let counts = state.store.booked_counts(&service, &date).await?;
     // A past day, or a day the service takes no appointments: an empty list, not an error.
-    let slots = if day < hall_today() {
+    let slots = if day < state.hall.today() {
         Vec::new()
     } else {
         slots
@@ -87,19 +88,24 @@ pub async fn get_slots(
 }
 
 #[utoipa::path(post, path = "/v1/appointments", tag = "appointments",
-    summary = "Book a slot (idempotent by request_id)",
+    summary = "Book a slot (idempotent by request_id) under the hall's rules",
+    description = "The rules: the day is within the bookable window (from the next working day, `bookable_days` \
+        working days of `GET /v1/calendar` ahead), the slot is one of the service's, the citizen holds no other \
+        booking for the service that day and is not barred by missed appointments (2 within 90 days: 30 days \
+        without booking), and a place is free. Of two kiosks asking for a slot's last place at once, exactly one \
+        gets it.",
     request_body = AppointmentRequest,
     security(("kioskToken" = [])),
     responses(
         (status = 200, description = "Booked, or already booked by this request_id", body = AppointmentReply),
-        (status = 400, description = "Malformed body, wrong types or unknown fields; nothing stored",
-            body = ApiErrorBody),
+        (status = 400, description = "Malformed body, wrong types or unknown fields, a citizen_ref or code of the \
+            wrong shape; nothing stored", body = ApiErrorBody),
         (status = 403, description = "`kiosk_id` is not the token's kiosk", body = ApiErrorBody),
-        (status = 404, description = "No bookable slot: unknown service, one that takes no appointments, a past \
-            day or one it is closed, no such slot",
-            body = ApiErrorBody),
-        (status = 409, description = "The slot is full, or request_id already books another slot",
-            body = ApiErrorBody)))]
+        (status = 404, description = "No bookable slot (`not_bookable`: unknown service or one that takes no \
+            appointments; `no_such_slot`: the service has no such slot that day)", body = AppointmentRefused),
+        (status = 409, description = "Refused by a rule: `slot_full`, `daily_limit`, `banned` (with `until`), \
+            `outside_window` (a past day, today, a closed day or too far ahead), `code_taken`; or request_id \
+            already books another slot (`invalid`)", body = AppointmentRefused)))]
 pub async fn post_appointment(
     State(state): State<AppState>,
     Extension(AuthedKiosk(kiosk)): Extension<AuthedKiosk>,
@@ -112,10 +118,17 @@ pub async fn post_appointment(
             req.kiosk_id
         )));
     }
-    if req.citizen_ref.trim().is_empty() || req.citizen_ref.chars().count() > 128 {
+    // The same checks as an offline request's event.
+    if !plain_text(&req.citizen_ref, 128) {
         return Err(ApiError::BadRequest(
-            "citizen_ref must be 1 to 128 characters".into(),
+            "citizen_ref must be 1 to 128 printable characters".into(),
         ));
+    }
+    if !sanban_wire::is_booking_code(&req.code) {
+        return Err(ApiError::BadRequest(format!(
+            "code must be {} letters of the booking code alphabet",
+            sanban_wire::CODE_LEN
+        )));
     }
     if parse_date(&req.date).is_none() {
         return Err(ApiError::BadRequest(format!(
@@ -126,10 +139,9 @@ pub async fn post_appointment(
     // The kiosk's booking code, echoed so both sides print the same one.
     let code = req.code.clone();
     let catalog = state.store.current_catalog().await?;
-    // A well-formed booking that names no bookable slot (unknown service, one that takes no appointments, a past
-    // day or one it is closed, no such slot).
-    let slot_capacity = check_booking(&catalog, &req.service, &req.date, &req.slot_id)
-        .map_err(ApiError::NotFound)?;
+    let policy = state.hall.policy();
+    let slot_capacity = check_slot(&catalog, &policy, &req.service, &req.date, &req.slot_id)
+        .map_err(|r| ApiError::Refused(r.body()))?;
     let booking = Booking {
         request_id: req.request_id.to_string(),
         kiosk,
@@ -137,9 +149,10 @@ pub async fn post_appointment(
         date: req.date,
         slot_id: req.slot_id,
         citizen_ref: req.citizen_ref,
+        code: req.code,
         slot_capacity,
     };
-    match state.store.book(&booking).await? {
+    match state.store.book(&booking, &policy).await? {
         BookOutcome::Booked { appointment_id } | BookOutcome::AlreadyBooked { appointment_id } => {
             Ok(Json(AppointmentReply {
                 appointment_id,
@@ -147,12 +160,13 @@ pub async fn post_appointment(
                 confirmed: true,
             }))
         }
-        BookOutcome::Full => Err(ApiError::Conflict(format!(
-            "slot {} on {} is full",
-            booking.slot_id, booking.date
-        ))),
-        BookOutcome::RequestIdReused => Err(ApiError::Conflict(
-            "request_id already books another service, date or slot".into(),
+        BookOutcome::Refused(refusal) => Err(ApiError::Refused(refusal.body())),
+        BookOutcome::RequestIdReused => Err(ApiError::Refused(
+            crate::appointments::Refusal::new(
+                sanban_wire::RefusalReason::Invalid,
+                "request_id already books another service, date or slot",
+            )
+            .body(),
         )),
     }
 }

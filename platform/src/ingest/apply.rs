@@ -5,19 +5,21 @@
 use std::collections::BTreeSet;
 
 use sanban_wire::{
-    is_window_category, ApplicationSubmitted, AppointmentRequested, Delivery, EventPayload,
-    GuidePrinted, HelpRequested, HoldReason, LockerAlert, LockerAlertKind, LockerDeposited,
-    PickupCodeRejected, PickupCollected, PickupHeld, PostalRequested, RatingSubmitted,
-    TicketIssued, RATED_ERRANDS, RATING_TEXT_MAX, WINDOW_CATEGORIES,
+    is_window_category, ApplicationSubmitted, AppointmentCancelled, AppointmentCheckedIn,
+    AppointmentRefusalSeen, AppointmentRequested, Delivery, EventPayload, GuidePrinted,
+    HelpRequested, HoldReason, LockerAlert, LockerAlertKind, LockerDeposited, PickupCodeRejected,
+    PickupCollected, PickupHeld, PostalRequested, RatingSubmitted, RefusalReason, TicketIssued,
+    RATED_ERRANDS, RATING_TEXT_MAX, WINDOW_CATEGORIES,
 };
 
-use super::facts::{BookedRequest, Facts, PickupState};
+use super::facts::{BookedRequest, Facts, PickupState, SlotKey, StoredAppointment};
 use super::parse::ParsedEvent;
 use super::writes::{
-    ApplicationRow, AppointmentRow, CodeRejectionRow, DepositRow, EventRow, GuidePrintRow,
-    HelpRequestRow, LockerAlertRow, Outcome, PickupCollection, PickupHoldRow, PostalRow, RatingRow,
-    TicketRow, Writes,
+    ApplicationRow, AppointmentChange, AppointmentRow, CodeRejectionRow, DepositRow, EventRow,
+    GuidePrintRow, HelpRequestRow, LockerAlertRow, Outcome, PickupCollection, PickupHoldRow,
+    PostalRow, RatingRow, TicketRow, Writes,
 };
+use crate::appointments::{self as rules, Policy, Refusal};
 use crate::privacy::DataKey;
 use crate::schedule;
 use crate::store::{CatalogIndex, MAX_NUMBER};
@@ -31,6 +33,7 @@ pub struct Ledger<'a> {
     catalog: &'a CatalogIndex,
     /// Seals personal data before it is written; without it, events carrying such data are rejected.
     data_key: Option<&'a DataKey>,
+    policy: &'a Policy,
     facts: Facts,
     writes: Writes,
 }
@@ -40,6 +43,7 @@ impl<'a> Ledger<'a> {
         kiosk: &'a str,
         catalog: &'a CatalogIndex,
         data_key: Option<&'a DataKey>,
+        policy: &'a Policy,
         facts: Facts,
         received_at: String,
     ) -> Self {
@@ -47,6 +51,7 @@ impl<'a> Ledger<'a> {
             kiosk,
             catalog,
             data_key,
+            policy,
             facts,
             writes: Writes {
                 kiosk: kiosk.to_string(),
@@ -74,14 +79,9 @@ impl<'a> Ledger<'a> {
             EventPayload::MaintenanceAccess(_) | EventPayload::MaintenanceAction(_) => {
                 self.maintenance(ev)
             }
-            // Until the appointment tables grow: the check-in's priority ticket is recorded like any ticket.
-            EventPayload::AppointmentCheckedIn(p) => self.ticket(ev, &p.ticket),
-            EventPayload::AppointmentCancelled(_) | EventPayload::AppointmentRefusalSeen(_) => {
-                Err(format!(
-                    "{} is not stored by this platform version",
-                    ev.payload.kind()
-                ))
-            }
+            EventPayload::AppointmentCheckedIn(p) => self.checked_in(ev, p),
+            EventPayload::AppointmentCancelled(p) => self.cancelled(ev, p),
+            EventPayload::AppointmentRefusalSeen(p) => self.refusal_seen(p),
         };
         let outcome = match verdict {
             Ok(()) => Outcome::Applied,
@@ -246,9 +246,12 @@ impl<'a> Ledger<'a> {
     }
 
     fn appointment(&mut self, ev: &ParsedEvent, p: &AppointmentRequested) -> Verdict {
-        let capacity = check_booking(self.catalog, &p.service, &p.date, &p.slot_id)?;
         if !plain_text(&p.citizen_ref, 128) {
-            return Err("citizen_ref must be 1 to 128 printable characters".into());
+            return Err(RefusalReason::Invalid
+                .rejection("citizen_ref must be 1 to 128 printable characters"));
+        }
+        if !sanban_wire::is_booking_code(&p.code) {
+            return Err(RefusalReason::Invalid.rejection("code is not a booking code"));
         }
         let request_id = p.request_id.to_string();
         let slot = (p.service.clone(), p.date.clone(), p.slot_id.clone());
@@ -257,22 +260,36 @@ impl<'a> Ledger<'a> {
             return if booked.slot == slot {
                 Ok(())
             } else {
-                Err(format!(
+                Err(RefusalReason::Invalid.rejection(&format!(
                     "request_id {request_id} already books another service, date or slot"
-                ))
+                )))
             };
         }
-        let count = self.facts.slot_counts.entry(slot.clone()).or_insert(0);
-        if *count >= capacity {
-            return Err(format!("slot {} on {} is full", p.slot_id, p.date));
+        if self.facts.by_code.contains_key(&p.code) {
+            // Not stored as a refusal: the code is another booking's.
+            return Err(RefusalReason::CodeTaken.rejection("the booking code is in use"));
         }
-        *count += 1;
+        let (status, reason) = match self.decide(p, &slot) {
+            Ok(()) => ("booked", None),
+            Err(refusal) => ("refused", Some(refusal.text())),
+        };
         let appointment_id = new_appointment_id(&p.date);
         self.facts.bookings.insert(
             request_id.clone(),
             BookedRequest {
                 appointment_id: appointment_id.clone(),
-                slot,
+                slot: slot.clone(),
+            },
+        );
+        self.facts.by_code.insert(
+            p.code.clone(),
+            StoredAppointment {
+                request_id: request_id.clone(),
+                citizen_ref: p.citizen_ref.clone(),
+                service: p.service.clone(),
+                date: p.date.clone(),
+                slot_id: p.slot_id.clone(),
+                status: status.to_string(),
             },
         );
         self.writes.appointments.push(AppointmentRow {
@@ -283,7 +300,116 @@ impl<'a> Ledger<'a> {
             slot_id: p.slot_id.clone(),
             citizen_ref: p.citizen_ref.clone(),
             seq: ev.seq,
+            code: p.code.clone(),
+            status,
+            reason: reason.clone(),
         });
+        // A refusal is kept (shown at the citizen's next card read) and the event is rejected with its reason.
+        match reason {
+            None => Ok(()),
+            Some(text) => Err(text),
+        }
+    }
+
+    /// The booking rules for an offline request; on success the place is taken in the batch's facts.
+    fn decide(&mut self, p: &AppointmentRequested, slot: &SlotKey) -> Result<(), Refusal> {
+        let capacity =
+            rules::check_slot(self.catalog, self.policy, &p.service, &p.date, &p.slot_id)?;
+        let citizen = self
+            .facts
+            .citizens
+            .entry(p.citizen_ref.clone())
+            .or_default();
+        rules::check_citizen(self.policy, citizen, &p.service, &p.date)?;
+        let count = self.facts.slot_counts.entry(slot.clone()).or_insert(0);
+        rules::check_capacity(*count, capacity, &p.slot_id, &p.date)?;
+        *count += 1;
+        citizen.active.push((p.service.clone(), p.date.clone()));
+        Ok(())
+    }
+
+    /// The booking `code` names, if it is this citizen's.
+    fn own_booking(&self, code: &str, citizen_ref: &str) -> Result<&StoredAppointment, String> {
+        match self.facts.by_code.get(code) {
+            None => Err(format!("no booking with code {code:?}")),
+            Some(b) if b.citizen_ref != citizen_ref => {
+                Err(format!("booking {code} is another citizen's"))
+            }
+            Some(b) => Ok(b),
+        }
+    }
+
+    fn change(&mut self, code: &str, status: Option<&'static str>, refusal_seen: bool) {
+        if let (Some(b), Some(s)) = (self.facts.by_code.get_mut(code), status) {
+            b.status = s.to_string();
+        }
+        self.writes.appointment_changes.push(AppointmentChange {
+            code: code.to_string(),
+            status,
+            refusal_seen,
+        });
+    }
+
+    /// A cancellation frees the place; allowed until the slot starts (by the kiosk's clock when it happened).
+    fn cancelled(&mut self, ev: &ParsedEvent, p: &AppointmentCancelled) -> Verdict {
+        let b = self.own_booking(&p.code, &p.citizen_ref)?.clone();
+        match b.status.as_str() {
+            "cancelled" => return Ok(()),
+            "booked" => {}
+            other => {
+                return Err(format!(
+                    "booking {} is {other}: it cannot be cancelled",
+                    p.code
+                ))
+            }
+        }
+        let at = self
+            .policy
+            .local_time_of(&ev.occurred_at)
+            .unwrap_or(self.policy.now);
+        if rules::slot_start(self.catalog, &b.service, &b.date, &b.slot_id)
+            .is_some_and(|start| at >= start)
+        {
+            return Err(format!(
+                "booking {} was cancelled after its slot began",
+                p.code
+            ));
+        }
+        if let Some(n) =
+            self.facts
+                .slot_counts
+                .get_mut(&(b.service.clone(), b.date.clone(), b.slot_id.clone()))
+        {
+            *n = n.saturating_sub(1);
+        }
+        if let Some(c) = self.facts.citizens.get_mut(&b.citizen_ref) {
+            c.active.retain(|(s, d)| !(s == &b.service && d == &b.date));
+        }
+        self.change(&p.code, Some("cancelled"), false);
+        Ok(())
+    }
+
+    /// The priority ticket was printed, so it is recorded whatever the booking; the booking is marked when it
+    /// is found and the citizen's.
+    fn checked_in(&mut self, ev: &ParsedEvent, p: &AppointmentCheckedIn) -> Verdict {
+        self.ticket(ev, &p.ticket)?;
+        match self.own_booking(&p.code, &p.citizen_ref) {
+            Ok(b) if matches!(b.status.as_str(), "booked" | "no_show") => {
+                self.change(&p.code, Some("checked_in"), false);
+            }
+            Ok(_) => {}
+            Err(why) => tracing::info!(
+                kiosk = self.kiosk,
+                seq = ev.seq,
+                "unmatched check-in: {why}"
+            ),
+        }
+        Ok(())
+    }
+
+    fn refusal_seen(&mut self, p: &AppointmentRefusalSeen) -> Verdict {
+        self.own_booking(&p.code, &p.citizen_ref)?;
+        self.change(&p.code, None, true);
         Ok(())
     }
 
@@ -751,36 +877,6 @@ pub fn new_appointment_id(date: &str) -> String {
         date.replace('-', ""),
         uuid::Uuid::now_v7().simple()
     )
-}
-
-/// Checks service, date and slot of a booking against the service's appointment hours in the catalog; shared with
-/// `POST /v1/appointments`. `Ok` carries the slot's capacity.
-pub fn check_booking(
-    catalog: &CatalogIndex,
-    service: &str,
-    date: &str,
-    slot_id: &str,
-) -> Result<u32, String> {
-    let Some(svc) = catalog.service(service) else {
-        return Err(format!("unknown service {service:?}"));
-    };
-    if !svc.bookable {
-        return Err(format!("service {service} takes no appointments"));
-    }
-    let Some(day) = schedule::parse_date(date) else {
-        return Err(format!("date {date:?} is not a YYYY-MM-DD date"));
-    };
-    if day < schedule::hall_today() {
-        return Err(format!("date {date} has passed"));
-    }
-    let (slots, capacity) = svc.slots_on(schedule::weekday(day));
-    if slots.is_empty() {
-        return Err(format!("service {service} takes no appointments on {date}"));
-    }
-    if !slots.iter().any(|s| s.slot_id == slot_id) {
-        return Err(format!("no slot {slot_id:?} on {date}"));
-    }
-    Ok(capacity)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use super::apply::Ledger;
 use super::facts::{Facts, FactsQuery};
 use super::parse::ParsedEvent;
 use super::writes::Writes;
+use crate::appointments::Policy;
 use crate::privacy::DataKey;
 use crate::store::{now_rfc3339, CatalogIndex, StoreError};
 
@@ -103,6 +104,7 @@ pub async fn settle_batch<T: BatchTx>(
     kiosk: &str,
     events: &[ParsedEvent],
     data_key: Option<&DataKey>,
+    policy: &Policy,
 ) -> Result<BatchOutcome, StoreError> {
     let Some(last) = tx.lock_kiosk(kiosk).await? else {
         return Ok(BatchOutcome::UnknownKiosk);
@@ -157,7 +159,7 @@ pub async fn settle_batch<T: BatchTx>(
         let facts = tx
             .facts(kiosk, &FactsQuery::for_events(fresh.iter().copied()))
             .await?;
-        let mut ledger = Ledger::new(kiosk, &catalog, data_key, facts, now_rfc3339());
+        let mut ledger = Ledger::new(kiosk, &catalog, data_key, policy, facts, now_rfc3339());
         for ev in &fresh {
             ledger.settle(ev);
         }
@@ -197,9 +199,10 @@ fn uses_catalog(payload: &EventPayload) -> bool {
         | EventPayload::MaintenanceAccess(_)
         | EventPayload::MaintenanceAction(_)
         | EventPayload::AppointmentCheckedIn(_)
-        | EventPayload::AppointmentCancelled(_)
         | EventPayload::AppointmentRefusalSeen(_) => false,
+        // A cancellation is allowed until its slot starts: the slot's time is in the catalog.
         EventPayload::GuidePrinted(_)
+        | EventPayload::AppointmentCancelled(_)
         | EventPayload::AppointmentRequested(_)
         | EventPayload::ApplicationSubmitted(_) => true,
         EventPayload::RatingSubmitted(r) => r.service.is_some(),

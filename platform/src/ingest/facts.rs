@@ -21,6 +21,10 @@ pub struct FactsQuery {
     pub lease_days: Vec<(String, String)>,
     pub appointment_requests: Vec<String>,
     pub slots: Vec<SlotKey>,
+    /// Booking codes of appointment events (requested, cancelled, checked in, refusal seen).
+    pub appointment_codes: Vec<String>,
+    /// `citizen_ref`s asking for a booking (their bookings and no-shows are needed).
+    pub citizens: Vec<String>,
     pub application_ids: Vec<String>,
     pub application_nos: Vec<String>,
     pub pickup_ids: Vec<String>,
@@ -35,30 +39,29 @@ impl FactsQuery {
         let mut q = FactsQuery::default();
         for ev in events {
             match &ev.payload {
-                EventPayload::TicketIssued(p)
-                | EventPayload::AppointmentCheckedIn(sanban_wire::AppointmentCheckedIn {
-                    ticket: p,
-                    ..
-                }) => {
-                    q.ticket_ids.push(p.ticket_id.to_string());
-                    q.ticket_numbers.push((
-                        p.business_day.clone(),
-                        p.category.clone(),
-                        p.number.clone(),
-                    ));
-                    q.lease_days
-                        .push((p.business_day.clone(), p.category.clone()));
+                EventPayload::TicketIssued(p) => q.add_ticket(p),
+                EventPayload::AppointmentCheckedIn(p) => {
+                    q.add_ticket(&p.ticket);
+                    q.appointment_codes.push(p.code.clone());
                 }
+                EventPayload::AppointmentCancelled(sanban_wire::AppointmentCancelled {
+                    code,
+                    ..
+                })
+                | EventPayload::AppointmentRefusalSeen(sanban_wire::AppointmentRefusalSeen {
+                    code,
+                    ..
+                }) => q.appointment_codes.push(code.clone()),
                 EventPayload::GuidePrinted(_)
                 | EventPayload::HelpRequested(_)
                 | EventPayload::PickupCodeRejected(_)
                 | EventPayload::LockerAlert(_)
                 | EventPayload::MaintenanceAccess(_)
-                | EventPayload::MaintenanceAction(_)
-                | EventPayload::AppointmentCancelled(_)
-                | EventPayload::AppointmentRefusalSeen(_) => {}
+                | EventPayload::MaintenanceAction(_) => {}
                 EventPayload::AppointmentRequested(p) => {
                     q.appointment_requests.push(p.request_id.to_string());
+                    q.appointment_codes.push(p.code.clone());
+                    q.citizens.push(p.citizen_ref.clone());
                     q.slots
                         .push((p.service.clone(), p.date.clone(), p.slot_id.clone()));
                 }
@@ -88,6 +91,8 @@ impl FactsQuery {
         tidy(&mut q.lease_days);
         tidy(&mut q.appointment_requests);
         tidy(&mut q.slots);
+        tidy(&mut q.appointment_codes);
+        tidy(&mut q.citizens);
         tidy(&mut q.application_ids);
         tidy(&mut q.application_nos);
         tidy(&mut q.pickup_ids);
@@ -95,6 +100,14 @@ impl FactsQuery {
         tidy(&mut q.postal_request_ids);
         tidy(&mut q.deposit_doors);
         q
+    }
+
+    fn add_ticket(&mut self, p: &sanban_wire::TicketIssued) {
+        self.ticket_ids.push(p.ticket_id.to_string());
+        self.ticket_numbers
+            .push((p.business_day.clone(), p.category.clone(), p.number.clone()));
+        self.lease_days
+            .push((p.business_day.clone(), p.category.clone()));
     }
 }
 
@@ -112,6 +125,17 @@ pub struct LeasedBlock {
 pub struct BookedRequest {
     pub appointment_id: String,
     pub slot: SlotKey,
+}
+
+/// A booking as the rules of the later appointment events need it (found by its code).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAppointment {
+    pub request_id: String,
+    pub citizen_ref: String,
+    pub service: String,
+    pub date: String,
+    pub slot_id: String,
+    pub status: String,
 }
 
 /// A document in a locker, as the pickup rules need it.
@@ -145,6 +169,10 @@ pub struct Facts {
     pub bookings: HashMap<String, BookedRequest>,
     /// Bookings per slot, for every slot of the query (absent: none).
     pub slot_counts: HashMap<SlotKey, u32>,
+    /// Bookings by code, for every code of the query that is in use.
+    pub by_code: HashMap<String, StoredAppointment>,
+    /// What the rules need of each citizen of the query (absent: nothing held).
+    pub citizens: HashMap<String, crate::appointments::CitizenRecord>,
     pub application_ids: HashSet<String>,
     pub application_nos: HashSet<String>,
     /// The pickups asked for by id, and every document still in a deposit door of this kiosk.

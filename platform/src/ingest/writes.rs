@@ -70,7 +70,8 @@ pub struct MaintenanceRow {
     pub occurred_at: String,
 }
 
-/// A booking made by an `appointment.requested` event (source "event").
+/// A booking made by an `appointment.requested` event (source "event"), or the refusal of one (status
+/// "refused" with its reason: the citizen is told at the next card read, at any kiosk).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppointmentRow {
     pub appointment_id: String,
@@ -80,6 +81,20 @@ pub struct AppointmentRow {
     pub slot_id: String,
     pub citizen_ref: String,
     pub seq: u64,
+    pub code: String,
+    pub status: &'static str,
+    /// With "refused": `"<code>: <detail>"`.
+    pub reason: Option<String>,
+}
+
+/// A later event's change to a booking found by its code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppointmentChange {
+    pub code: String,
+    /// The new status, if it changes.
+    pub status: Option<&'static str>,
+    /// The citizen was told of the refusal.
+    pub refusal_seen: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -198,6 +213,7 @@ pub struct Writes {
     pub help_requests: Vec<HelpRequestRow>,
     pub maintenance: Vec<MaintenanceRow>,
     pub appointments: Vec<AppointmentRow>,
+    pub appointment_changes: Vec<AppointmentChange>,
     pub applications: Vec<ApplicationRow>,
     pub pickups_collected: Vec<PickupCollection>,
     pub ratings: Vec<RatingRow>,

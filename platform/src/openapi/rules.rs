@@ -9,11 +9,10 @@ use crate::ingest::MAX_EVENTS_PER_BATCH;
 
 /// Kiosk ids (`auth::valid_kiosk_id`).
 pub const KIOSK_ID: &str = "^[A-Za-z0-9_-]{1,64}$";
+/// A booking code ([`sanban_wire::CODE_ALPHABET`], [`sanban_wire::CODE_LEN`]).
+const BOOKING_CODE: &str = "^[2-9A-HJKMNP-Z]{8}$";
 /// No control character (`char::is_control`: Unicode Cc).
 const PRINTABLE: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
-/// At least one character that `str::trim` keeps (Unicode White_Space aside).
-const NOT_BLANK: &str =
-    "[^\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
 /// Both: printable, and not blank.
 const PRINTABLE_NOT_BLANK: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u001F\\u007F-\\u009F \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u001F\\u007F-\\u009F]*$";
 
@@ -82,13 +81,18 @@ pub(super) fn apply(doc: &mut Value) {
         json!({"pattern": KIOSK_ID,
         "description": "The token's own kiosk (another gets 403)."}),
     );
-    rule(
-        doc,
-        "AppointmentRequest",
-        "citizen_ref",
-        json!({"minLength": 1, "maxLength": 128,
-        "pattern": NOT_BLANK}),
-    );
+    rule(doc, "AppointmentRequest", "citizen_ref", label(128));
+    rule(doc, "AppointmentLookup", "citizen_ref", label(128));
+    for schema in ["AppointmentRequest", "AppointmentRequested"] {
+        rule(
+            doc,
+            schema,
+            "code",
+            json!({"pattern": BOOKING_CODE,
+            "description": "The booking code printed on the slip: 8 letters without 0/O, 1/I/L, no dash (another \
+                booking's code: `code_taken`)."}),
+        );
+    }
     rule(
         doc,
         "AppointmentRequest",
@@ -101,7 +105,8 @@ pub(super) fn apply(doc: &mut Value) {
         "AppointmentRequest",
         "date",
         json!({
-        "description": "Today or later, a day the service takes appointments (another gets 404)."}),
+        "description": "A day of the bookable window: from the next working day of `GET /v1/calendar`, \
+            `bookable_days` working days ahead (another gets 409 `outside_window`)."}),
     );
     rule(
         doc,
@@ -182,8 +187,10 @@ pub(super) fn apply(doc: &mut Value) {
         "AppointmentRequested",
         "date",
         json!({"format": "date",
-        "description": "Today or later, a day the bookable service takes appointments, with the slot `slot_id` \
-            (else the event is rejected)."}),
+        "description": "A day of the bookable window the service takes appointments, with the slot `slot_id`; \
+            else, or when a rule refuses it (slot full, one booking per citizen, service and day, the no-show \
+            ban), the event is rejected with a reason starting with its `RefusalReason` code \
+            (`slot_full: …`) and the refusal is kept for `POST /v1/appointments/lookup`."}),
     );
 }
 
@@ -194,7 +201,11 @@ pub(super) fn add_examples(doc: &mut Value) {
             "/v1/appointments",
             json!({
             "request_id": "01936f3e-8a2b-7c4d-9e10-1234567890ab", "kiosk_id": "K07", "service": "RES-01",
-            "date": "2030-01-07", "slot_id": "0930", "citizen_ref": "9f2c41d0a7", "code": "2JW9-TNE4"}),
+            "date": "2030-01-07", "slot_id": "0930", "citizen_ref": "9f2c41d0a7", "code": "2JW9TNE4"}),
+        ),
+        (
+            "/v1/appointments/lookup",
+            json!({"citizen_ref": "9f2c41d0a7"}),
         ),
         (
             "/v1/kiosks/{id}/events",

@@ -17,9 +17,10 @@ use super::model::{
 };
 use super::tables::CopyItem;
 use super::{
-    BookOutcome, Booking, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk, LeaseOutcome,
-    StoreError, StoredTicket,
+    AppointmentRecord, BookOutcome, Booking, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
+    LeaseOutcome, StoreError, StoredTicket,
 };
+use crate::appointments::Policy;
 use crate::ingest::{BatchOutcome, ParsedEvent};
 use crate::privacy::DataKey;
 
@@ -76,6 +77,7 @@ pub trait Backend: Send + Sync {
         kiosk: &str,
         events: Vec<ParsedEvent>,
         data_key: Option<DataKey>,
+        policy: &Policy,
     ) -> Result<BatchOutcome, StoreError>;
 
     // Queue number leases.
@@ -86,8 +88,9 @@ pub trait Backend: Send + Sync {
 
     // Appointments.
 
-    /// Books a slot online; idempotent by request id; never more than the slot's capacity, whatever the instance.
-    async fn book(&self, booking: &Booking) -> Result<BookOutcome, StoreError>;
+    /// Books a slot online under `policy`'s rules; idempotent by request id; never more than the slot's capacity,
+    /// nor two bookings of one citizen for one service and day, whatever the instance.
+    async fn book(&self, booking: &Booking, policy: &Policy) -> Result<BookOutcome, StoreError>;
     /// Bookings per slot id of a service on a date.
     async fn booked_counts(
         &self,
@@ -96,6 +99,21 @@ pub trait Backend: Send + Sync {
     ) -> Result<HashMap<String, u32>, StoreError>;
 
     // Pickups (a pickup code is stored only as its salted hash).
+    /// A citizen's bookings dated `from` (`YYYY-MM-DD`) or later, their refusals not yet seen and their no-shows.
+    async fn citizen_appointments(
+        &self,
+        citizen_ref: &str,
+        from: &str,
+    ) -> Result<Vec<AppointmentRecord>, StoreError>;
+    /// Bookings on `date` (all when `None`), by date, service and slot: the hall staff's list.
+    async fn appointments_on(
+        &self,
+        date: Option<&str>,
+    ) -> Result<Vec<AppointmentRecord>, StoreError>;
+    /// The no-show pass: bookings still "booked" on `through` or before become "no_show". Returns how many.
+    async fn mark_no_shows(&self, through: &str) -> Result<u64, StoreError>;
+
+    // Pickups (only the SHA-256 of a pickup code is stored).
 
     /// Puts a document behind a locker door of a kiosk (a stand-in for the departments' delivery system). Returns
     /// the pickup id. The door must not already hold a document.

@@ -1,6 +1,9 @@
 //! Rows and outcomes the interface speaks in, the same for every store.
 
+use sanban_wire::RefusalReason;
 use serde::Serialize;
+
+use crate::appointments::{check_capacity, check_citizen, CitizenRecord, Policy, Refusal};
 
 /// A kiosk as the registry holds it.
 #[derive(Debug, Clone, Serialize)]
@@ -29,7 +32,7 @@ pub struct StoredTicket {
 }
 
 /// An online booking (`POST /v1/appointments`) to make; the caller has checked that service, date and slot exist
-/// in the current catalog, and found the slot's capacity there.
+/// in the current catalog and are bookable ([`crate::appointments::check_slot`]), and found the slot's capacity.
 #[derive(Debug, Clone)]
 pub struct Booking {
     pub request_id: String,
@@ -38,6 +41,8 @@ pub struct Booking {
     pub date: String,
     pub slot_id: String,
     pub citizen_ref: String,
+    /// The booking code the kiosk printed.
+    pub code: String,
     /// Appointments the slot takes ([`sanban_wire::Service::slot_capacity`]).
     pub slot_capacity: u32,
 }
@@ -51,33 +56,71 @@ pub enum BookOutcome {
     AlreadyBooked {
         appointment_id: String,
     },
-    Full,
+    /// A rule refused it (slot full, one per citizen and day, no-show ban, code in use); nothing stored.
+    Refused(Refusal),
     /// The request id is already used by a booking for a different service, date or slot.
     RequestIdReused,
 }
 
-/// What an online booking comes to, given what the store holds: the booking already made under the same request
-/// id (its id and slot) and the slot's bookings. The store calls this with the slot locked.
-pub fn decide_booking(
-    b: &Booking,
-    existing: Option<(String, (String, String, String))>,
-    booked: u32,
-) -> BookOutcome {
-    if let Some((appointment_id, slot)) = existing {
-        return if slot == (b.service.clone(), b.date.clone(), b.slot_id.clone()) {
+/// What the store found for an online booking, with the slot and the citizen locked.
+#[derive(Debug, Clone, Default)]
+pub struct BookingFacts {
+    /// The booking already made under the same request id: its id, (service, date, slot) and status.
+    pub existing: Option<(String, (String, String, String), String)>,
+    /// Whether another booking holds the code.
+    pub code_taken: bool,
+    pub citizen: CitizenRecord,
+    /// Places of the slot taken.
+    pub booked: u32,
+}
+
+/// What an online booking comes to, given what the store holds.
+pub fn decide_booking(b: &Booking, f: BookingFacts, policy: &Policy) -> BookOutcome {
+    if let Some((appointment_id, slot, status)) = f.existing {
+        return if slot == (b.service.clone(), b.date.clone(), b.slot_id.clone())
+            && status != "refused"
+        {
             BookOutcome::AlreadyBooked { appointment_id }
         } else {
             BookOutcome::RequestIdReused
         };
     }
-    if booked >= b.slot_capacity {
-        return BookOutcome::Full;
+    if f.code_taken {
+        return BookOutcome::Refused(Refusal::new(
+            RefusalReason::CodeTaken,
+            "the booking code is in use",
+        ));
     }
-    BookOutcome::Booked {
-        appointment_id: crate::ingest::apply::new_appointment_id(&b.date),
+    let checked = check_citizen(policy, &f.citizen, &b.service, &b.date)
+        .and_then(|()| check_capacity(f.booked, b.slot_capacity, &b.slot_id, &b.date));
+    match checked {
+        Err(refusal) => BookOutcome::Refused(refusal),
+        Ok(()) => BookOutcome::Booked {
+            appointment_id: crate::ingest::apply::new_appointment_id(&b.date),
+        },
     }
 }
 
+/// A booking as the platform holds it (the hall staff's list, a citizen's look-up).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppointmentRecord {
+    pub appointment_id: String,
+    /// `None` for bookings stored before codes were kept.
+    pub code: Option<String>,
+    pub kiosk_id: String,
+    pub service: String,
+    pub date: String,
+    pub slot_id: String,
+    #[serde(skip)]
+    pub citizen_ref: String,
+    pub status: String,
+    /// With "refused": `"<code>: <detail>"`.
+    pub reason: Option<String>,
+    pub refusal_seen: bool,
+    /// "online" or "event".
+    pub source: String,
+    pub created_at: String,
+}
 /// A new key of `citizen_ref` for the hall: 32 random bytes, hex. It never appears in logs.
 pub fn new_citizen_key() -> String {
     new_secret()

@@ -23,8 +23,9 @@ use deadpool_postgres::{Object, Transaction};
 use sanban_wire::Rejection;
 
 use super::catalog::current_catalog;
-use super::slots::lock_slot;
+use super::slots::{citizen_records, lock_citizen, lock_slot, stored_by_code};
 use super::{pg_err, to_i64, to_u32, to_u64};
+use crate::appointments::Policy;
 use crate::ingest::facts::{BookedRequest, Facts, FactsQuery, LeasedBlock, PickupState};
 use crate::ingest::writes::Writes;
 use crate::ingest::{settle_batch, BatchOutcome, BatchTx, EventIdUse, ParsedEvent, SettledEvent};
@@ -37,10 +38,11 @@ pub async fn settle(
     kiosk: &str,
     events: &[ParsedEvent],
     data_key: Option<&DataKey>,
+    policy: &Policy,
 ) -> Result<BatchOutcome, StoreError> {
     let tx = client.transaction().await.map_err(pg_err)?;
     let mut batch = PgTx { tx: &tx, catalog };
-    let outcome = settle_batch(&mut batch, kiosk, events, data_key).await?;
+    let outcome = settle_batch(&mut batch, kiosk, events, data_key, policy).await?;
     match outcome {
         BatchOutcome::Settled(_) => tx.commit().await.map_err(pg_err)?,
         // Refused: nothing was written; release the kiosk's lock.
@@ -176,6 +178,10 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
     for slot in &q.slots {
         lock_slot(t.tx, slot).await?;
     }
+    // Then the citizens asking for bookings (one per service and day, across instances), also sorted.
+    for citizen in &q.citizens {
+        lock_citizen(t.tx, citizen).await?;
+    }
     let (days, cats, numbers) = columns3(&q.ticket_numbers);
     let lease_days: Vec<&str> = q.lease_days.iter().map(|(d, _)| d.as_str()).collect();
     let (services, dates, slot_ids) = columns3(&q.slots);
@@ -230,6 +236,7 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
             "SELECT a.service, a.date, a.slot_id, COUNT(*)
              FROM appointments a JOIN UNNEST($1::text[], $2::text[], $3::text[]) AS k(s, d, sl)
                ON a.service = k.s AND a.date = k.d AND a.slot_id = k.sl
+             WHERE a.status IN ('booked', 'checked_in', 'no_show')
              GROUP BY a.service, a.date, a.slot_id",
             &[&services, &dates, &slot_ids],
         )
@@ -300,6 +307,8 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
         )
         .await
     };
+    let by_code = stored_by_code(t.tx, &q.appointment_codes);
+    let citizens = citizen_records(t.tx, &q.citizens);
     // Sent together: the connection pipelines them.
     let (
         ticket_ids,
@@ -313,6 +322,8 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
         ratings,
         in_doors,
         postal,
+        by_code,
+        citizens,
     ) = tokio::try_join!(
         ticket_ids,
         holders,
@@ -324,7 +335,9 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
         pickups,
         ratings,
         in_doors,
-        postal
+        postal,
+        by_code,
+        citizens
     )?;
     Ok(Facts {
         ticket_ids: ticket_ids.iter().map(|r| r.get(0)).collect(),
@@ -379,6 +392,8 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
             .collect(),
         rating_ids: ratings.iter().map(|r| r.get(0)).collect(),
         postal_requests: postal.iter().map(|r| (r.get(0), r.get(1))).collect(),
+        by_code,
+        citizens,
     })
 }
 
@@ -523,10 +538,19 @@ async fn write(t: &PgTx<'_>, w: &Writes) -> Result<(), StoreError> {
             t.execute(
                 "INSERT INTO appointments
                      (appointment_id, request_id, kiosk_id, service, date, slot_id, citizen_ref, source, seq,
-                      created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'event', $8, $9)",
+                      created_at, code, status, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'event', $8, $9, $10, $11, $12)",
                 &[&a.appointment_id, &a.request_id, &kiosk, &a.service, &a.date, &a.slot_id, &a.citizen_ref,
-                  &to_i64(a.seq)?, &at],
+                  &to_i64(a.seq)?, &at, &a.code, &a.status, &a.reason],
+            )
+            .await?;
+        }
+        for c in &w.appointment_changes {
+            t.execute(
+                "UPDATE appointments SET status = COALESCE($2, status), refusal_seen = (refusal_seen OR $3),
+                                         updated_at = $4
+                 WHERE code = $1",
+                &[&c.code, &c.status, &c.refusal_seen, &at],
             )
             .await?;
         }

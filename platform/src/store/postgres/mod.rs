@@ -40,9 +40,10 @@ use super::model::{
 };
 use super::tables::CopyItem;
 use super::{
-    Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
-    LeaseOutcome, StoreError, StoredTicket,
+    AppointmentRecord, Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported,
+    KioskRow, LeaseAsk, LeaseOutcome, StoreError, StoredTicket,
 };
+use crate::appointments::Policy;
 use crate::ingest::{BatchOutcome, ParsedEvent};
 use crate::privacy::DataKey;
 
@@ -219,6 +220,7 @@ impl Backend for PgStore {
         kiosk: &str,
         events: Vec<ParsedEvent>,
         data_key: Option<DataKey>,
+        policy: &Policy,
     ) -> Result<BatchOutcome, StoreError> {
         ingest::settle(
             &mut self.client().await?,
@@ -226,6 +228,7 @@ impl Backend for PgStore {
             kiosk,
             &events,
             data_key.as_ref(),
+            policy,
         )
         .await
     }
@@ -234,8 +237,27 @@ impl Backend for PgStore {
         leases::grant_leases(&mut self.client().await?, kiosk, ask).await
     }
 
-    async fn book(&self, booking: &Booking) -> Result<BookOutcome, StoreError> {
-        slots::book(&mut self.client().await?, booking).await
+    async fn book(&self, booking: &Booking, policy: &Policy) -> Result<BookOutcome, StoreError> {
+        slots::book(&mut self.client().await?, booking, policy).await
+    }
+
+    async fn citizen_appointments(
+        &self,
+        citizen_ref: &str,
+        from: &str,
+    ) -> Result<Vec<AppointmentRecord>, StoreError> {
+        slots::citizen_appointments(&self.client().await?, citizen_ref, from).await
+    }
+
+    async fn appointments_on(
+        &self,
+        date: Option<&str>,
+    ) -> Result<Vec<AppointmentRecord>, StoreError> {
+        slots::appointments_on(&self.client().await?, date).await
+    }
+
+    async fn mark_no_shows(&self, through: &str) -> Result<u64, StoreError> {
+        slots::mark_no_shows(&self.client().await?, through).await
     }
 
     async fn booked_counts(

@@ -12,7 +12,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Any constant the platform alone uses: "sanban" in ASCII.
 const MIGRATION_LOCK: i64 = 0x73616e62616e;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 pub async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     client
@@ -320,4 +320,19 @@ ALTER TABLE ratings ADD COLUMN reasons TEXT;          -- JSON array of reason co
 ALTER TABLE ratings ADD COLUMN text TEXT;
 ALTER TABLE ratings ADD COLUMN callback_phone TEXT;   -- sealed (context rating:<rating_id>)
 ALTER TABLE ratings ADD COLUMN times_rated BIGINT;
+";
+
+/// v5: as SQLite's v8: appointments keep their booking code, status and reason, and whether the citizen was told
+/// of a refusal; looked up by code, by citizen and by day.
+const V5: &str = "
+ALTER TABLE appointments
+    ADD COLUMN code TEXT,
+    ADD COLUMN status TEXT NOT NULL DEFAULT 'booked'
+        CHECK (status IN ('booked', 'checked_in', 'cancelled', 'no_show', 'refused')),
+    ADD COLUMN reason TEXT,
+    ADD COLUMN refusal_seen BOOLEAN NOT NULL DEFAULT FALSE,
+    ADD COLUMN updated_at TEXT;
+CREATE UNIQUE INDEX appointments_by_code ON appointments (code);
+CREATE INDEX appointments_by_citizen ON appointments (citizen_ref, date);
+CREATE INDEX appointments_by_date ON appointments (date, status);
 ";

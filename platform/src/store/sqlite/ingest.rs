@@ -10,6 +10,7 @@ use sanban_wire::Rejection;
 
 use super::catalog::current_catalog;
 use super::CachedExt;
+use crate::appointments::Policy;
 use crate::ingest::facts::{BookedRequest, Facts, FactsQuery, LeasedBlock, PickupState};
 use crate::ingest::writes::Writes;
 use crate::ingest::{settle_batch, BatchOutcome, BatchTx, EventIdUse, ParsedEvent, SettledEvent};
@@ -22,9 +23,10 @@ pub fn settle(
     kiosk: &str,
     events: &[ParsedEvent],
     data_key: Option<&DataKey>,
+    policy: &Policy,
 ) -> Result<BatchOutcome, StoreError> {
     let mut tx = SqliteTx { conn, catalog };
-    futures_executor::block_on(settle_batch(&mut tx, kiosk, events, data_key))
+    futures_executor::block_on(settle_batch(&mut tx, kiosk, events, data_key, policy))
 }
 
 struct SqliteTx<'c> {
@@ -190,12 +192,19 @@ fn facts(conn: &Connection, kiosk: &str, q: &FactsQuery) -> Result<Facts, StoreE
         }
     }
     for slot in &q.slots {
-        let n: u32 = conn.query_row_cached(
-            "SELECT COUNT(*) FROM appointments WHERE service = ?1 AND date = ?2 AND slot_id = ?3",
-            params![slot.0, slot.1, slot.2],
-            |r| r.get(0),
-        )?;
-        f.slot_counts.insert(slot.clone(), n);
+        f.slot_counts
+            .insert(slot.clone(), super::slots::slot_count(conn, slot)?);
+    }
+    for code in &q.appointment_codes {
+        if let Some(b) = super::slots::by_code(conn, code)? {
+            f.by_code.insert(code.clone(), b);
+        }
+    }
+    for citizen in &q.citizens {
+        f.citizens.insert(
+            citizen.clone(),
+            super::slots::citizen_record(conn, citizen)?,
+        );
     }
     for id in &q.application_ids {
         if exists(
@@ -320,10 +329,19 @@ fn write(conn: &Connection, w: &Writes) -> Result<(), StoreError> {
     for a in &w.appointments {
         conn.execute_cached(
             "INSERT INTO appointments
-                 (appointment_id, request_id, kiosk_id, service, date, slot_id, citizen_ref, source, seq, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'event', ?8, ?9)",
+                 (appointment_id, request_id, kiosk_id, service, date, slot_id, citizen_ref, source, seq, created_at,
+                  code, status, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'event', ?8, ?9, ?10, ?11, ?12)",
             params![a.appointment_id, a.request_id, kiosk, a.service, a.date, a.slot_id, a.citizen_ref, a.seq,
-                    w.received_at],
+                    w.received_at, a.code, a.status, a.reason],
+        )?;
+    }
+    for c in &w.appointment_changes {
+        conn.execute_cached(
+            "UPDATE appointments SET status = COALESCE(?2, status), refusal_seen = (refusal_seen OR ?3),
+                                     updated_at = ?4
+             WHERE code = ?1",
+            params![c.code, c.status, c.refusal_seen, w.received_at],
         )?;
     }
     for a in &w.applications {

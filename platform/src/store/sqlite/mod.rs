@@ -34,9 +34,10 @@ use super::model::{
 };
 use super::tables::CopyItem;
 use super::{
-    Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
-    LeaseOutcome, StoreError, StoredTicket,
+    AppointmentRecord, Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported,
+    KioskRow, LeaseAsk, LeaseOutcome, StoreError, StoredTicket,
 };
+use crate::appointments::Policy;
 use crate::ingest::{BatchOutcome, ParsedEvent};
 use crate::privacy::DataKey;
 
@@ -235,10 +236,17 @@ impl Backend for SqliteStore {
         kiosk: &str,
         events: Vec<ParsedEvent>,
         data_key: Option<DataKey>,
+        policy: &Policy,
     ) -> Result<BatchOutcome, StoreError> {
-        let (kiosk, cache) = (kiosk.to_string(), self.inner.catalog.clone());
-        self.write(move |conn| ingest::settle(conn, &cache, &kiosk, &events, data_key.as_ref()))
-            .await
+        let (kiosk, cache, policy) = (
+            kiosk.to_string(),
+            self.inner.catalog.clone(),
+            policy.clone(),
+        );
+        self.write(move |conn| {
+            ingest::settle(conn, &cache, &kiosk, &events, data_key.as_ref(), &policy)
+        })
+        .await
     }
 
     async fn grant_leases(&self, kiosk: &str, ask: &LeaseAsk) -> Result<LeaseOutcome, StoreError> {
@@ -247,9 +255,35 @@ impl Backend for SqliteStore {
             .await
     }
 
-    async fn book(&self, booking: &Booking) -> Result<BookOutcome, StoreError> {
-        let booking = booking.clone();
-        self.write(move |conn| slots::book(conn, &booking)).await
+    async fn book(&self, booking: &Booking, policy: &Policy) -> Result<BookOutcome, StoreError> {
+        let (booking, policy) = (booking.clone(), policy.clone());
+        self.write(move |conn| slots::book(conn, &booking, &policy))
+            .await
+    }
+
+    async fn citizen_appointments(
+        &self,
+        citizen_ref: &str,
+        from: &str,
+    ) -> Result<Vec<AppointmentRecord>, StoreError> {
+        let (citizen_ref, from) = (citizen_ref.to_string(), from.to_string());
+        self.read(move |conn| slots::citizen_appointments(conn, &citizen_ref, &from))
+            .await
+    }
+
+    async fn appointments_on(
+        &self,
+        date: Option<&str>,
+    ) -> Result<Vec<AppointmentRecord>, StoreError> {
+        let date = date.map(str::to_string);
+        self.read(move |conn| slots::appointments_on(conn, date.as_deref()))
+            .await
+    }
+
+    async fn mark_no_shows(&self, through: &str) -> Result<u64, StoreError> {
+        let through = through.to_string();
+        self.write(move |conn| slots::mark_no_shows(conn, &through))
+            .await
     }
 
     async fn booked_counts(

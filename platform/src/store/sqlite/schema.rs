@@ -8,7 +8,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6, v7];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6, v7, v8];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -358,6 +358,25 @@ const V7: &str = "
     ALTER TABLE ratings ADD COLUMN callback_phone TEXT;   -- sealed (context rating:<rating_id>)
     ALTER TABLE ratings ADD COLUMN times_rated INTEGER;
 ";
+
+/// v8: appointments keep their booking code, status (booked, checked in, cancelled, missed, or refused with the
+/// reason) and whether the citizen was told of a refusal; looked up by code, by citizen and by day.
+fn v8(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "
+        ALTER TABLE appointments ADD COLUMN code TEXT;   -- NULL for bookings stored before v8
+        ALTER TABLE appointments ADD COLUMN status TEXT NOT NULL DEFAULT 'booked'
+            CHECK (status IN ('booked', 'checked_in', 'cancelled', 'no_show', 'refused'));
+        ALTER TABLE appointments ADD COLUMN reason TEXT;
+        ALTER TABLE appointments ADD COLUMN refusal_seen INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE appointments ADD COLUMN updated_at TEXT;
+        CREATE UNIQUE INDEX appointments_by_code ON appointments (code);
+        CREATE INDEX appointments_by_citizen ON appointments (citizen_ref, date);
+        CREATE INDEX appointments_by_date ON appointments (date, status);
+        ",
+    )?;
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

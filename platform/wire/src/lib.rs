@@ -3,6 +3,7 @@
 //! Shared by the kiosk's sync agent and the reference platform so both sides agree on every field.
 //! JSON field names are the API contract: change them only with a new API version.
 
+mod applications;
 mod catalog;
 mod categories;
 mod events;
@@ -13,6 +14,7 @@ mod payloads;
 mod pickups;
 mod slots;
 
+pub use applications::*;
 pub use catalog::*;
 pub use categories::*;
 pub use events::*;

@@ -67,6 +67,16 @@ impl std::fmt::Display for PayloadError {
 impl std::error::Error for PayloadError {}
 
 impl EventPayload {
+    /// The payload's top-level fields that hold personal data (names, ID numbers, addresses, phones): a kiosk
+    /// keeps them encrypted at rest and erases them once the platform has acknowledged the event. A kind with
+    /// personal data lists its fields here.
+    pub fn personal_keys(&self) -> &'static [&'static str] {
+        match self {
+            EventPayload::ApplicationSubmitted(_) => &["applicant", "fields"],
+            _ => &[],
+        }
+    }
+
     /// Split into the wire's `kind` and `payload`.
     pub fn to_parts(&self) -> (&'static str, serde_json::Value) {
         let kind = self.kind();
@@ -160,8 +170,10 @@ pub enum Delivery {
     Post,
 }
 
-/// Payload of [`EventPayload::ApplicationSubmitted`] (申办). The ID card pre-fills the applicant (减证便民), so only the
-/// salted `citizen_ref` travels; `fields` holds the service's extra form fields by `FormField::key`.
+/// Payload of [`EventPayload::ApplicationSubmitted`] (申办). The ID card pre-fills the applicant (减证便民): the
+/// citizen confirms it, never types it; `citizen_ref` matches the citizen's applications without the number.
+/// `fields` holds the service's extra form fields by `FormField::key`. `applicant` and `fields` are personal data
+/// (see [`EventPayload::personal_keys`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationSubmitted {
@@ -179,6 +191,14 @@ pub struct ApplicationSubmitted {
     pub materials_provided: Vec<String>,
     #[serde(default)]
     pub delivery: Delivery,
+    /// The applicant as read from the card. `None` only when a kiosk sends the event again after it purged the
+    /// personal data (the platform lost it, e.g. restored from a backup): the platform records the application
+    /// without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applicant: Option<Box<crate::Applicant>>,
+    /// The non-core materials accepted as owed (容缺受理), each with the date the citizen committed to bring it by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub materials_deferred: Vec<crate::DeferredMaterial>,
 }
 
 /// Payload of [`EventPayload::PickupCollected`]: a locker door was opened for a waiting document.

@@ -12,11 +12,12 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
     let summary = store.outbox_summary()?;
     let rejections = store.rejections(20)?;
     let unprinted = store.failed_print_jobs(20)?;
-    let oldest_age = summary
-        .oldest_pending_at
-        .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| (chrono::Utc::now() - t.to_utc()).num_seconds().max(0));
+    let age = |at: Option<&str>| {
+        at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| (chrono::Utc::now() - t.to_utc()).num_seconds().max(0))
+    };
+    let oldest_age = age(summary.oldest_pending_at.as_deref());
+    let oldest_personal_age = age(summary.oldest_personal_at.as_deref());
     if json {
         let value = serde_json::json!({
             "pending": summary.pending,
@@ -28,6 +29,13 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
             "last_error": summary.last_error.filter(|e| !e.is_empty()),
             "rejections": rejections.iter().map(|(seq, kind, reason)| serde_json::json!({"seq": seq, "kind": kind, "reason": reason})).collect::<Vec<_>>(),
             "platform": config.platform.url,
+            "personal_data": {
+                "events": summary.personal,
+                "oldest_at": summary.oldest_personal_at,
+                "oldest_age_secs": oldest_personal_age,
+                "erased": summary.purged,
+                "retention_days": config.data.personal_retention_days,
+            },
             "unprinted_jobs": unprinted.iter().map(|j| serde_json::json!({"id": j.id, "subject": j.subject, "subject_id": j.subject_id, "status": j.status, "detail": j.detail, "created_at": j.created_at})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
@@ -59,6 +67,23 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
     for (seq, kind, reason) in rejections {
         println!("  rejected #{seq} {kind}: {reason}");
     }
+    // Personal data at rest: how much, how old; erased this long after the platform acknowledged it.
+    match (&summary.oldest_personal_at, oldest_personal_age) {
+        (Some(at), Some(age)) => println!(
+            "personal data:   {} event(s), sealed; oldest {at} ({}); erased {} day(s) after acknowledgement",
+            summary.personal,
+            human_age(age),
+            config.data.personal_retention_days
+        ),
+        _ => println!(
+            "personal data:   none held; erased {} day(s) after acknowledgement",
+            config.data.personal_retention_days
+        ),
+    }
+    println!(
+        "erased:          {} event(s) kept as tombstones",
+        summary.purged
+    );
     // Receipts that never reached paper (the ticket itself is valid and queued for the platform).
     println!("unprinted jobs:  {}", unprinted.len());
     for job in unprinted {
@@ -80,7 +105,8 @@ pub fn sync_once(config: &Config) -> anyhow::Result<()> {
         anyhow::bail!("no platform configured: set [platform] url and token in the config file");
     };
     let client = PlatformClient::new(url, &config.kiosk.id, token, Duration::from_secs(15))?;
-    let mut store = Store::open(&config.database_path())?;
+    let (key, _) = crate::privacy::key::load(config)?;
+    let mut store = Store::open(&config.database_path())?.with_data_key(std::sync::Arc::new(key));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -96,6 +122,10 @@ pub fn sync_once(config: &Config) -> anyhow::Result<()> {
             }
         }
     })?;
+    let erased = store.purge_personal(chrono::Utc::now(), config.data.personal_retention())?;
+    if erased > 0 {
+        println!("erased the personal data of {erased} acknowledged event(s)");
+    }
     let left = store.outbox_summary()?.pending;
     println!("sent {sent} events in {batches} batches; {rejected} rejected by the platform; {left} still pending");
     Ok(())

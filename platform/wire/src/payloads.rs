@@ -173,8 +173,8 @@ pub enum Delivery {
 /// Payload of [`EventPayload::ApplicationSubmitted`] (申办). The ID card pre-fills the applicant (减证便民): the
 /// citizen confirms it, never types it; `citizen_ref` matches the citizen's applications without the number.
 /// `fields` holds the service's extra form fields by `FormField::key`. `applicant` and `fields` are personal data
-/// (see [`EventPayload::personal_keys`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// (see [`EventPayload::personal_keys`]): `Debug` shows the applicant masked and the fields' keys only.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationSubmitted {
     pub application_id: Uuid,
@@ -199,6 +199,21 @@ pub struct ApplicationSubmitted {
     /// The non-core materials accepted as owed (容缺受理), each with the date the citizen committed to bring it by.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub materials_deferred: Vec<crate::DeferredMaterial>,
+}
+
+impl std::fmt::Debug for ApplicationSubmitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicationSubmitted")
+            .field("application_id", &self.application_id)
+            .field("application_no", &self.application_no)
+            .field("service", &self.service)
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .field("materials_provided", &self.materials_provided)
+            .field("materials_deferred", &self.materials_deferred)
+            .field("delivery", &self.delivery)
+            .field("applicant", &self.applicant)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Payload of [`EventPayload::PickupCollected`]: a locker door was opened for a waiting document.

@@ -43,17 +43,17 @@ pub enum Command {
     },
     /// Render one page of the UI to a PNG file, no display needed.
     Screenshot {
-        /// A registered page or preview state (e.g. home.main, guide.detail, ticket.ticket#offline-paper-out), or
-        /// an overlay (countdown, help); an unknown name lists them all.
+        /// A registered page or preview state (e.g. home.main, guide.detail, ticket.ticket#offline-paper-out), an
+        /// overlay (countdown, help), or `all`: every page in every language, type size and orientation into the
+        /// directory --out. An unknown name lists them all.
         #[arg(long)]
         page: String,
         #[arg(long, default_value = "1080x1920")]
         size: String,
         #[arg(long)]
         out: PathBuf,
-        /// zh or en
-        #[arg(long, default_value = "zh")]
-        lang: String,
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: crate::lang::Lang,
         /// Large-type mode (适老化).
         #[arg(long)]
         large: bool,

@@ -1,7 +1,7 @@
 //! The citizen's language. Chinese is the source language of every string; English is bundled as a translation.
 
 /// UI and receipt language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Lang {
     #[default]
     Zh,

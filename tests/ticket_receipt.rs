@@ -127,7 +127,10 @@ fn english_slip_and_offline_priority_marks() {
     assert!(contains(&bytes, b"Public security"));
     assert!(contains(&bytes, b"3 waiting ahead of you"));
     assert!(contains(&bytes, b"network was down"));
-    assert!(contains(&bytes, b"Please rate this service"), "every slip invites a rating");
+    assert!(
+        contains(&bytes, b"Please rate this service"),
+        "every slip invites a rating"
+    );
     assert!(contains(&bytes, b"Priority lane"));
     assert!(contains(&bytes, b"K01-E003"));
 }

@@ -11,23 +11,13 @@ use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::sleep;
 use sanban_kiosk::headless::{layout, screenshot};
 
-const MODES: [(&str, bool, (u32, u32)); 8] = [
-    ("zh", false, (1080, 1920)),
-    ("zh", true, (1080, 1920)),
-    ("en", false, (1080, 1920)),
-    ("en", true, (1080, 1920)),
-    ("zh", false, (1920, 1080)),
-    ("zh", true, (1920, 1080)),
-    ("en", false, (1920, 1080)),
-    ("en", true, (1920, 1080)),
-];
-
 async fn walk(app: &KioskApp) -> Vec<String> {
     let mut failures = Vec::new();
     let mut pages = flows::all_previews();
     pages.extend(screenshot::OVERLAYS.iter().map(|s| s.to_string()));
     for page in &pages {
-        for (lang, large, (w, h)) in MODES {
+        for (lang, large, (w, h)) in screenshot::MODES {
+            let lang = lang.code();
             sanban_kiosk::headless::set_size(&app.window, w, h);
             if let Err(e) = screenshot::prepare(app, page, lang, large).await {
                 failures.push(format!(

@@ -64,6 +64,9 @@ pub fn state_of(outcome: &PrintOutcome) -> PrintState {
         PrintOutcome::Printed { paper_low: true } => PrintState::PrintedPaperLow,
         PrintOutcome::PaperOut => PrintState::PaperOut,
         PrintOutcome::CoverOpen => PrintState::CoverOpen,
+        // a partial receipt: the lead maps these to their own screens (NOTES-printer.md)
+        PrintOutcome::PaperOutMidJob => PrintState::PaperOut,
+        PrintOutcome::CoverOpenMidJob => PrintState::CoverOpen,
         PrintOutcome::NoAnswer => PrintState::NoAnswer,
         PrintOutcome::Failed(_) => PrintState::Failed,
     }

@@ -19,6 +19,10 @@ pub enum PrintOutcome {
     },
     PaperOut,
     CoverOpen,
+    /// Every byte went out, then the paper ran out before the end of the job: a partial receipt.
+    PaperOutMidJob,
+    /// Every byte went out, then the cover was opened before the end of the job: a partial receipt.
+    CoverOpenMidJob,
     NoAnswer,
     /// Any other failure, with the exact cause for the technician.
     Failed(String),
@@ -36,6 +40,8 @@ impl PrintOutcome {
             PrintOutcome::Printed { paper_low: true } => "printed; paper near end".into(),
             PrintOutcome::PaperOut => "paper out".into(),
             PrintOutcome::CoverOpen => "cover open".into(),
+            PrintOutcome::PaperOutMidJob => "paper ran out mid-job; receipt incomplete".into(),
+            PrintOutcome::CoverOpenMidJob => "cover opened mid-job; receipt incomplete".into(),
             PrintOutcome::NoAnswer => "printer does not answer".into(),
             PrintOutcome::Failed(why) => why.clone(),
         }
@@ -176,6 +182,12 @@ impl PrinterDevice {
         };
         let outcome = match &result {
             Ok(report_) => {
+                tracing::debug!(
+                    confirmed = report_.completion.confirmed(),
+                    print_ms =
+                        (report_.completion.at() - report_.last_byte_written_at).as_millis() as u64,
+                    "print job done"
+                );
                 report(link, &Ok(report_.after));
                 PrintOutcome::Printed {
                     paper_low: matches!(report_.after.paper, PaperLevel::NearEnd),
@@ -183,14 +195,24 @@ impl PrinterDevice {
             }
             Err(e) => {
                 match e {
-                    PrinterError::NotReady(s) => report(link, &Ok(*s)),
+                    PrinterError::NotReady(s) | PrinterError::StoppedMidJob { status: s, .. } => {
+                        report(link, &Ok(*s))
+                    }
                     other => report_error(link, other),
                 }
                 outcome_of(e)
             }
         };
+        let last_byte_written_at = match &result {
+            Ok(r) => Some(r.last_byte_written_at),
+            Err(PrinterError::StoppedMidJob {
+                last_byte_written_at,
+                ..
+            }) => Some(*last_byte_written_at),
+            Err(_) => None,
+        };
         PrintResult {
-            last_byte_written_at: result.ok().map(|r| r.last_byte_written_at),
+            last_byte_written_at,
             outcome,
         }
     }
@@ -218,6 +240,12 @@ fn outcome_of(e: &PrinterError) -> PrintOutcome {
     match e {
         PrinterError::NotReady(s) if s.cover_open => PrintOutcome::CoverOpen,
         PrinterError::NotReady(s) if matches!(s.paper, PaperLevel::Out) => PrintOutcome::PaperOut,
+        PrinterError::StoppedMidJob { status, .. } if status.cover_open => {
+            PrintOutcome::CoverOpenMidJob
+        }
+        PrinterError::StoppedMidJob { status, .. } if matches!(status.paper, PaperLevel::Out) => {
+            PrintOutcome::PaperOutMidJob
+        }
         PrinterError::NoAnswer => PrintOutcome::NoAnswer,
         other => PrintOutcome::Failed(other.to_string()),
     }

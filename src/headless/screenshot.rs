@@ -9,6 +9,7 @@ use slint::ComponentHandle;
 use super::driver::sleep;
 use crate::app::{flows, KioskApp, Services};
 use crate::config::Config;
+use crate::lang::Lang;
 use crate::ui::KioskAdapter;
 
 /// Extra states the shell itself can show over any page.
@@ -18,9 +19,21 @@ pub struct ScreenshotOptions {
     pub page: String,
     pub size: (u32, u32),
     pub out: PathBuf,
-    pub lang: String,
+    pub lang: Lang,
     pub large: bool,
 }
+
+/// Every mode a page is looked at in: language, large type, window size.
+pub const MODES: [(Lang, bool, (u32, u32)); 8] = [
+    (Lang::Zh, false, (1080, 1920)),
+    (Lang::Zh, true, (1080, 1920)),
+    (Lang::En, false, (1080, 1920)),
+    (Lang::En, true, (1080, 1920)),
+    (Lang::Zh, false, (1920, 1080)),
+    (Lang::Zh, true, (1920, 1080)),
+    (Lang::En, false, (1920, 1080)),
+    (Lang::En, true, (1920, 1080)),
+];
 
 /// Every name `--page` takes.
 pub fn pages() -> Vec<String> {
@@ -52,7 +65,7 @@ pub fn run(config: Config, mut opts: ScreenshotOptions) -> anyhow::Result<()> {
     }
     let names = pages();
     anyhow::ensure!(
-        names.contains(&opts.page),
+        opts.page == "all" || names.contains(&opts.page),
         "unknown page {:?}; pages: {}",
         opts.page,
         names.join(", ")
@@ -101,7 +114,10 @@ pub async fn prepare(app: &KioskApp, page: &str, lang: &str, large: bool) -> any
 }
 
 async fn prepare_and_snap(app: &KioskApp, opts: &ScreenshotOptions) -> anyhow::Result<()> {
-    prepare(app, &opts.page, &opts.lang, opts.large).await?;
+    if opts.page == "all" {
+        return gallery(app, &opts.out).await;
+    }
+    prepare(app, &opts.page, opts.lang.code(), opts.large).await?;
     // Let the devices' first status reach the status bar (refreshed every second).
     sleep(Duration::from_millis(1100)).await;
     if opts.page == "countdown" {
@@ -109,6 +125,30 @@ async fn prepare_and_snap(app: &KioskApp, opts: &ScreenshotOptions) -> anyhow::R
         app.window.global::<KioskAdapter>().set_countdown(8);
     }
     super::snapshot_png(&app.window, &opts.out)
+}
+
+/// Every page in every mode, as DIR/<page>--<lang>[-large]--<W>x<H>.png.
+async fn gallery(app: &KioskApp, dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    sleep(Duration::from_millis(1100)).await; // the devices' first status
+    for page in pages() {
+        for (lang, large, (w, h)) in MODES {
+            super::set_size(&app.window, w, h);
+            prepare(app, &page, lang.code(), large).await?;
+            if page == "countdown" {
+                app.window.global::<KioskAdapter>().set_countdown(8);
+            }
+            sleep(Duration::from_millis(20)).await;
+            let name = format!(
+                "{}--{}{}--{w}x{h}.png",
+                page.replace('#', "@"),
+                lang.code(),
+                if large { "-large" } else { "" }
+            );
+            super::snapshot_png(&app.window, &dir.join(name))?;
+        }
+    }
+    Ok(())
 }
 
 /// A private scratch directory under the system temp dir.

@@ -91,7 +91,12 @@ pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
         ),
         1,
     );
-    super::rating_invitation(&mut r, l, &ctx.rating_url.replace("{id}", &ticket.number), false);
+    super::rating_invitation(
+        &mut r,
+        l,
+        &ctx.rating_url.replace("{id}", &ticket.number),
+        false,
+    );
     r.feed(2).partial_cut(3);
     r.into_bytes()
 }

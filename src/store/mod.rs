@@ -134,3 +134,37 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Cap the database at the pages it has now, so the next write that needs a new page fails the way a full disk
+    /// does (SQLITE_FULL). For fault tests and for a technician reproducing a full disk; reopening lifts the cap.
+    pub fn cap_size_at_current(&self) -> Result<u64> {
+        let pages: u64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let cap: u64 =
+            self.conn
+                .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                    r.get(0)
+                })?;
+        Ok(cap)
+    }
+}
+
+impl Store {
+    /// Rows in `table` (technician summaries and tests). Only the kiosk's own table names are accepted.
+    pub fn count_rows(&self, table: &str) -> Result<i64> {
+        const TABLES: [&str; 6] = [
+            "tickets",
+            "outbox",
+            "print_jobs",
+            "ticket_counters",
+            "ticket_leases",
+            "catalog_services",
+        ];
+        if !TABLES.contains(&table) {
+            return Err(StoreError::Invalid(format!("unknown table {table:?}")));
+        }
+        Ok(self
+            .conn
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?)
+    }
+}

@@ -197,6 +197,27 @@ impl SimCard {
         })
     }
 
+    /// 刘䶮堃, resident ID card, born 1994-12-21, living at 示例省示例市喆赟路9号: a name and an address with
+    /// characters outside GB2312 (䶮 U+4DAE is CJK Extension A; 堃, 喆, 赟 are in GBK), for receipts and screens
+    /// that must show rare name characters. All of them are in the Basic Multilingual Plane: the card's text
+    /// block is UCS-2, which cannot carry a supplementary-plane character (such names are written on the card
+    /// with a substitute character), so no sample card holds one.
+    pub fn rare_name() -> SimCard {
+        Self::with_record(CardRecord {
+            name: Personal::new("刘䶮堃"),
+            sex: Sex::Male,
+            birth: date(1994, 12, 21),
+            id_number: gb_number("42010619941221003"),
+            valid_from: date(2016, 8, 30),
+            valid_to: ValidTo::Date(date(2026, 8, 30)),
+            details: CardDetails::Resident {
+                nation: Nation::from_code(1).expect("01 is 汉"),
+                address: Personal::new("示例省示例市喆赟路9号"),
+                authority: "示例市公安局测试分局".into(),
+            },
+        })
+    }
+
     /// This card with `len` bytes of fake fingerprint data.
     pub fn with_fingerprint(mut self, len: usize) -> SimCard {
         self.fingerprint = Some(pattern(len, 3));
@@ -526,5 +547,21 @@ mod tests {
             }))
             .unwrap();
         assert_eq!(read.frame, encode_response(0x41, &[]));
+    }
+
+    #[test]
+    fn the_rare_name_card_carries_its_characters_through_the_text_block() {
+        let card = SimCard::rare_name();
+        let back = CardRecord::decode(&card.record.encode()).unwrap();
+        assert_eq!(back, card.record);
+        assert_eq!(back.name(), "刘䶮堃");
+        assert_eq!(back.address(), Some("示例省示例市喆赟路9号"));
+        assert_eq!(back.masked_name(), "刘**");
+        assert_eq!(back.id_number.as_str().len(), 18);
+        let text = format!("{}{}", back.name(), back.address().unwrap_or(""));
+        assert!(
+            text.chars().all(|c| (c as u32) < 0x1_0000),
+            "UCS-2 carries only the BMP"
+        );
     }
 }

@@ -3,12 +3,21 @@
 //! The `escpos` crate encodes what it gets right (init, line spacing, justification, size, emphasis, feeds and
 //! GB18030 text through `encoding_rs`); the commands it gets wrong or lacks (LF, Chinese mode, QR model 2,
 //! partial cut, raster images) are written as raw bytes here. Every command is held to byte-exact tests.
+//!
+//! A receipt made [`Receipt::for_printer`] knows which characters the printer's own font has: a line holding a
+//! character it lacks (a rare name character such as 堃 on a GB2312 unit) is drawn with the kiosk's font and sent
+//! as a raster image instead of text. The whole line goes as one image: `GS v 0` starts at the beginning of a
+//! line, so an image cannot sit between characters of the same line.
 
 use std::sync::{Arc, Mutex};
 
 use escpos::driver::Driver;
 use escpos::printer::Printer as EscposPrinter;
 use escpos::utils::{Encoder, JustifyMode, Protocol};
+
+use super::coverage::PrinterFont;
+use super::glyph::RasterFont;
+use super::raster_text::{line_bitmap, wrap};
 
 /// Columns of Font A (12 dots wide) across 576 dots of 80 mm paper at normal size.
 pub const COLUMNS: usize = 48;
@@ -67,6 +76,14 @@ pub struct Receipt {
     esc: EscposPrinter<Capture>,
     /// The current `GS !` width multiplier: column arithmetic depends on it.
     width_mul: u8,
+    /// The current `GS !` height multiplier: a line drawn as an image is this many cells high.
+    height_mul: u8,
+    /// Emphasis (`ESC E`) is on: a line drawn as an image is drawn bold too.
+    bold: bool,
+    /// Text was written since the last line feed (an image must start on a fresh line).
+    mid_line: bool,
+    /// What the printer's font covers and the font to draw the rest with; `None`: all text goes as text.
+    printer_text: Option<(PrinterFont, Arc<RasterFont>)>,
 }
 
 impl Default for Receipt {
@@ -84,10 +101,24 @@ impl Receipt {
         let mut r = Receipt {
             esc: EscposPrinter::new(capture, protocol, None),
             width_mul: 1,
+            height_mul: 1,
+            bold: false,
+            mid_line: false,
+            printer_text: None,
         };
         r.lib(|p| p.init());
         r.lib(|p| p.line_spacing(LINE_SPACING));
         r.raw(&[0x1C, 0x26]);
+        r
+    }
+
+    /// A job for a printer whose own font is `font`: [`Receipt::line`] and [`Receipt::two_columns`] send a line
+    /// holding any character `font` lacks as a raster image drawn with `glyphs` (the kiosk's font) at the
+    /// current size and emphasis. Lines the printer's font covers are sent exactly as [`Receipt::new`] sends
+    /// them. Starts like [`Receipt::new`].
+    pub fn for_printer(font: PrinterFont, glyphs: Arc<RasterFont>) -> Self {
+        let mut r = Receipt::new();
+        r.printer_text = Some((font, glyphs));
         r
     }
 
@@ -125,33 +156,83 @@ impl Receipt {
     pub fn size(&mut self, width_mul: u8, height_mul: u8) -> &mut Self {
         let (w, h) = (width_mul.clamp(1, 8), height_mul.clamp(1, 8));
         self.width_mul = w;
+        self.height_mul = h;
         self.lib(|p| p.size(w, h));
         self
     }
 
     /// Emphasis on or off (`ESC E n`).
     pub fn bold(&mut self, on: bool) -> &mut Self {
+        self.bold = on;
         self.lib(|p| p.bold(on));
         self
     }
 
     /// Text as GB18030 bytes. Control characters other than `\n` are replaced by spaces, so text that comes
-    /// from a citizen or the network can never smuggle a printer command into the job.
+    /// from a citizen or the network can never smuggle a printer command into the job. Text is sent as is,
+    /// whatever the printer's font: use [`Receipt::line`] for text that may hold rare characters.
     pub fn text(&mut self, s: &str) -> &mut Self {
         let clean: String = s
             .chars()
             .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
             .collect();
         if !clean.is_empty() {
+            self.mid_line = !clean.ends_with('\n');
             self.lib(|p| p.write(&clean));
         }
         self
     }
 
-    /// Text followed by LF (0A). (The crate's `writeln` ends with `ESC d 1` instead.)
+    /// Text followed by LF (0A). (The crate's `writeln` ends with `ESC d 1` instead.) On a receipt made
+    /// [`Receipt::for_printer`], a line with a character the printer's font lacks is sent as an image instead
+    /// (see [`Receipt::image_line`]).
     pub fn line(&mut self, s: &str) -> &mut Self {
+        let needs_image = match &self.printer_text {
+            Some((font, _)) => !s
+                .chars()
+                .filter(|c| !c.is_control())
+                .all(|c| font.covers(c)),
+            None => false,
+        };
+        if needs_image {
+            return self.image_line(s);
+        }
         self.text(s);
         self.raw(&[0x0A]);
+        self.mid_line = false;
+        self
+    }
+
+    /// `s` drawn with the kiosk's font as a raster image (`GS v 0`, in bands), one image per printed line
+    /// (text too long for the paper wraps where the printer would wrap it), at the current size and emphasis,
+    /// placed by the current alignment (`ESC a` applies to raster images). Each image line then feeds the rest
+    /// of a text line's height (`ESC J`), so the receipt keeps its rhythm. Text written before on the same line
+    /// is ended with a LF first. Without a font (a receipt not made [`Receipt::for_printer`]) this is
+    /// [`Receipt::line`].
+    pub fn image_line(&mut self, s: &str) -> &mut Self {
+        let Some((_, glyphs)) = self.printer_text.clone() else {
+            self.text(s);
+            self.raw(&[0x0A]);
+            self.mid_line = false;
+            return self;
+        };
+        if self.mid_line {
+            self.raw(&[0x0A]);
+            self.mid_line = false;
+        }
+        let clean: String = s
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let (w, h) = (u32::from(self.width_mul), u32::from(self.height_mul));
+        for piece in wrap(&clean, w) {
+            let img = line_bitmap(&glyphs, &piece, w, h, self.bold);
+            self.raster(img.width as u16, img.height as u16, &img.bits);
+            let gap = u32::from(LINE_SPACING).saturating_sub(img.height);
+            if gap > 0 {
+                self.raw(&[0x1B, 0x4A, gap as u8]); // ESC J n: feed n dots
+            }
+        }
         self
     }
 
@@ -259,6 +340,7 @@ impl Receipt {
 
     /// Print and feed `lines` lines (`ESC d n`).
     pub fn feed(&mut self, lines: u8) -> &mut Self {
+        self.mid_line = false;
         self.lib(|p| p.feeds(lines));
         self
     }

@@ -5,12 +5,19 @@
 //! thresholded to 1 bit and scaled by pixel replication like the printer's own `GS !` scaling), native QR codes
 //! drawn as real QR symbols, raster images, and cuts drawn as a grey dashed line with a label. Annotations
 //! (cut lines) are grey; everything the printer would burn is black. Any byte sequence renders without panic.
+//!
+//! The same interpreter, with drawing off, is the paper model: how many dots of paper a job feeds
+//! ([`paper_dots`]), which the driver turns into a print-time estimate and the simulator into real print time.
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::command::{command_extent, DLE, ESC, FS, GS};
+use super::coverage::PrinterFont;
+use super::glyph::{
+    box_cell, RasterFont, ASCII_CELL as ASCII_W, CELL_HEIGHT as CELL_H, CJK_CELL as CJK_W,
+};
 
 /// Dots across 80 mm paper at 203 dpi.
 pub const PAPER_DOTS: u32 = 576;
@@ -18,10 +25,12 @@ pub const PAPER_DOTS: u32 = 576;
 pub const MAX_HEIGHT: u32 = 16_000;
 /// Grey level of annotations that are not printed (the cut line and its label).
 pub const ANNOTATION_GREY: u8 = 140;
+/// Dots per millimetre at 203 dpi.
+pub const DOTS_PER_MM: u32 = 8;
+/// Paper a cut moves past the head before the knife falls, in the paper model: the head-to-cutter distance of a
+/// typical 80 mm mechanism (about 12 mm).
+pub const CUT_FEED_DOTS: u32 = 96;
 
-const CELL_H: u32 = 24;
-const ASCII_W: u32 = 12;
-const CJK_W: u32 = 24;
 /// Line spacing after `ESC @` / `ESC 2` (vendor default; jobs from [`super::Receipt`] set it explicitly).
 const DEFAULT_SPACING: u32 = 30;
 const MAX_GLYPHS: usize = 8192;
@@ -94,23 +103,82 @@ impl RenderedReceipt {
 }
 
 /// Render `job` with glyphs from `font_ttf` (TrueType/OpenType bytes, e.g. the kiosk's CJK font; an empty
-/// slice draws a box for every character, enough for layout checks). Never panics on any `job`.
+/// slice draws a box for every character, enough for layout checks). Every character is drawn from `font_ttf`,
+/// as if the printer's own font had them all. Never panics on any `job`.
 pub fn render(job: &[u8], font_ttf: &[u8]) -> Result<RenderedReceipt, RenderError> {
-    let font = if font_ttf.is_empty() {
-        None
-    } else {
-        let settings = fontdue::FontSettings {
-            scale: CELL_H as f32,
-            ..Default::default()
-        };
-        Some(
-            fontdue::Font::from_bytes(font_ttf, settings)
-                .map_err(|e| RenderError::Font(e.to_string()))?,
-        )
-    };
-    let mut r = Renderer::new(font);
+    Ok(render_with(job, load(font_ttf)?.as_ref(), None))
+}
+
+/// Render `job` as a printer whose own font is `printer_font` prints it: characters that font lacks come out as
+/// boxes (raster images still print whatever they hold). Never panics on any `job`.
+pub fn render_for(
+    job: &[u8],
+    font_ttf: &[u8],
+    printer_font: PrinterFont,
+) -> Result<RenderedReceipt, RenderError> {
+    Ok(render_with(
+        job,
+        load(font_ttf)?.as_ref(),
+        Some(printer_font),
+    ))
+}
+
+/// [`render`] (`printer_font` `None`) or [`render_for`] with a font already loaded, for callers that render
+/// often: parsing a CJK font costs far more than rendering a receipt.
+pub fn render_with(
+    job: &[u8],
+    font: Option<&RasterFont>,
+    printer_font: Option<PrinterFont>,
+) -> RenderedReceipt {
+    let mut r = Renderer::new(font, printer_font, true);
     r.run(job);
-    Ok(r.finish())
+    r.finish()
+}
+
+/// Dots of paper `job` feeds from its first line to the end of its last cut (see [`CUT_FEED_DOTS`]).
+pub fn paper_dots(job: &[u8]) -> u32 {
+    let mut m = PaperModel::new();
+    m.run(job);
+    m.fed()
+}
+
+fn load(font_ttf: &[u8]) -> Result<Option<RasterFont>, RenderError> {
+    if font_ttf.is_empty() {
+        return Ok(None);
+    }
+    RasterFont::from_bytes(font_ttf)
+        .map(Some)
+        .map_err(|e| RenderError::Font(e.0))
+}
+
+/// The printer's paper transport, command by command: the renderer with drawing off. The simulator feeds it one
+/// unit (a command or a character) at a time and turns the dots each unit feeds into print time.
+pub(crate) struct PaperModel(Renderer<'static>);
+
+impl PaperModel {
+    pub(crate) fn new() -> Self {
+        PaperModel(Renderer::new(None, None, false))
+    }
+
+    /// Length of the unit (command or character) at the start of `buf`; `None` while it is incomplete.
+    pub(crate) fn unit_len(&self, buf: &[u8]) -> Option<usize> {
+        self.0.unit_len(buf)
+    }
+
+    /// Process one whole unit (as measured by [`PaperModel::unit_len`]).
+    pub(crate) fn step(&mut self, unit: &[u8]) {
+        self.0.step(unit);
+    }
+
+    /// Process every complete unit of `job`.
+    pub(crate) fn run(&mut self, job: &[u8]) {
+        self.0.run(job);
+    }
+
+    /// Dots of paper fed so far.
+    pub(crate) fn fed(&self) -> u32 {
+        self.0.y
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -127,17 +195,19 @@ struct Glyph {
 }
 
 struct Item {
-    glyph: Rc<Glyph>,
+    glyph: Arc<Glyph>,
     w_mul: u32,
     h_mul: u32,
     bold: bool,
 }
 
-struct Renderer {
-    font: Option<fontdue::Font>,
-    /// Baseline row inside a 24-dot cell.
-    baseline: f32,
-    glyphs: HashMap<(char, u32), Rc<Glyph>>,
+struct Renderer<'f> {
+    font: Option<&'f RasterFont>,
+    /// The printer's own font, when characters it lacks must print as boxes; `None`: every character prints.
+    coverage: Option<PrinterFont>,
+    /// Off: the paper model (no pixels, real cut feed, no height limit).
+    draw: bool,
+    glyphs: HashMap<(char, u32), Arc<Glyph>>,
     pixels: Vec<u8>,
     /// Next dot row to print on.
     y: u32,
@@ -155,23 +225,12 @@ struct Renderer {
     qr_data: Vec<u8>,
 }
 
-impl Renderer {
-    fn new(font: Option<fontdue::Font>) -> Self {
-        let baseline = font
-            .as_ref()
-            .and_then(|f| f.horizontal_line_metrics(CELL_H as f32))
-            .map(|m| {
-                let total = m.ascent - m.descent;
-                if total > 0.0 {
-                    CELL_H as f32 * m.ascent / total
-                } else {
-                    20.0
-                }
-            })
-            .unwrap_or(20.0);
+impl<'f> Renderer<'f> {
+    fn new(font: Option<&'f RasterFont>, coverage: Option<PrinterFont>, draw: bool) -> Self {
         let mut r = Renderer {
             font,
-            baseline,
+            coverage,
+            draw,
             glyphs: HashMap::new(),
             pixels: Vec::new(),
             y: 0,
@@ -216,12 +275,15 @@ impl Renderer {
     }
 
     fn advance(&mut self, dots: u32) {
-        self.y = self.y.saturating_add(dots).min(MAX_HEIGHT);
+        self.y = self.y.saturating_add(dots);
+        if self.draw {
+            self.y = self.y.min(MAX_HEIGHT);
+        }
     }
 
     /// Paint one dot (`grey` 0 = black); outside the paper or below the limit is clipped.
     fn dot(&mut self, x: i64, y: i64, grey: u8) {
-        if x < 0 || y < 0 || x >= PAPER_DOTS as i64 || y >= MAX_HEIGHT as i64 {
+        if !self.draw || x < 0 || y < 0 || x >= PAPER_DOTS as i64 || y >= MAX_HEIGHT as i64 {
             return;
         }
         let idx = (y as usize) * PAPER_DOTS as usize + x as usize;
@@ -244,24 +306,36 @@ impl Renderer {
     fn run(&mut self, job: &[u8]) {
         let mut i = 0;
         while i < job.len() {
-            let rest = &job[i..];
-            let b = rest[0];
-            if matches!(b, DLE | ESC | FS | GS) {
-                // A command cut short at the end of the job: the printer would wait for the rest.
-                let Some(n) = command_extent(rest).filter(|&n| n <= rest.len()) else {
-                    return;
-                };
-                self.command(&rest[..n]);
-                i += n;
-            } else {
-                i += self.text(rest);
-            }
+            // A command or character cut short at the end of the job: the printer would wait for the rest.
+            let Some(n) = self.unit_len(&job[i..]) else {
+                return;
+            };
+            self.step(&job[i..i + n]);
+            i += n;
         }
     }
 
-    /// Handle the text at the start of `rest`; returns the bytes consumed (at least 1).
-    fn text(&mut self, rest: &[u8]) -> usize {
-        let b = rest[0];
+    /// Length of the command or character at the start of `rest` (not empty); `None` while incomplete.
+    fn unit_len(&self, rest: &[u8]) -> Option<usize> {
+        match *rest.first()? {
+            DLE | ESC | FS | GS => command_extent(rest).filter(|&n| n <= rest.len()),
+            0x80..=0xFF if self.chinese => gb18030_len(rest),
+            _ => Some(1),
+        }
+    }
+
+    /// Process one whole unit (see [`Renderer::unit_len`]).
+    fn step(&mut self, unit: &[u8]) {
+        match unit.first() {
+            Some(&(DLE | ESC | FS | GS)) => self.command(unit),
+            Some(_) => self.text(unit),
+            None => {}
+        }
+    }
+
+    /// Print one character unit (or act on LF, HT).
+    fn text(&mut self, unit: &[u8]) {
+        let b = unit[0];
         match b {
             0x0A => self.flush_line(true),
             0x09 => {
@@ -273,14 +347,12 @@ impl Renderer {
             }
             0x20..=0x7E => self.push_char(b as char, ASCII_W),
             0x80..=0xFF if self.chinese => {
-                let (len, c) = gb18030_char(rest);
+                let (_, c) = gb18030_char(unit);
                 self.push_char(c, CJK_W);
-                return len;
             }
             0x80..=0xFF => self.push_char(char::REPLACEMENT_CHARACTER, ASCII_W),
             _ => {} // CR and other controls: nothing to print
         }
-        1
     }
 
     fn push_char(&mut self, c: char, cell_w: u32) {
@@ -344,11 +416,11 @@ impl Renderer {
         });
     }
 
-    fn glyph(&mut self, c: char, cell_w: u32) -> Rc<Glyph> {
+    fn glyph(&mut self, c: char, cell_w: u32) -> Arc<Glyph> {
         if let Some(g) = self.glyphs.get(&(c, cell_w)) {
             return g.clone();
         }
-        let g = Rc::new(self.rasterize(c, cell_w));
+        let g = Arc::new(self.rasterize(c, cell_w));
         if self.glyphs.len() < MAX_GLYPHS {
             self.glyphs.insert((c, cell_w), g.clone());
         }
@@ -356,44 +428,15 @@ impl Renderer {
     }
 
     fn rasterize(&self, c: char, cell_w: u32) -> Glyph {
-        let mut bits = vec![false; (cell_w * CELL_H) as usize];
-        if c.is_whitespace() {
-            return Glyph { w: cell_w, bits };
-        }
-        let font = self.font.as_ref().filter(|f| f.lookup_glyph_index(c) != 0);
-        let Some(font) = font else {
-            // The fallback: an outlined box, like a printer's "missing character" cell.
-            let (x0, x1, y0, y1) = (2, cell_w - 3, 3, CELL_H - 3);
-            for y in y0..=y1 {
-                for x in x0..=x1 {
-                    if y == y0 || y == y1 || x == x0 || x == x1 {
-                        bits[(y * cell_w + x) as usize] = true;
-                    }
-                }
-            }
-            return Glyph { w: cell_w, bits };
+        let missing = self
+            .coverage
+            .is_some_and(|f| !c.is_whitespace() && !f.covers(c));
+        let bits = match self.font {
+            _ if missing => box_cell(cell_w, CELL_H),
+            Some(font) => font.cell(c, cell_w, CELL_H),
+            None if c.is_whitespace() => vec![false; (cell_w * CELL_H) as usize],
+            None => box_cell(cell_w, CELL_H),
         };
-        let (m, cov) = font.rasterize(c, CELL_H as f32);
-        if m.width == 0 || m.height == 0 {
-            return Glyph { w: cell_w, bits };
-        }
-        let (gw, gh) = (m.width as u32, m.height as u32);
-        // Glyphs wider than the cell (wide Latin letters) are squeezed to fit; narrower ones are centred.
-        let out_w = gw.min(cell_w);
-        let x_off = (cell_w - out_w) / 2;
-        let top = (self.baseline - m.ymin as f32 - gh as f32).round() as i64;
-        for gy in 0..gh {
-            let cy = top + gy as i64;
-            if !(0..CELL_H as i64).contains(&cy) {
-                continue;
-            }
-            for ox in 0..out_w {
-                let sx = ox * gw / out_w;
-                if cov[(gy * gw + sx) as usize] >= 110 {
-                    bits[(cy as u32 * cell_w + x_off + ox) as usize] = true;
-                }
-            }
-        }
         Glyph { w: cell_w, bits }
     }
 
@@ -550,6 +593,10 @@ impl Renderer {
     /// A grey dashed line across the paper with a label under it: where the knife cut.
     fn cut_line(&mut self, partial: bool) {
         self.flush_line(false);
+        if !self.draw {
+            self.advance(CUT_FEED_DOTS);
+            return;
+        }
         self.advance(8);
         let y = self.y as i64;
         for x in 0..PAPER_DOTS as i64 {
@@ -572,6 +619,19 @@ impl Renderer {
             x += ASCII_W as i64;
         }
         self.advance(4 + CELL_H + 16);
+    }
+}
+
+/// Length of the Chinese-mode character at the start of `rest` (first byte >= 0x80): 2 or 4 bytes, 1 for an
+/// invalid byte (printed as a replacement box); `None` while a valid sequence is still incomplete.
+fn gb18030_len(rest: &[u8]) -> Option<usize> {
+    match rest {
+        [0x81..=0xFE] | [0x81..=0xFE, 0x30..=0x39] | [0x81..=0xFE, 0x30..=0x39, 0x81..=0xFE] => {
+            None
+        }
+        [0x81..=0xFE, 0x30..=0x39, 0x81..=0xFE, 0x30..=0x39, ..] => Some(4),
+        [0x81..=0xFE, 0x40..=0x7E | 0x80..=0xFE, ..] => Some(2),
+        _ => Some(1),
     }
 }
 
@@ -699,6 +759,16 @@ mod tests {
     }
 
     #[test]
+    fn the_paper_model_counts_lines_images_and_the_way_to_the_knife() {
+        assert_eq!(paper_dots(b"\x1b3\x20A\nB\n"), 64);
+        assert_eq!(paper_dots(b"\x1dv0\x00\x01\x00\x0a\x000123456789"), 10);
+        // a cut: the pending line's feed, its own n dots, then the head-to-knife distance
+        assert_eq!(paper_dots(b"\x1b3\x20\x1dVB\x05"), 32 + 5 + CUT_FEED_DOTS);
+        // no height limit: a long job is long
+        assert!(paper_dots(&b"\x1b3\xff\x1bd\xff".repeat(100)) > MAX_HEIGHT);
+    }
+
+    #[test]
     fn bad_font_is_an_error() {
         assert!(matches!(
             render(b"A", b"not a font"),
@@ -730,6 +800,9 @@ mod tests {
                 let r = render(&bytes, &[]).unwrap();
                 prop_assert_eq!(r.pixels.len() as u32, r.width * r.height);
                 prop_assert!(r.height >= 1 && r.height <= MAX_HEIGHT);
+                // the paper model agrees with the drawing, give or take a last line waiting for its feed
+                let fed = paper_dots(&bytes);
+                prop_assert!(r.height == 1 || r.height == MAX_HEIGHT || fed + 256 >= r.height);
             }
         }
     }

@@ -49,6 +49,12 @@ pub(crate) fn is_dle_eot_reply(b: u8) -> bool {
     b & 0x93 == 0x12
 }
 
+/// A `GS r 1` (paper sensor) reply: one byte 0000xxxx (bits 0+1 near end, bits 2+3 paper end). Bit 4 is clear,
+/// which sets it apart from `DLE EOT` replies and `GS a` blocks.
+pub(crate) fn is_gs_r_reply(b: u8) -> bool {
+    b & 0xF0 == 0
+}
+
 /// The first byte of a `GS a` automatic status block has the fixed bits 0xx1xx00.
 pub(crate) fn is_asb_first(b: u8) -> bool {
     b & 0x93 == 0x10

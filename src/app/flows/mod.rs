@@ -2,6 +2,7 @@
 //! migration and its translations — and one line in [`all`]. Navigation, the session wipe, screenshots, the
 //! layout test and the tour learn about pages from here, never from a `match` over pages.
 
+pub mod apply;
 pub mod guide;
 pub mod home;
 pub mod priority;
@@ -21,6 +22,7 @@ pub fn all() -> &'static [&'static dyn Flow] {
         &ticket::Ticket,
         &priority::Priority,
         &guide::Guide,
+        &apply::Apply,
     ]
 }
 

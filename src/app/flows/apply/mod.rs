@@ -586,6 +586,7 @@ fn field_done(kiosk: &Kiosk) {
 }
 
 fn show_materials(kiosk: &Kiosk) {
+    let l = lang(kiosk);
     let rows: Vec<ApplyMaterial> = STATE.with(|s| {
         let s = s.borrow();
         let Some(service) = &s.service else {
@@ -603,6 +604,11 @@ fn show_materials(kiosk: &Kiosk) {
                     .unwrap_or(Answer::Unanswered);
                 ApplyMaterial {
                     name: m.name.clone().into(),
+                    title: if l == Lang::En && !m.name_en.is_empty() {
+                        m.name_en.clone().into()
+                    } else {
+                        m.name.clone().into()
+                    },
                     core: m.core,
                     deferrable: m.deferrable && !m.core,
                     defer_days: m.defer_days.unwrap_or(0) as i32,

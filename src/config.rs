@@ -96,7 +96,7 @@ pub struct DevicesConfig {
     /// How often an idle device is asked for its status (milliseconds); a silent one shows within this time.
     pub poll_ms: u64,
     /// The card lying on a simulated reader (`idcard = "sim"`): resident, elderly, long_term, hk_macao_taiwan,
-    /// pr_2017, pr_2023, or none.
+    /// pr_2017, pr_2023, rare_name (a name beyond GB2312), or none.
     pub sim_card: String,
 }
 
@@ -251,13 +251,14 @@ impl Config {
         {
             return invalid("kiosk.id", "must be non-empty ASCII letters, digits or '-'");
         }
-        const SIM_CARDS: [&str; 7] = [
+        const SIM_CARDS: [&str; 8] = [
             "resident",
             "elderly",
             "long_term",
             "hk_macao_taiwan",
             "pr_2017",
             "pr_2023",
+            "rare_name",
             "none",
         ];
         if !SIM_CARDS.contains(&self.devices.sim_card.as_str()) {

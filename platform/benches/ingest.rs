@@ -28,10 +28,12 @@ fn batch(kiosk: usize, first_seq: u64, size: u64) -> serde_json::Value {
                 ("rating.submitted", json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "level": 4}))
             } else {
                 let (cat, letter, ..) = categories[(kiosk + seq as usize) % 8];
+                // From the kiosk's own offline range (its id as prefix): no lease needed.
                 (
                     "ticket.issued",
                     json!({"ticket_id": Uuid::now_v7(), "category": cat,
-                           "number": format!("K{kiosk:03}-{letter}{seq:05}"), "business_day": "2026-11-26"}),
+                           "number": format!("K{kiosk:03}-{letter}{seq:03}"), "business_day": "2026-11-26",
+                           "offline": true}),
                 )
             };
             json!({"seq": seq, "id": Uuid::now_v7(), "kind": kind, "occurred_at": "2026-11-26T09:00:00+08:00",
@@ -109,7 +111,8 @@ fn main() -> anyhow::Result<()> {
                             .await
                             .unwrap();
                         assert_eq!(r.status(), 200);
-                        let _ = r.bytes().await.unwrap();
+                        let reply: sanban_wire::BatchReply = r.json().await.unwrap();
+                        assert!(reply.rejected.is_empty(), "{:?}", reply.rejected.first());
                         lat.push(t.elapsed());
                     }
                     lat

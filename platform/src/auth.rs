@@ -8,7 +8,6 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{kiosk_by_token_hash, kiosk_token_hash};
 
 /// The authenticated kiosk, put in the request's extensions by [`require_kiosk`].
 #[derive(Debug, Clone)]
@@ -83,28 +82,26 @@ async fn authenticate(
     path_kiosk: Option<String>,
     hash: String,
 ) -> Result<String, ApiError> {
-    state
-        .store
-        .read(move |conn| {
-            if let Some(id) = &path_kiosk {
-                if let Some(stored) = kiosk_token_hash(conn, id)? {
-                    if ct_eq(&stored, &hash) {
-                        return Ok(Ok(id.clone()));
-                    }
-                }
+    if let Some(id) = &path_kiosk {
+        if let Some(stored) = state.store.kiosk_token_hash(id).await? {
+            if ct_eq(&stored, &hash) {
+                return Ok(id.clone());
             }
-            // Not this kiosk's token: is it any kiosk's?
-            let holder =
-                kiosk_by_token_hash(conn, &hash)?.filter(|(_, stored)| ct_eq(stored, &hash));
-            Ok(match (holder, path_kiosk) {
-                (None, _) => Err(ApiError::Unauthorized("invalid token".into())),
-                (Some((holder, _)), None) => Ok(holder),
-                (Some((holder, _)), Some(id)) => Err(ApiError::Forbidden(format!(
-                    "the token of kiosk {holder} may not act for kiosk {id}"
-                ))),
-            })
-        })
+        }
+    }
+    // Not this kiosk's token: is it any kiosk's?
+    let holder = state
+        .store
+        .kiosk_by_token_hash(&hash)
         .await?
+        .filter(|(_, stored)| ct_eq(stored, &hash));
+    match (holder, path_kiosk) {
+        (None, _) => Err(ApiError::Unauthorized("invalid token".into())),
+        (Some((holder, _)), None) => Ok(holder),
+        (Some((holder, _)), Some(id)) => Err(ApiError::Forbidden(format!(
+            "the token of kiosk {holder} may not act for kiosk {id}"
+        ))),
+    }
 }
 
 #[cfg(test)]

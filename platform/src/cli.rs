@@ -1,14 +1,15 @@
-//! The `sanban-platform` command line.
+//! The `sanban-platform` command line. Every `--db` takes `sqlite://FILE`, a plain file path (SQLite) or
+//! `postgres://…`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use tokio::sync::mpsc;
 
-use crate::store::{
-    export_catalog, import_catalog, list_kiosks, open_connection, Imported, PlatformDb,
-};
+use crate::store::tables::export_stopped;
+use crate::store::{DbUrl, Imported, Store, StoreError};
 
 #[derive(Parser)]
 #[command(
@@ -27,8 +28,11 @@ pub enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// sqlite://FILE, a file path, or postgres://USER@HOST/DB (several instances may share one).
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
+        #[command(flatten)]
+        options: crate::ServeOptions,
     },
     /// Manage kiosk credentials.
     Kiosk {
@@ -48,12 +52,24 @@ pub enum Command {
     /// List the queue tickets the platform holds.
     Tickets {
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
         #[arg(long)]
         kiosk: Option<String>,
         /// One JSON array instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Copy everything a platform holds to another store (a hall's SQLite platform joining the city's
+    /// PostgreSQL one, or back). Stop the source platform first. The copy is one transaction on the target, which
+    /// must hold no data unless --replace is given; kiosks carry on from the same last applied seq.
+    Migrate {
+        #[arg(long)]
+        from: DbUrl,
+        #[arg(long)]
+        to: DbUrl,
+        /// Delete whatever the target holds before copying.
+        #[arg(long)]
+        replace: bool,
     },
 }
 
@@ -63,7 +79,7 @@ pub enum KioskCommand {
     Add {
         id: String,
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
         /// Issue an existing kiosk a new token (the old one stops working).
         #[arg(long)]
         rotate: bool,
@@ -71,7 +87,7 @@ pub enum KioskCommand {
     /// List registered kiosks.
     List {
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
     },
 }
 
@@ -83,12 +99,12 @@ pub enum CatalogCommand {
     Import {
         file: PathBuf,
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
     },
     /// Write the current catalog version in the import format, to stdout or to FILE.
     Export {
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -99,7 +115,7 @@ pub enum PickupCommand {
     /// Place a document behind a locker door of a kiosk, collectable with CODE.
     Add {
         #[arg(long)]
-        db: PathBuf,
+        db: DbUrl,
         #[arg(long)]
         kiosk: String,
         #[arg(long)]
@@ -112,71 +128,90 @@ pub enum PickupCommand {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Serve { listen, db } => serve(&listen, db),
-        Command::Kiosk {
-            command: KioskCommand::Add { id, db, rotate },
-        } => {
-            let token = if rotate {
-                crate::rotate_kiosk(&db, &id)?
-            } else {
-                crate::add_kiosk(&db, &id)?
-            };
-            println!("{token}");
-            eprintln!("kiosk {id}: token printed above; it is shown only this once (only its hash is stored)");
-            Ok(())
-        }
-        Command::Kiosk {
-            command: KioskCommand::List { db },
-        } => kiosk_list(&db),
-        Command::Pickup {
-            command:
-                PickupCommand::Add {
-                    db,
-                    kiosk,
-                    door,
-                    code,
-                    document,
-                },
-        } => {
-            let conn = open_connection(&db)?;
-            let id = crate::store::add_pickup(&conn, &kiosk, door, &code, &document)?;
-            println!("{id}");
-            Ok(())
-        }
-        Command::Catalog {
-            command: CatalogCommand::Import { file, db },
-        } => catalog_import(&file, &db),
-        Command::Catalog {
-            command: CatalogCommand::Export { db, out },
-        } => catalog_export(&db, out.as_deref()),
-        Command::Tickets { db, kiosk, json } => tickets(&db, kiosk.as_deref(), json),
-    }
-}
-
-fn serve(listen: &str, db: PathBuf) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        // Tests and scripts read the real address (port 0 → ephemeral) from this line.
-        println!("listening on {}", listener.local_addr()?);
-        std::io::stdout().flush()?;
-        crate::serve(listener, db).await
+        match cli.command {
+            Command::Serve {
+                listen,
+                db,
+                options,
+            } => serve(&listen, db, options).await,
+            Command::Kiosk {
+                command: KioskCommand::Add { id, db, rotate },
+            } => {
+                let token = crate::register(&open(&db).await?, &id, rotate).await?;
+                println!("{token}");
+                eprintln!(
+                    "kiosk {id}: token printed above; it is shown only this once (only its hash is stored)"
+                );
+                Ok(())
+            }
+            Command::Kiosk {
+                command: KioskCommand::List { db },
+            } => kiosk_list(&open(&db).await?).await,
+            Command::Pickup {
+                command:
+                    PickupCommand::Add {
+                        db,
+                        kiosk,
+                        door,
+                        code,
+                        document,
+                    },
+            } => {
+                let id = open(&db)
+                    .await?
+                    .add_pickup(&kiosk, door, &code, &document)
+                    .await?;
+                println!("{id}");
+                Ok(())
+            }
+            Command::Catalog {
+                command: CatalogCommand::Import { file, db },
+            } => catalog_import(&file, &existing(&db).await?).await,
+            Command::Catalog {
+                command: CatalogCommand::Export { db, out },
+            } => catalog_export(&existing(&db).await?, out.as_deref()).await,
+            Command::Tickets { db, kiosk, json } => {
+                tickets(&open(&db).await?, kiosk.as_deref(), json).await
+            }
+            Command::Migrate { from, to, replace } => {
+                let rows = migrate(&from, &to, replace).await?;
+                eprintln!("copied {rows} rows from {from} to {to}");
+                Ok(())
+            }
+        }
     })
 }
 
-/// The catalog commands work on an existing platform database only: a mistyped path must not create a new one
-/// that no server reads.
-fn existing_db(db: &Path) -> anyhow::Result<rusqlite::Connection> {
-    if !db.is_file() {
-        anyhow::bail!("no platform database at {}", db.display());
-    }
-    Ok(open_connection(db)?)
+async fn open(db: &DbUrl) -> anyhow::Result<Store> {
+    Store::open(db)
+        .await
+        .with_context(|| format!("opening database {db}"))
 }
 
-fn catalog_import(file: &Path, db: &Path) -> anyhow::Result<()> {
+/// The catalog commands work on an existing platform store only: a mistyped SQLite path must not create a new
+/// database that no server reads (a mistyped PostgreSQL database fails to connect).
+async fn existing(db: &DbUrl) -> anyhow::Result<Store> {
+    if let DbUrl::Sqlite(path) = db {
+        if !path.is_file() {
+            anyhow::bail!("no platform database at {}", path.display());
+        }
+    }
+    open(db).await
+}
+
+async fn serve(listen: &str, db: DbUrl, options: crate::ServeOptions) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    // Tests and scripts read the real address (port 0 → ephemeral) from this line.
+    println!("listening on {}", listener.local_addr()?);
+    std::io::stdout().flush()?;
+    crate::serve_with(listener, db, options, crate::server::shutdown_signal()).await
+}
+
+async fn catalog_import(file: &Path, store: &Store) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let services = match sanban_wire::parse_catalog_file(&text) {
@@ -192,7 +227,7 @@ fn catalog_import(file: &Path, db: &Path) -> anyhow::Result<()> {
             );
         }
     };
-    match import_catalog(&existing_db(db)?, &services)? {
+    match store.import_catalog(&services).await? {
         Imported::Published { version } => println!(
             "catalog version {version} published: {} services; kiosks get it at their next sync",
             services.len()
@@ -205,8 +240,8 @@ fn catalog_import(file: &Path, db: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn catalog_export(db: &Path, out: Option<&Path>) -> anyhow::Result<()> {
-    let (version, file) = export_catalog(&existing_db(db)?)?;
+async fn catalog_export(store: &Store, out: Option<&Path>) -> anyhow::Result<()> {
+    let (version, file) = store.export_catalog().await?;
     let mut text = serde_json::to_string_pretty(&file)?;
     text.push('\n');
     match out {
@@ -228,9 +263,28 @@ fn catalog_export(db: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn kiosk_list(db: &Path) -> anyhow::Result<()> {
-    let conn = open_connection(db)?;
-    let kiosks = list_kiosks(&conn)?;
+/// Copies every table of `from` into `to` (see [`Command::Migrate`]); returns the rows copied.
+pub async fn migrate(from: &DbUrl, to: &DbUrl, replace: bool) -> anyhow::Result<u64> {
+    if from == to {
+        anyhow::bail!("--from and --to name the same database");
+    }
+    let (source, target) = (open(from).await?, open(to).await?);
+    let (sink, rows) = mpsc::channel(4);
+    let (exported, imported) = tokio::join!(source.export(sink), target.import(rows, replace));
+    match (exported, imported) {
+        (Ok(()), Ok(rows)) => Ok(rows),
+        // The import failed first (the export then only saw it stop taking rows), or the export failed and the
+        // import only saw the rows stop coming: report the cause, not its echo.
+        (_, Err(e)) if !matches!(&e, StoreError::Invalid(m) if *m == export_stopped().to_string()) => {
+            Err(e).with_context(|| format!("writing {to}"))
+        }
+        (Err(e), _) => Err(e).with_context(|| format!("reading {from}")),
+        (Ok(()), Err(e)) => Err(e).with_context(|| format!("writing {to}")),
+    }
+}
+
+async fn kiosk_list(store: &Store) -> anyhow::Result<()> {
+    let kiosks = store.list_kiosks().await?;
     println!(
         "{:<16} {:<25} {:<25} {:<10} {:>10}",
         "ID", "REGISTERED", "LAST SEEN", "VERSION", "LAST SEQ"
@@ -248,8 +302,8 @@ fn kiosk_list(db: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn tickets(db: &Path, kiosk: Option<&str>, json: bool) -> anyhow::Result<()> {
-    let tickets = PlatformDb::open(db)?.tickets(kiosk)?;
+async fn tickets(store: &Store, kiosk: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let tickets = store.tickets(kiosk).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&tickets)?);
         return Ok(());

@@ -18,12 +18,20 @@ pub enum ApiError {
     Conflict(String),
     Gap(SequenceGap),
     TooLarge(String),
+    /// 408: the request took too long.
+    Timeout(String),
+    /// The store cannot be reached or cannot take writes now (503; kiosks back off and retry).
+    Unavailable,
     Internal,
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         // Store errors carry no payload values, so they may be logged.
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "store unavailable");
+            return ApiError::Unavailable;
+        }
         tracing::error!(error = %e, "store failure");
         ApiError::Internal
     }
@@ -51,6 +59,16 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(e) => reply(StatusCode::CONFLICT, e),
             ApiError::Gap(g) => (StatusCode::CONFLICT, Json(g)).into_response(),
             ApiError::TooLarge(e) => reply(StatusCode::PAYLOAD_TOO_LARGE, e),
+            ApiError::Timeout(e) => reply(StatusCode::REQUEST_TIMEOUT, e),
+            ApiError::Unavailable => {
+                let mut r = reply(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the platform's database is unavailable; retry later".into(),
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+                r
+            }
             ApiError::Internal => reply(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error; the request may be retried".into(),

@@ -1,7 +1,12 @@
 //! `GET /fleet`: the technicians' page. Plain HTML (no script), every value escaped, kiosks ordered so the one to
 //! visit first is on top: device faults, then kiosks not heard from, then warnings, then big outbox backlogs.
+//!
+//! What kiosks report is shown as they sent it but never as markup, and never invisibly: control, format and
+//! bidirectional characters (U+202E would reverse the text after it) appear as `[U+202E]`.
 
 use std::fmt::Write;
+
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use axum::extract::State;
 use axum::response::Html;
@@ -10,7 +15,7 @@ use sanban_wire::{DeviceState, Heartbeat};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{list_kiosks, KioskRow};
+use crate::store::KioskRow;
 
 /// Not heard from for this long (heartbeats come every minute or so): someone should look.
 pub const UNSEEN_AFTER_SECS: i64 = 10 * 60;
@@ -58,7 +63,11 @@ pub fn assess(k: &KioskRow, now: DateTime<Utc>) -> FleetRow {
         .last_seen
         .as_deref()
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| (now - t.with_timezone(&Utc)).num_seconds().max(0));
+        .map(|t| {
+            now.signed_duration_since(t.with_timezone(&Utc))
+                .num_seconds()
+                .max(0)
+        });
     let heartbeat: Option<Heartbeat> = k
         .last_heartbeat
         .as_deref()
@@ -101,7 +110,7 @@ pub fn assess(k: &KioskRow, now: DateTime<Utc>) -> FleetRow {
         || oldest_pending_secs.is_some_and(|s| s >= OLD_PENDING_SECS)
     {
         let oldest = oldest_pending_secs
-            .map(|s| format!(", oldest {}", ago(s as i64)))
+            .map(|s| format!(", oldest {}", ago(saturating_secs(s))))
             .unwrap_or_default();
         raise(
             Status::Backlog,
@@ -135,6 +144,11 @@ pub fn sort(rows: &mut [FleetRow]) {
     });
 }
 
+/// A kiosk-reported age in seconds as the page counts them: a huge one stays huge, it does not wrap negative.
+fn saturating_secs(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
 /// "45 s", "12 min", "3 h 4 min", "2 d 3 h".
 pub fn ago(secs: i64) -> String {
     match secs {
@@ -145,10 +159,25 @@ pub fn ago(secs: i64) -> String {
     }
 }
 
+/// Characters that change how the text around them reads without showing themselves.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    )
+}
+
+/// HTML-escapes `s` and shows invisible characters as `[U+XXXX]`.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            c if is_invisible(c) => {
+                let _ = write!(out, "[U+{:04X}]", c as u32);
+            }
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -193,7 +222,7 @@ pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
             .unwrap_or_else(|| "–".into());
         let oldest = r
             .oldest_pending_secs
-            .map(|s| ago(s as i64))
+            .map(|s| ago(saturating_secs(s)))
             .unwrap_or_else(|| "–".into());
         let alerts = if r.alerts.is_empty() {
             "none".to_string()
@@ -219,8 +248,11 @@ pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
     html
 }
 
+#[utoipa::path(get, path = "/fleet", tag = "operations",
+    summary = "Technicians' fleet page (HTML): kiosks ordered faults, unseen, warnings, backlogs",
+    responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
 pub async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
-    let kiosks = state.store.read(list_kiosks).await?;
+    let kiosks = state.store.list_kiosks().await?;
     let now = Utc::now();
     let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now)).collect();
     sort(&mut rows);
@@ -281,6 +313,51 @@ mod tests {
         let html = render(&[assess(&k, Utc::now())], Utc::now());
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn markup_and_invisible_characters_in_reported_text_are_shown_not_obeyed() {
+        let mut k = kiosk(
+            "k1",
+            Some(5),
+            Some(hb("fault", "cover\u{200B} open\u{2066}x\u{2069}\n", 0)),
+        );
+        k.app_version = Some("1.0<script>alert(1)</script>\u{202E}3.2.1".into());
+        let html = render(&[assess(&k, Utc::now())], Utc::now());
+        assert!(!html.contains("<script>"));
+        assert!(
+            html.contains("1.0&lt;script&gt;alert(1)&lt;/script&gt;[U+202E]3.2.1"),
+            "{html}"
+        );
+        assert!(html.contains("cover[U+200B] open[U+2066]x[U+2069][U+000A]"));
+        for c in html.chars() {
+            assert!(
+                !is_invisible(c) || c == '\n',
+                "{:04X} reached the page",
+                c as u32
+            );
+        }
+        // Chinese text and ordinary punctuation pass unchanged.
+        assert_eq!(escape("打印机缺纸 (paper out)"), "打印机缺纸 (paper out)");
+    }
+
+    #[test]
+    fn huge_reported_ages_saturate_instead_of_wrapping_negative() {
+        let mut beat = hb("ok", "", u64::MAX);
+        beat["oldest_pending_secs"] = u64::MAX.into();
+        let k = kiosk("k1", Some(5), Some(beat));
+        let row = assess(&k, Utc::now());
+        let html = render(std::slice::from_ref(&row), Utc::now());
+        assert_eq!(row.status, Status::Backlog);
+        assert!(!html.contains(">-") && !html.contains(" -"), "{html}");
+        assert!(html.contains(&ago(i64::MAX)), "{html}");
+        assert!(html.contains(&u64::MAX.to_string()));
+        // A last-seen time far in the past (or future) neither wraps nor panics.
+        let mut old = kiosk("k2", None, None);
+        old.last_seen = Some("0001-01-01T00:00:00Z".into());
+        assert!(assess(&old, Utc::now()).unseen_secs.unwrap() > 0);
+        old.last_seen = Some("9999-12-31T23:59:59Z".into());
+        assert_eq!(assess(&old, Utc::now()).unseen_secs, Some(0));
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! Sanban reference central platform: the sync API v1 server the kiosks talk to, its SQLite store, the catalog,
-//! queue number leases, appointment slots, pickups and the technicians' fleet page.
+//! Sanban reference central platform: the sync API v1 server the kiosks talk to, its store (SQLite, or PostgreSQL
+//! shared by several instances), the catalog, queue number leases, appointment slots, pickups and the
+//! technicians' fleet page.
 //!
 //! Entry points for embedding (the kiosk's end-to-end tests run it in-process): [`serve`], [`router`] with
-//! [`AppState`], [`add_kiosk`], and the read API [`PlatformDb`].
+//! [`AppState`], [`add_kiosk`], the store interface [`Store`] and the synchronous SQLite read handle
+//! [`PlatformDb`].
 
 pub mod api;
 pub mod auth;
@@ -17,5 +19,8 @@ pub mod state;
 pub mod store;
 
 pub use api::{router, served_routes, AppState};
-pub use server::{add_kiosk, rotate_kiosk, serve, serve_with_shutdown};
-pub use store::{PlatformDb, StoredTicket};
+pub use server::{
+    add_kiosk, register, rotate_kiosk, serve, serve_state, serve_with, serve_with_shutdown,
+    ServeOptions,
+};
+pub use store::{DbUrl, PlatformDb, Store, StoredTicket};

@@ -1,8 +1,6 @@
 //! The state every request handler shares.
 
-use std::path::Path;
-
-use crate::store::Store;
+use crate::store::{DbUrl, Store};
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -11,10 +9,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens (creating and migrating if needed) the database file and starts its writer.
-    pub fn open(db_path: &Path) -> anyhow::Result<Self> {
-        Ok(AppState {
-            store: Store::open(db_path)?,
-        })
+    /// Opens the store `db` names (creating and migrating it if needed).
+    pub async fn open(db: &DbUrl) -> anyhow::Result<Self> {
+        Ok(AppState::new(Store::open(db).await?))
+    }
+
+    /// Handlers over an open store (several routers may share one: tests run two "instances" that way).
+    pub fn new(store: Store) -> Self {
+        AppState { store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 }

@@ -4,16 +4,27 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{ticket, Platform};
+use common::{ticket, today, tomorrow, Platform, StoreKind};
 use serde_json::json;
 use uuid::Uuid;
 
-#[tokio::test]
-async fn missing_or_wrong_tokens_get_401_and_change_nothing() {
-    let p = Platform::start().await;
-    let a = p.add_kiosk("KA");
-    let b = p.add_kiosk("KB");
-    let before = p.counts();
+on_both_stores!(
+    missing_or_wrong_tokens_get_401_and_change_nothing,
+    leases_never_overlap_across_kiosks_and_days,
+    slots_fill_up_and_then_refuse_with_409,
+    catalog_is_versioned,
+    pickups_list_code_hashes_only,
+    heartbeat_then_fleet_shows_the_kiosk_and_its_alert,
+    many_kiosks_at_once_each_exactly_once,
+    a_retried_lease_request_gets_the_same_blocks,
+    leases_are_bounded_by_day_and_by_each_kiosks_unused_numbers,
+);
+
+async fn missing_or_wrong_tokens_get_401_and_change_nothing(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let a = p.add_kiosk("KA").await;
+    let b = p.add_kiosk("KB").await;
+    let before = p.counts().await;
     let batch = json!({"events": [ticket(1, "police", "E001")]});
     let (status, reply) = p
         .post_raw("/v1/kiosks/KA/events", None, batch.to_string().into_bytes())
@@ -36,7 +47,7 @@ async fn missing_or_wrong_tokens_get_401_and_change_nothing() {
     let (status, reply) = p.post("/v1/kiosks/KA/events", &b, &batch).await;
     assert_eq!(status, 403, "{reply}");
     assert_eq!(p.get("/v1/kiosks/KA/pickups", Some(&b)).await.0, 403);
-    let lease = json!({"business_day": "2026-11-26", "categories": ["police"], "block_size": 10});
+    let lease = json!({"business_day": today(), "categories": ["police"], "block_size": 10});
     assert_eq!(
         p.post("/v1/kiosks/KA/ticket-leases", &b, &lease).await.0,
         403
@@ -58,7 +69,7 @@ async fn missing_or_wrong_tokens_get_401_and_change_nothing() {
         "date": common::next_working_day(), "slot_id": "0900", "citizen_ref": "r"});
     assert_eq!(p.post("/v1/appointments", "nope", &appt).await.0, 401);
     assert_eq!(p.post("/v1/appointments", &b, &appt).await.0, 403);
-    assert_eq!(p.counts(), before);
+    assert_eq!(p.counts().await, before);
     assert_eq!(p.post("/v1/kiosks/KA/events", &a, &batch).await.0, 200);
 
     // A rotated token replaces the old one at once.
@@ -69,16 +80,16 @@ async fn missing_or_wrong_tokens_get_401_and_change_nothing() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn leases_never_overlap_across_kiosks_and_days() {
-    let p = Platform::start().await;
-    let tokens: Vec<(String, String)> = (0..4)
-        .map(|i| (format!("K{i}"), p.add_kiosk(&format!("K{i}"))))
-        .collect();
+async fn leases_never_overlap_across_kiosks_and_days(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let mut tokens: Vec<(String, String)> = Vec::new();
+    for i in 0..4 {
+        tokens.push((format!("K{i}"), p.add_kiosk(&format!("K{i}")).await));
+    }
     let mut handles = Vec::new();
     for round in 0..5 {
         for (id, token) in &tokens {
-            for day in ["2026-11-26", "2026-11-27"] {
+            for day in [today(), tomorrow()] {
                 let (p_http, url, token) = (
                     p.http.clone(),
                     p.url(&format!("/v1/kiosks/{id}/ticket-leases")),
@@ -130,7 +141,7 @@ async fn leases_never_overlap_across_kiosks_and_days() {
         .post(
             "/v1/kiosks/K0/ticket-leases",
             &tokens[0].1,
-            &json!({"business_day": "2026-11-26",
+            &json!({"business_day": today(),
             "categories": ["police", "astrology"], "block_size": 5}),
         )
         .await;
@@ -138,10 +149,10 @@ async fn leases_never_overlap_across_kiosks_and_days() {
     assert!(reply["error"].as_str().unwrap().contains("astrology"));
     for bad in [
         json!({"business_day": "26/11/2026", "categories": ["police"], "block_size": 5}),
-        json!({"business_day": "2026-11-26", "categories": [], "block_size": 5}),
-        json!({"business_day": "2026-11-26", "categories": ["police"], "block_size": 0}),
-        json!({"business_day": "2026-11-26", "categories": ["police", "police"], "block_size": 5}),
-        json!({"business_day": "2026-11-26", "categories": "police", "block_size": 5}),
+        json!({"business_day": today(), "categories": [], "block_size": 5}),
+        json!({"business_day": today(), "categories": ["police"], "block_size": 0}),
+        json!({"business_day": today(), "categories": ["police", "police"], "block_size": 5}),
+        json!({"business_day": today(), "categories": "police", "block_size": 5}),
     ] {
         assert_eq!(
             p.post("/v1/kiosks/K0/ticket-leases", &tokens[0].1, &bad)
@@ -156,17 +167,16 @@ async fn leases_never_overlap_across_kiosks_and_days() {
         .post(
             "/v1/kiosks/K0/ticket-leases",
             &tokens[0].1,
-            &json!({"business_day": "2026-12-01", "categories": ["land"], "block_size": 100000}),
+            &json!({"business_day": tomorrow(), "categories": ["land"], "block_size": 100000}),
         )
         .await;
     assert_eq!(big["leases"][0]["last"], 200);
     p.stop().await;
 }
 
-#[tokio::test]
-async fn slots_fill_up_and_then_refuse_with_409() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+async fn slots_fill_up_and_then_refuse_with_409(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K01").await;
     let day = common::next_working_day();
     let (status, slots) = p
         .get(
@@ -256,7 +266,6 @@ async fn slots_fill_up_and_then_refuse_with_409() {
 
     for bad in [
         "/v1/slots?service=RES-01&date=2026-02-30",
-        "/v1/slots?service=NOPE&date=2026-11-26",
         "/v1/slots?service=RES-01",
         "/v1/slots?date=2026-11-26",
     ] {
@@ -264,19 +273,29 @@ async fn slots_fill_up_and_then_refuse_with_409() {
         assert_eq!(status, 400, "{bad}: {reply}");
         assert!(reply["error"].is_string());
     }
+    // A well-formed request for what does not exist: 404.
+    let (status, reply) = p
+        .get("/v1/slots?service=NOPE&date=2026-11-26", Some(&token))
+        .await;
+    assert_eq!(status, 404, "{reply}");
     let mut bad_slot = book(Uuid::now_v7());
     bad_slot["slot_id"] = "1215".into();
-    assert_eq!(p.post("/v1/appointments", &token, &bad_slot).await.0, 400);
+    assert_eq!(p.post("/v1/appointments", &token, &bad_slot).await.0, 404);
+    let mut past = book(Uuid::now_v7());
+    past["date"] = "2020-01-06".into();
+    assert_eq!(p.post("/v1/appointments", &token, &past).await.0, 404);
+    let mut malformed = book(Uuid::now_v7());
+    malformed["date"] = "2030-02-30".into();
+    assert_eq!(p.post("/v1/appointments", &token, &malformed).await.0, 400);
     let mut extra = book(Uuid::now_v7());
     extra["id_number"] = "420101199001011234".into();
     assert_eq!(p.post("/v1/appointments", &token, &extra).await.0, 400);
     p.stop().await;
 }
 
-#[tokio::test]
-async fn catalog_is_versioned() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+async fn catalog_is_versioned(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K01").await;
     let (status, full) = p.get("/v1/catalog", Some(&token)).await;
     assert_eq!(status, 200);
     let version = full["version"].as_u64().unwrap();
@@ -301,8 +320,11 @@ async fn catalog_is_versioned() {
 
     // Publishing a new version changes the answer.
     let catalog: sanban_wire::Catalog = serde_json::from_value(full.clone()).unwrap();
-    let conn = sanban_platform::store::open_connection(&p.db).unwrap();
-    let next = sanban_platform::store::publish_catalog(&conn, &catalog.services[..5]).unwrap();
+    let next = p
+        .store
+        .publish_catalog(&catalog.services[..5])
+        .await
+        .unwrap();
     assert_eq!(next, version + 1);
     let (_, newer) = p
         .get(&format!("/v1/catalog?since={version}"), Some(&token))
@@ -317,18 +339,24 @@ async fn catalog_is_versioned() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn pickups_list_code_hashes_only() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
-    p.add_kiosk("K02");
-    let conn = sanban_platform::store::open_connection(&p.db).unwrap();
-    sanban_platform::store::add_pickup(&conn, "K01", 2, "839201", "居民身份证").unwrap();
-    sanban_platform::store::add_pickup(&conn, "K02", 1, "111111", "营业执照").unwrap();
-    assert!(
-        sanban_platform::store::add_pickup(&conn, "K01", 2, "000000", "second doc, same door")
-            .is_err()
-    );
+async fn pickups_list_code_hashes_only(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K01").await;
+    p.add_kiosk("K02").await;
+    p.store
+        .add_pickup("K01", 2, "839201", "居民身份证")
+        .await
+        .unwrap();
+    p.store
+        .add_pickup("K02", 1, "111111", "营业执照")
+        .await
+        .unwrap();
+    let err = p
+        .store
+        .add_pickup("K01", 2, "000000", "second doc, same door")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already holds"), "{err}");
     let (status, list) = p.get("/v1/kiosks/K01/pickups", Some(&token)).await;
     assert_eq!(status, 200);
     let pickups = list["pickups"].as_array().unwrap();
@@ -344,11 +372,10 @@ fn sha256_hex(s: &str) -> String {
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }
 
-#[tokio::test]
-async fn heartbeat_then_fleet_shows_the_kiosk_and_its_alert() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
-    p.add_kiosk("K02");
+async fn heartbeat_then_fleet_shows_the_kiosk_and_its_alert(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K01").await;
+    p.add_kiosk("K02").await;
     let hb = json!({"app_version": "0.3.1", "outbox_backlog": 12, "oldest_pending_secs": 95,
         "sent_at": "2026-11-26T09:00:00+08:00",
         "devices": [{"device": "printer", "state": "warning", "detail": "paper near end"},
@@ -398,12 +425,12 @@ async fn heartbeat_then_fleet_shows_the_kiosk_and_its_alert() {
     p.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn many_kiosks_at_once_each_exactly_once() {
-    let p = Platform::start().await;
-    let kiosks: Vec<(String, String)> = (0..20)
-        .map(|i| (format!("K{i:02}"), p.add_kiosk(&format!("K{i:02}"))))
-        .collect();
+async fn many_kiosks_at_once_each_exactly_once(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let mut kiosks: Vec<(String, String)> = Vec::new();
+    for i in 0..20 {
+        kiosks.push((format!("K{i:02}"), p.add_kiosk(&format!("K{i:02}")).await));
+    }
     let mut tasks = Vec::new();
     for (k, (id, token)) in kiosks.iter().enumerate() {
         let (http, url, token) = (
@@ -412,11 +439,14 @@ async fn many_kiosks_at_once_each_exactly_once() {
             token.clone(),
         );
         let category = sanban_wire::WINDOW_CATEGORIES[k % 8].0;
-        let prefix = format!("{id}-");
+        let (prefix, letter) = (format!("{id}-"), sanban_wire::WINDOW_CATEGORIES[k % 8].1);
         tasks.push(tokio::spawn(async move {
             for b in 0..5u64 {
                 let events: Vec<_> = (1..=20)
-                    .map(|i| ticket(b * 20 + i, category, &format!("{prefix}{}", b * 20 + i)))
+                    .map(|i| {
+                        let n = b * 20 + i;
+                        ticket(n, category, &format!("{prefix}{letter}{n:03}"))
+                    })
                     .collect();
                 let body = json!({ "events": events });
                 // Each batch sent twice, concurrently: duplicates must be absorbed.
@@ -432,11 +462,146 @@ async fn many_kiosks_at_once_each_exactly_once() {
     for t in tasks {
         t.await.unwrap();
     }
-    let db = p.read();
-    assert_eq!(db.tickets(None).unwrap().len(), 20 * 100);
+    assert_eq!(p.tickets(None).await.len(), 20 * 100);
     for (id, _) in &kiosks {
-        assert_eq!(db.last_applied_seq(id).unwrap(), Some(100));
-        assert!(db.rejections(id).unwrap().is_empty());
+        assert_eq!(p.last_applied_seq(id).await, Some(100));
+        assert!(p.store.rejections(id).await.unwrap().is_empty());
     }
+    p.stop().await;
+}
+
+async fn a_retried_lease_request_gets_the_same_blocks(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K01").await;
+    let path = "/v1/kiosks/K01/ticket-leases";
+    let request_id = Uuid::now_v7();
+    let ask = json!({"business_day": today(), "categories": ["tax", "police"], "block_size": 20,
+                     "request_id": request_id});
+    let (status, first) = p.post(path, &token, &ask).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        first["leases"],
+        json!([{"category": "tax", "business_day": today(), "first": 1, "last": 20},
+               {"category": "police", "business_day": today(), "first": 1, "last": 20}])
+    );
+    let before = p.counts().await;
+    // The reply was lost; the kiosk retries: the same blocks, nothing new leased.
+    let (status, again) = p.post(path, &token, &ask).await;
+    assert_eq!((status, &again), (200, &first));
+    assert_eq!(p.counts().await, before);
+    // The same id for another request is a kiosk bug: refused.
+    let mut other = ask.clone();
+    other["block_size"] = 30.into();
+    let (status, reply) = p.post(path, &token, &other).await;
+    assert_eq!(status, 409, "{reply}");
+    assert!(reply["error"].as_str().unwrap().contains("request_id"));
+    // A new request id is a new request.
+    let mut next = ask.clone();
+    next["request_id"] = json!(Uuid::now_v7());
+    let (_, second) = p.post(path, &token, &next).await;
+    assert_eq!(second["leases"][0]["first"], 21);
+    // The id is the kiosk's own: another kiosk using the same id gets its own blocks.
+    let t2 = p.add_kiosk("K02").await;
+    let (_, theirs) = p.post("/v1/kiosks/K02/ticket-leases", &t2, &ask).await;
+    assert_eq!(theirs["leases"][0]["first"], 41, "{theirs}");
+    p.stop().await;
+}
+
+async fn leases_are_bounded_by_day_and_by_each_kiosks_unused_numbers(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let t1 = p.add_kiosk("K01").await;
+    let t2 = p.add_kiosk("K02").await;
+    let path = "/v1/kiosks/K01/ticket-leases";
+    let today_date = sanban_platform::schedule::hall_today();
+    let day = |offset: i64| {
+        (today_date + chrono::Duration::days(offset))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let before = p.counts().await;
+    for bad in [day(-2), day(2), "0000-01-01".into(), "9999-12-31".into()] {
+        let (status, reply) = p
+            .post(
+                path,
+                &t1,
+                &json!({"business_day": bad, "categories": ["police"], "block_size": 5}),
+            )
+            .await;
+        assert_eq!(status, 400, "{bad}: {reply}");
+        assert!(
+            reply["error"]
+                .as_str()
+                .unwrap()
+                .contains("outside the leasable days"),
+            "{reply}"
+        );
+    }
+    assert_eq!(p.counts().await, before);
+    for ok in [day(-1), day(0), day(1)] {
+        let (status, _) = p
+            .post(
+                path,
+                &t1,
+                &json!({"business_day": ok, "categories": ["tax"], "block_size": 5}),
+            )
+            .await;
+        assert_eq!(status, 200, "{ok}");
+    }
+
+    // One kiosk asking again and again holds at most MAX_UNUSED unused numbers of a category and day.
+    let mut granted = 0;
+    for _ in 0..51 {
+        let (status, reply) = p
+            .post(
+                path,
+                &t1,
+                &json!({"business_day": today(), "categories": ["police"], "block_size": 200}),
+            )
+            .await;
+        assert_eq!(status, 200, "{reply}");
+        for l in reply["leases"].as_array().unwrap() {
+            granted += l["last"].as_u64().unwrap() - l["first"].as_u64().unwrap() + 1;
+        }
+    }
+    assert_eq!(granted, u64::from(sanban_platform::store::MAX_UNUSED));
+    // Another kiosk still gets numbers.
+    let (_, theirs) = p
+        .post(
+            "/v1/kiosks/K02/ticket-leases",
+            &t2,
+            &json!({"business_day": today(), "categories": ["police"], "block_size": 50}),
+        )
+        .await;
+    assert_eq!(
+        (
+            theirs["leases"][0]["first"].clone(),
+            theirs["leases"][0]["last"].clone()
+        ),
+        (json!(401), json!(450))
+    );
+    // Numbers used (tickets reported) make room again.
+    let tickets: Vec<_> = (1..=100)
+        .map(|n| ticket(n, "police", &format!("E{n:03}")))
+        .collect();
+    let (status, reply) = p.events("K01", &t1, tickets).await;
+    assert_eq!(
+        (status, reply["rejected"].clone()),
+        (200, json!([])),
+        "{reply}"
+    );
+    let (_, more) = p
+        .post(
+            path,
+            &t1,
+            &json!({"business_day": today(), "categories": ["police"], "block_size": 200}),
+        )
+        .await;
+    assert_eq!(
+        (
+            more["leases"][0]["first"].clone(),
+            more["leases"][0]["last"].clone()
+        ),
+        (json!(451), json!(550))
+    );
     p.stop().await;
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::Datelike;
-use common::{event, Platform};
+use common::{db_arg, event, query_count, Platform, StoreKind, TestDb};
+use sanban_platform::{DbUrl, Store};
 use sanban_wire::{CatalogFile, Service};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -37,32 +38,43 @@ fn write_file(dir: &Path, name: &str, services: &[Service]) -> PathBuf {
     path
 }
 
-fn import(file: &Path, db: &Path) -> (bool, String, String) {
+fn import(file: &Path, db: &DbUrl) -> (bool, String, String) {
     run(&[
         "catalog",
         "import",
         file.to_str().unwrap(),
         "--db",
-        db.to_str().unwrap(),
+        &db_arg(db),
     ])
 }
 
-fn stored_versions(db: &Path) -> u64 {
-    sanban_platform::store::open_connection(db)
-        .unwrap()
-        .query_row("SELECT COUNT(*) FROM catalog", [], |r| r.get(0))
-        .unwrap()
+async fn stored_versions(db: &DbUrl) -> i64 {
+    query_count(db, "SELECT COUNT(*) FROM catalog").await
 }
+
+/// A fresh store of `kind`, created and migrated as `serve` would.
+async fn created(kind: StoreKind) -> TestDb {
+    let db = TestDb::new(kind).await;
+    drop(Store::open(&db.url).await.unwrap());
+    db
+}
+
+on_both_stores!(
+    an_import_with_problems_names_each_service_and_field_and_stores_nothing,
+    a_valid_import_is_the_next_version_and_kiosks_get_it_at_their_next_sync,
+    importing_the_current_catalog_again_stores_nothing,
+    export_then_import_gives_the_same_services,
+    slots_follow_each_services_hours_and_capacity,
+    applications_are_checked_against_the_form_rules_without_echoing_values,
+);
 
 fn position(services: &[Service], id: &str) -> usize {
     services.iter().position(|s| s.id == id).unwrap()
 }
 
-#[test]
-fn an_import_with_problems_names_each_service_and_field_and_stores_nothing() {
+async fn an_import_with_problems_names_each_service_and_field_and_stores_nothing(store: StoreKind) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("p.db");
-    drop(sanban_platform::PlatformDb::open(&db).unwrap());
+    let db = created(store).await;
     let mut services = seed();
     let company = position(&services, "ECO-01");
     let charter = services[company]
@@ -81,7 +93,7 @@ fn an_import_with_problems_names_each_service_and_field_and_stores_nothing() {
     text["services"][last]["handling"] = "soon".into();
     std::fs::write(&file, text.to_string()).unwrap();
 
-    let (ok, out, err) = import(&file, &db);
+    let (ok, out, err) = import(&file, &db.url);
     assert!(!ok, "{out}");
     for expected in [
         format!(
@@ -97,13 +109,12 @@ fn an_import_with_problems_names_each_service_and_field_and_stores_nothing() {
     ] {
         assert!(err.contains(&expected), "{expected:?} not in:\n{err}");
     }
-    assert_eq!(stored_versions(&db), 1, "nothing stored");
+    assert_eq!(stored_versions(&db.url).await, 1, "nothing stored");
 }
 
-#[tokio::test]
-async fn a_valid_import_is_the_next_version_and_kiosks_get_it_at_their_next_sync() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+async fn a_valid_import_is_the_next_version_and_kiosks_get_it_at_their_next_sync(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K01").await;
     let (_, before) = p.get("/v1/catalog", Some(&token)).await;
     let old = before["version"].as_u64().unwrap();
 
@@ -142,31 +153,26 @@ async fn a_valid_import_is_the_next_version_and_kiosks_get_it_at_their_next_sync
     p.stop().await;
 }
 
-#[test]
-fn importing_the_current_catalog_again_stores_nothing() {
+async fn importing_the_current_catalog_again_stores_nothing(store: StoreKind) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("p.db");
-    drop(sanban_platform::PlatformDb::open(&db).unwrap());
+    let db = created(store).await;
     let file = write_file(dir.path(), "seed.json", &seed());
-    let (ok, out, _) = import(&file, &db);
+    let (ok, out, _) = import(&file, &db.url);
     assert!(ok);
     assert!(
         out.contains("catalog unchanged: version 1 already holds these"),
         "{out}"
     );
-    assert_eq!(stored_versions(&db), 1);
+    assert_eq!(stored_versions(&db.url).await, 1);
 }
 
-#[test]
-fn export_then_import_gives_the_same_services() {
+async fn export_then_import_gives_the_same_services(store: StoreKind) {
     let dir = tempfile::tempdir().unwrap();
-    let (first, second) = (dir.path().join("first.db"), dir.path().join("second.db"));
-    for db in [&first, &second] {
-        drop(sanban_platform::PlatformDb::open(db).unwrap());
-    }
+    let (first_db, second_db) = (created(store).await, created(store).await);
+    let (first, second) = (&first_db.url, &second_db.url);
     let mut services = seed();
     services[3].keywords.push("开业".into());
-    let (ok, _, err) = import(&write_file(dir.path(), "v2.json", &services), &first);
+    let (ok, _, err) = import(&write_file(dir.path(), "v2.json", &services), first);
     assert!(ok, "{err}");
 
     let exported = dir.path().join("exported.json");
@@ -174,7 +180,7 @@ fn export_then_import_gives_the_same_services() {
         "catalog",
         "export",
         "--db",
-        first.to_str().unwrap(),
+        &db_arg(first),
         "--out",
         exported.to_str().unwrap(),
     ]);
@@ -183,23 +189,24 @@ fn export_then_import_gives_the_same_services() {
         err.contains("catalog version 2: 64 services exported"),
         "{err}"
     );
-    let (ok, stdout, _) = run(&["catalog", "export", "--db", first.to_str().unwrap()]);
+    let (ok, stdout, _) = run(&["catalog", "export", "--db", &db_arg(first)]);
     assert!(ok);
     assert_eq!(stdout, std::fs::read_to_string(&exported).unwrap());
 
-    let (ok, out, err) = import(&exported, &second);
+    let (ok, out, err) = import(&exported, second);
     assert!(
         ok && out.contains("catalog version 2 published"),
         "{out}{err}"
     );
-    let index = sanban_platform::store::current_catalog(
-        &sanban_platform::store::open_connection(&second).unwrap(),
-        &Default::default(),
-    )
-    .unwrap();
+    let index = Store::open(second)
+        .await
+        .unwrap()
+        .current_catalog()
+        .await
+        .unwrap();
     assert_eq!(index.services, services);
     // Back into the database it came from: already there.
-    let (_, out, _) = import(&exported, &first);
+    let (_, out, _) = import(&exported, first);
     assert!(out.contains("catalog unchanged: version 2"), "{out}");
 }
 
@@ -208,7 +215,7 @@ fn the_catalog_commands_never_create_a_database() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("typo.db");
     let file = write_file(dir.path(), "seed.json", &seed());
-    let (ok, _, err) = import(&file, &missing);
+    let (ok, _, err) = import(&file, &DbUrl::Sqlite(missing.clone()));
     assert!(!ok && err.contains("no platform database at"), "{err}");
     let (ok, _, err) = run(&["catalog", "export", "--db", missing.to_str().unwrap()]);
     assert!(!ok && err.contains("no platform database at"), "{err}");
@@ -224,10 +231,9 @@ fn next(weekday: chrono::Weekday) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-#[tokio::test]
-async fn slots_follow_each_services_hours_and_capacity() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+async fn slots_follow_each_services_hours_and_capacity(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K01").await;
     let slots = |service: &str, date: String| {
         let url = format!("/v1/slots?service={service}&date={date}");
         let p = &p;
@@ -249,9 +255,9 @@ async fn slots_follow_each_services_hours_and_capacity() {
     let tuesday = next(chrono::Weekday::Tue);
     let (_, open) = slots("SOC-07", tuesday.clone()).await;
     assert_eq!(open["slots"].as_array().unwrap().len(), 6);
-    // A service that takes no appointments is a client error.
+    // A service that takes no appointments has no slots to list: 404, as an unknown one.
     let (status, reply) = slots("ECO-03", tuesday.clone()).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 404);
     assert!(reply["error"]
         .as_str()
         .unwrap()
@@ -267,8 +273,9 @@ async fn slots_follow_each_services_hours_and_capacity() {
     assert_eq!(p.post("/v1/appointments", &token, &book(3)).await.0, 409);
     let mut closed = book(4);
     closed["date"] = next(chrono::Weekday::Mon).into();
+    // A day the service is closed names no bookable slot.
     let (status, reply) = p.post("/v1/appointments", &token, &closed).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 404);
     assert!(reply["error"]
         .as_str()
         .unwrap()
@@ -287,10 +294,9 @@ async fn slots_follow_each_services_hours_and_capacity() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn applications_are_checked_against_the_form_rules_without_echoing_values() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+async fn applications_are_checked_against_the_form_rules_without_echoing_values(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K01").await;
     let company = seed().into_iter().find(|s| s.id == "ECO-01").unwrap();
     let core: Vec<&str> = company
         .materials
@@ -343,14 +349,9 @@ async fn applications_are_checked_against_the_form_rules_without_echoing_values(
     assert!(reason(1).contains("contact_mobile") && !reason(1).contains("8489-0101"));
     assert!(reason(2).contains("cannot be applied for at a kiosk"));
     // The accepted one owes the deferred 住所 document.
-    let owed: String = p
-        .read()
-        .connection()
-        .query_row(
-            "SELECT materials_owed FROM applications WHERE application_no = 'K01-0001'",
-            [],
-            |r| r.get(0),
-        )
+    let owed = p
+        .query_text("SELECT materials_owed FROM applications WHERE application_no = 'K01-0001'")
+        .await
         .unwrap();
     assert!(owed.contains("住所使用相关文件"), "{owed}");
     p.stop().await;

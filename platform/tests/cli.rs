@@ -1,6 +1,9 @@
-//! The `sanban-platform` binary: kiosk credentials, pickups, serve (ephemeral port, SIGTERM), tickets.
+//! The `sanban-platform` binary: kiosk credentials, pickups, serve (ephemeral port, SIGTERM), tickets, and
+//! `migrate` between SQLite and PostgreSQL.
 
 mod common;
+
+use common::{StoreKind, TestDb};
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -20,12 +23,22 @@ fn run(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-#[test]
-fn kiosk_pickup_serve_tickets() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("p.db");
-    let db = db.to_str().unwrap();
+on_both_stores!(kiosk_pickup_serve_tickets);
 
+async fn kiosk_pickup_serve_tickets(store: StoreKind) {
+    let test_db = TestDb::new(store).await;
+    let db = test_db.path_or_url();
+    let db = db.as_str();
+    // The binary runs on its own; this test's runtime only waits for it.
+    tokio::task::spawn_blocking({
+        let db = db.to_string();
+        move || kiosk_pickup_serve_tickets_on(store, &db)
+    })
+    .await
+    .unwrap();
+}
+
+fn kiosk_pickup_serve_tickets_on(store: StoreKind, db: &str) {
     let (ok, token, _) = run(&["kiosk", "add", "K07", "--db", db]);
     assert!(ok);
     let token = token.trim().to_string();
@@ -38,8 +51,10 @@ fn kiosk_pickup_serve_tickets() {
     let (ok, list, _) = run(&["kiosk", "list", "--db", db]);
     assert!(ok && list.contains("K07") && !list.contains(&token));
     // The token is stored only as a hash.
-    let raw = std::fs::read(dir.path().join("p.db")).unwrap();
-    assert!(!raw.windows(token.len()).any(|w| w == token.as_bytes()));
+    if store == StoreKind::Sqlite {
+        let raw = std::fs::read(db).unwrap();
+        assert!(!raw.windows(token.len()).any(|w| w == token.as_bytes()));
+    }
 
     let (ok, _, _) = run(&[
         "pickup",
@@ -91,12 +106,25 @@ fn kiosk_pickup_serve_tickets() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let http = reqwest::Client::new();
-        let events = json!({"events": [common::ticket(1, "realestate", "F001"), common::ticket(2, "tax", "G001")]});
-        let r = http.post(format!("http://{addr}/v1/kiosks/K07/events")).bearer_auth(&token).json(&events)
-            .send().await.unwrap();
+        let events = json!({"events": [common::ticket(1, "realestate", "K07-F001"),
+                                       common::ticket(2, "tax", "K07-G001")]});
+        let r = http
+            .post(format!("http://{addr}/v1/kiosks/K07/events"))
+            .bearer_auth(&token)
+            .json(&events)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
-        let pickups: Value = http.get(format!("http://{addr}/v1/kiosks/K07/pickups")).bearer_auth(&token)
-            .send().await.unwrap().json().await.unwrap();
+        let pickups: Value = http
+            .get(format!("http://{addr}/v1/kiosks/K07/pickups"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(pickups["pickups"][0]["locker_door"], 4);
     });
 
@@ -117,7 +145,158 @@ fn kiosk_pickup_serve_tickets() {
         .iter()
         .map(|t| t["number"].as_str().unwrap())
         .collect();
-    assert_eq!(numbers, ["F001", "G001"]);
+    assert_eq!(numbers, ["K07-F001", "K07-G001"]);
     let (ok, table, _) = run(&["tickets", "--db", db]);
-    assert!(ok && table.contains("F001") && table.contains("realestate"));
+    assert!(ok && table.contains("K07-F001") && table.contains("realestate"));
+}
+
+/// Everything a store holds, table by table, as comparable text (row order is the copy order).
+async fn snapshot(db: &sanban_platform::DbUrl) -> Vec<(usize, Vec<String>)> {
+    use sanban_platform::store::tables::CopyItem;
+    let store = sanban_platform::Store::open(db).await.unwrap();
+    let (sink, mut rows) = tokio::sync::mpsc::channel(4);
+    let export = tokio::spawn(async move { store.export(sink).await });
+    let mut out = Vec::new();
+    while let Some(item) = rows.recv().await {
+        if let CopyItem::Rows(chunk) = item {
+            for row in chunk.rows {
+                out.push((chunk.table, row.iter().map(|v| format!("{v:?}")).collect()));
+            }
+        }
+    }
+    export.await.unwrap().unwrap();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_moves_a_halls_data_to_postgres_and_back_keeping_exactly_once() {
+    use common::{event, ticket, today, Platform};
+    use uuid::Uuid;
+
+    // A hall's platform on SQLite, holding some of everything.
+    let hall_db = TestDb::new(StoreKind::Sqlite).await;
+    let hall = Platform::start_on(StoreKind::Sqlite, &hall_db.url).await;
+    let token = hall.add_kiosk_with_numbers("K01").await;
+    hall.add_kiosk("K02").await;
+    let pickup = hall
+        .store
+        .add_pickup("K01", 3, "123456", "营业执照")
+        .await
+        .unwrap();
+    hall.store
+        .add_pickup("K02", 1, "654321", "居民身份证")
+        .await
+        .unwrap();
+    let lease_request = json!({"business_day": today(), "categories": ["tax"], "block_size": 10,
+                               "request_id": Uuid::now_v7()});
+    let (status, leased) = hall
+        .post("/v1/kiosks/K01/ticket-leases", &token, &lease_request)
+        .await;
+    assert_eq!(status, 200, "{leased}");
+    let day = common::next_working_day();
+    let batch = vec![
+        ticket(1, "police", "E001"),
+        ticket(2, "police", "K01-E001"),
+        event(
+            3,
+            "guide.printed",
+            json!({"service": "POL-01", "catalog_version": 1, "language": "zh"}),
+        ),
+        event(
+            4,
+            "appointment.requested",
+            json!({"request_id": Uuid::now_v7(), "service": "POL-01",
+              "date": day, "slot_id": "0930", "citizen_ref": "c0ffee"}),
+        ),
+        event(
+            5,
+            "pickup.collected",
+            json!({"pickup_id": pickup, "locker_door": 3, "method": "code"}),
+        ),
+        event(
+            6,
+            "rating.submitted",
+            json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "level": 2,
+              "reason": "slow"}),
+        ),
+        ticket(7, "police", "E999"),
+    ];
+    let (status, reply) = hall.events("K01", &token, batch.clone()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["rejected"][0]["seq"], 7, "{reply}");
+    let hb = json!({"app_version": "0.3.1", "outbox_backlog": 0, "sent_at": "2026-11-26T09:00:00+08:00",
+                    "devices": []});
+    assert_eq!(
+        hall.http
+            .post(hall.url("/v1/kiosks/K01/heartbeat"))
+            .bearer_auth(&token)
+            .json(&hb)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    hall.stop().await;
+    let hall_rows = snapshot(&hall_db.url).await;
+    assert!(hall_rows.len() > 20);
+
+    // The hall joins the city: everything moves to PostgreSQL.
+    let city_db = TestDb::new(StoreKind::Postgres).await;
+    let from = format!("sqlite://{}", hall_db.path_or_url());
+    let to = city_db.path_or_url();
+    let (ok, _, err) = run(&["migrate", "--from", &from, "--to", &to]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        snapshot(&city_db.url).await,
+        hall_rows,
+        "every row, column for column"
+    );
+
+    // A target holding data is refused unless told, and then replaced.
+    let (ok, _, err) = run(&["migrate", "--from", &from, "--to", &to]);
+    assert!(
+        !ok && err.contains("already holds data") && err.contains("--replace"),
+        "{err}"
+    );
+    let (ok, _, err) = run(&["migrate", "--from", &from, "--to", &to, "--replace"]);
+    assert!(ok, "{err}");
+    assert_eq!(snapshot(&city_db.url).await, hall_rows);
+
+    // The city platform carries on exactly once: the kiosk's last batch again is all duplicates, the next seq
+    // applies, a retried lease request gets its first reply, and new blocks follow the hall's.
+    let city = Platform::start_on(StoreKind::Postgres, &city_db.url).await;
+    let (status, again) = city.events("K01", &token, batch).await;
+    assert_eq!((status, &again), (200, &reply));
+    let (status, next) = city
+        .events("K01", &token, vec![ticket(8, "police", "E002")])
+        .await;
+    assert_eq!(
+        (status, next["rejected"].clone()),
+        (200, json!([])),
+        "{next}"
+    );
+    let (_, replayed) = city
+        .post("/v1/kiosks/K01/ticket-leases", &token, &lease_request)
+        .await;
+    assert_eq!(replayed, leased);
+    let (_, fresh) = city
+        .post(
+            "/v1/kiosks/K01/ticket-leases",
+            &token,
+            &json!({"business_day": today(), "categories": ["tax"], "block_size": 10}),
+        )
+        .await;
+    assert_eq!(fresh["leases"][0]["first"], 61, "{fresh}");
+    assert_eq!(city.tickets(Some("K01")).await.len(), 3);
+    city.stop().await;
+
+    // And back to SQLite (a new file), row for row.
+    let back_db = TestDb::new(StoreKind::Sqlite).await;
+    let city_rows = snapshot(&city_db.url).await;
+    let (ok, _, err) = run(&["migrate", "--from", &to, "--to", &back_db.path_or_url()]);
+    assert!(ok, "{err}");
+    assert_eq!(snapshot(&back_db.url).await, city_rows);
+    let (ok, _, err) = run(&["migrate", "--from", &to, "--to", &to]);
+    assert!(!ok && err.contains("same database"), "{err}");
 }

@@ -2,14 +2,27 @@
 
 mod common;
 
-use common::{event, ticket, Platform};
+use common::{event, ticket, today, Platform, StoreKind};
 use serde_json::json;
 use uuid::Uuid;
 
-#[tokio::test]
-async fn resending_a_batch_stores_nothing_twice() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+on_both_stores!(
+    resending_a_batch_stores_nothing_twice,
+    a_gap_is_refused_with_the_expected_seq,
+    a_rejected_event_is_acknowledged_and_does_not_block_the_rest,
+    an_unknown_kind_or_a_malformed_event_refuses_the_whole_batch,
+    oversized_batches_are_refused_with_a_reason,
+    an_empty_batch_reports_the_position,
+    a_restarted_sequence_is_refused_not_swallowed,
+    a_resent_seq_saying_something_else_is_refused_not_skipped,
+    an_event_id_already_settled_is_refused_under_a_new_seq,
+    numbers_outside_the_kiosks_blocks_and_offline_range_are_rejected_with_a_reason,
+    every_kind_applies,
+);
+
+async fn resending_a_batch_stores_nothing_twice(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk_with_numbers("K01").await;
     let batch = vec![
         ticket(1, "police", "E001"),
         ticket(2, "tax", "G001"),
@@ -22,9 +35,8 @@ async fn resending_a_batch_stores_nothing_twice() {
     let (status, again) = p.events("K01", &token, batch.clone()).await;
     assert_eq!(status, 200);
     assert_eq!(again["applied_through"], 3);
-    let db = p.read();
-    assert_eq!(db.tickets(Some("K01")).unwrap().len(), 3);
-    assert_eq!(db.last_applied_seq("K01").unwrap(), Some(3));
+    assert_eq!(p.tickets(Some("K01")).await.len(), 3);
+    assert_eq!(p.last_applied_seq("K01").await, Some(3));
 
     // A batch overlapping the settled range applies only the new tail.
     let (status, tail) = p
@@ -37,9 +49,8 @@ async fn resending_a_batch_stores_nothing_twice() {
     assert_eq!(status, 200);
     assert_eq!(tail["applied_through"], 4);
     let numbers: Vec<String> = p
-        .read()
         .tickets(None)
-        .unwrap()
+        .await
         .into_iter()
         .map(|t| t.number)
         .collect();
@@ -47,10 +58,9 @@ async fn resending_a_batch_stores_nothing_twice() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn a_gap_is_refused_with_the_expected_seq() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+async fn a_gap_is_refused_with_the_expected_seq(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk_with_numbers("K01").await;
     assert_eq!(
         p.events("K01", &token, vec![ticket(1, "police", "E001")])
             .await
@@ -63,27 +73,26 @@ async fn a_gap_is_refused_with_the_expected_seq() {
     assert_eq!(status, 409);
     assert_eq!(reply["expected_seq"], 2);
     assert!(reply["error"].as_str().unwrap().contains("seq 2"));
-    assert_eq!(p.read().tickets(None).unwrap().len(), 1);
-    assert_eq!(p.read().last_applied_seq("K01").unwrap(), Some(1));
+    assert_eq!(p.tickets(None).await.len(), 1);
+    assert_eq!(p.last_applied_seq("K01").await, Some(1));
 
     // A fresh kiosk must start at 1.
-    let t2 = p.add_kiosk("K02");
+    let t2 = p.add_kiosk("K02").await;
     let (status, reply) = p.events("K02", &t2, vec![ticket(5, "tax", "G005")]).await;
     assert_eq!((status, reply["expected_seq"].clone()), (409, json!(1)));
     p.stop().await;
 }
 
-#[tokio::test]
-async fn a_rejected_event_is_acknowledged_and_does_not_block_the_rest() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+async fn a_rejected_event_is_acknowledged_and_does_not_block_the_rest(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk_with_numbers("K01").await;
     let dup = Uuid::now_v7();
     let t = |seq, id: Uuid, category: &str, number: &str| {
         event(
             seq,
             "ticket.issued",
             json!({"ticket_id": id, "category": category, "number": number,
-            "business_day": "2026-11-26"}),
+            "business_day": today()}),
         )
     };
     let batch = vec![
@@ -128,10 +137,9 @@ async fn a_rejected_event_is_acknowledged_and_does_not_block_the_rest() {
     assert!(reasons[1].contains("duplicate ticket_id"), "{reasons:?}");
     assert!(reasons[4].contains("YYYY-MM-DD"), "{reasons:?}");
 
-    let db = p.read();
-    assert_eq!(db.tickets(None).unwrap().len(), 2);
-    assert_eq!(db.rejections("K01").unwrap().len(), 6);
-    assert_eq!(db.last_applied_seq("K01").unwrap(), Some(8));
+    assert_eq!(p.tickets(None).await.len(), 2);
+    assert_eq!(p.store.rejections("K01").await.unwrap().len(), 6);
+    assert_eq!(p.last_applied_seq("K01").await, Some(8));
 
     // A kiosk that lost the reply and resends learns the same rejections.
     let (_, again) = p.events("K01", &token, batch).await;
@@ -139,11 +147,10 @@ async fn a_rejected_event_is_acknowledged_and_does_not_block_the_rest() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn an_unknown_kind_or_a_malformed_event_refuses_the_whole_batch() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
-    let before = p.counts();
+async fn an_unknown_kind_or_a_malformed_event_refuses_the_whole_batch(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk_with_numbers("K01").await;
+    let before = p.counts().await;
     let bad_kind = event(2, "ticket.eaten", json!({}));
     let (status, reply) = p
         .events("K01", &token, vec![ticket(1, "police", "E001"), bad_kind])
@@ -206,16 +213,15 @@ async fn an_unknown_kind_or_a_malformed_event_refuses_the_whole_batch() {
         assert_eq!(status, 400, "{reply}");
         assert!(reply["error"].is_string(), "{reply}");
     }
-    assert_eq!(p.counts(), before);
-    assert_eq!(p.read().last_applied_seq("K01").unwrap(), Some(0));
+    assert_eq!(p.counts().await, before);
+    assert_eq!(p.last_applied_seq("K01").await, Some(0));
     p.stop().await;
 }
 
-#[tokio::test]
-async fn oversized_batches_are_refused_with_a_reason() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
-    let before = p.counts();
+async fn oversized_batches_are_refused_with_a_reason(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk_with_numbers("K01").await;
+    let before = p.counts().await;
     let many: Vec<_> = (1..=501)
         .map(|s| ticket(s, "police", &format!("E{s}")))
         .collect();
@@ -235,14 +241,13 @@ async fn oversized_batches_are_refused_with_a_reason() {
         reply["error"].as_str().unwrap().contains("exceeds"),
         "{reply}"
     );
-    assert_eq!(p.counts(), before);
+    assert_eq!(p.counts().await, before);
     p.stop().await;
 }
 
-#[tokio::test]
-async fn an_empty_batch_reports_the_position() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+async fn an_empty_batch_reports_the_position(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk_with_numbers("K01").await;
     p.events("K01", &token, vec![ticket(1, "police", "E001")])
         .await;
     let (status, reply) = p.events("K01", &token, vec![]).await;
@@ -253,10 +258,9 @@ async fn an_empty_batch_reports_the_position() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn a_restarted_sequence_is_refused_not_swallowed() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+async fn a_restarted_sequence_is_refused_not_swallowed(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk_with_numbers("K01").await;
     p.events(
         "K01",
         &token,
@@ -270,19 +274,19 @@ async fn a_restarted_sequence_is_refused_not_swallowed() {
     assert_eq!(status, 409, "{reply}");
     assert_eq!(reply["expected_seq"], 3);
     assert!(reply["error"].as_str().unwrap().contains("restarted"));
-    assert_eq!(p.read().tickets(None).unwrap().len(), 2);
+    assert_eq!(p.tickets(None).await.len(), 2);
     p.stop().await;
 }
 
-#[tokio::test]
-async fn every_kind_applies() {
-    let p = Platform::start().await;
-    let token = p.add_kiosk("K01");
+async fn every_kind_applies(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk_with_numbers("K01").await;
     let day = common::next_working_day();
-    let pickup = {
-        let conn = sanban_platform::store::open_connection(&p.db).unwrap();
-        sanban_platform::store::add_pickup(&conn, "K01", 3, "123456", "营业执照").unwrap()
-    };
+    let pickup = p
+        .store
+        .add_pickup("K01", 3, "123456", "营业执照")
+        .await
+        .unwrap();
     let batch = vec![
         ticket(1, "economy", "A001"),
         event(
@@ -336,17 +340,173 @@ async fn every_kind_applies() {
         .map(|r| r["seq"].as_u64().unwrap())
         .collect();
     assert_eq!(rejected, [6, 7], "{reply}");
-    let conn = p.read();
-    let owed: String = conn
-        .connection()
-        .query_row(
-            "SELECT materials_owed FROM applications WHERE application_no = 'K01-0001'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(owed, "[\"经营场所使用证明\"]");
+    let owed = p
+        .query_text("SELECT materials_owed FROM applications WHERE application_no = 'K01-0001'")
+        .await;
+    assert_eq!(owed.as_deref(), Some("[\"经营场所使用证明\"]"));
     let (_, pickups) = p.get("/v1/kiosks/K01/pickups", Some(&token)).await;
     assert_eq!(pickups, json!({"pickups": []}));
+    p.stop().await;
+}
+
+async fn a_resent_seq_saying_something_else_is_refused_not_skipped(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk_with_numbers("K01").await;
+    let first = ticket(1, "police", "E001");
+    let (status, _) = p
+        .events("K01", &token, vec![first.clone(), ticket(2, "tax", "G001")])
+        .await;
+    assert_eq!(status, 200);
+    let before = p.counts().await;
+
+    // Same seq, same event id, another payload.
+    let mut other_payload = first.clone();
+    other_payload["payload"]["number"] = "E002".into();
+    let (status, reply) = p.events("K01", &token, vec![other_payload]).await;
+    assert_eq!(status, 409, "{reply}");
+    assert_eq!(reply["expected_seq"], 3);
+    let reason = reply["error"].as_str().unwrap();
+    assert!(
+        reason.contains("seq 1") && reason.contains("other content"),
+        "{reason}"
+    );
+
+    // Same seq, same event id, another kind.
+    let mut other_kind = event(
+        1,
+        "rating.submitted",
+        json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "level": 5}),
+    );
+    other_kind["id"] = first["id"].clone();
+    let (status, reply) = p.events("K01", &token, vec![other_kind]).await;
+    assert_eq!(status, 409, "{reply}");
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .contains("settled as a ticket.issued event and is now resent as rating.submitted"),
+        "{reply}"
+    );
+    // Another occurred_at is other content too.
+    let mut other_time = first.clone();
+    other_time["occurred_at"] = "2026-11-26T09:15:01+08:00".into();
+    assert_eq!(p.events("K01", &token, vec![other_time]).await.0, 409);
+    assert_eq!(p.counts().await, before, "a refused batch stores nothing");
+
+    // The true event resent, even with its JSON laid out differently, is a duplicate as before.
+    let mut relaid = first.clone();
+    let payload = relaid["payload"].as_object().unwrap().clone();
+    relaid["payload"] = payload.into_iter().rev().collect();
+    let (status, reply) = p.events("K01", &token, vec![relaid]).await;
+    assert_eq!(
+        (status, reply["applied_through"].clone()),
+        (200, json!(2)),
+        "{reply}"
+    );
+    assert_eq!(p.counts().await, before);
+    p.stop().await;
+}
+
+async fn an_event_id_already_settled_is_refused_under_a_new_seq(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk_with_numbers("K01").await;
+    let first = ticket(1, "police", "E001");
+    assert_eq!(p.events("K01", &token, vec![first.clone()]).await.0, 200);
+    let before = p.counts().await;
+    // The same event again, but numbered 2: applying it would issue the ticket twice.
+    let mut again = first.clone();
+    again["seq"] = 2.into();
+    let (status, reply) = p
+        .events("K01", &token, vec![again, ticket(3, "police", "E003")])
+        .await;
+    assert_eq!(status, 409, "{reply}");
+    assert_eq!(reply["expected_seq"], 2);
+    let reason = reply["error"].as_str().unwrap();
+    assert!(
+        reason.contains("already settled as seq 1 of kiosk K01"),
+        "{reason}"
+    );
+    assert_eq!(p.counts().await, before);
+    assert_eq!(p.last_applied_seq("K01").await, Some(1));
+
+    // Another kiosk cannot reuse it either.
+    let t2 = p.add_kiosk_with_numbers("K02").await;
+    let mut borrowed = ticket(1, "police", "K02-E001");
+    borrowed["id"] = first["id"].clone();
+    let (status, reply) = p.events("K02", &t2, vec![borrowed]).await;
+    assert_eq!(status, 409, "{reply}");
+    assert_eq!(p.last_applied_seq("K02").await, Some(0));
+    p.stop().await;
+}
+
+async fn numbers_outside_the_kiosks_blocks_and_offline_range_are_rejected_with_a_reason(
+    store: StoreKind,
+) {
+    let p = Platform::start(store).await;
+    // K01 holds police 1..=50, K02 51..=100.
+    let t1 = p.add_kiosk_with_numbers("K01").await;
+    p.add_kiosk_with_numbers("K02").await;
+    let offline = |seq, number: &str, offline: bool| {
+        event(
+            seq,
+            "ticket.issued",
+            json!({"ticket_id": Uuid::now_v7(), "category": "police", "number": number,
+                   "business_day": today(), "offline": offline}),
+        )
+    };
+    let batch = vec![
+        ticket(1, "police", "E050"),     // its own block
+        ticket(2, "police", "E051"),     // K02's block
+        ticket(3, "police", "E200"),     // leased to no one
+        ticket(4, "police", "K01-E001"), // its offline range
+        ticket(5, "police", "K02-E002"), // another kiosk's offline range
+        offline(6, "K01-E003", false),   // offline number not marked offline
+        offline(7, "E002", true),        // marked offline without the prefix
+        ticket(8, "police", "E01"),      // not the printed form of a leased number
+        ticket(9, "police", "K01-F004"), // another category's letter
+        ticket(10, "tax", "G001"),       // its own block of another category
+    ];
+    let (status, reply) = p.events("K01", &t1, batch).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["applied_through"], 10);
+    let rejected: Vec<(u64, String)> = reply["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["seq"].as_u64().unwrap(),
+                r["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let seqs: Vec<u64> = rejected.iter().map(|r| r.0).collect();
+    assert_eq!(seqs, [2, 3, 5, 6, 7, 8, 9], "{rejected:?}");
+    assert!(
+        rejected[0]
+            .1
+            .contains("outside every block leased to kiosk K01"),
+        "{rejected:?}"
+    );
+    assert!(
+        rejected[2]
+            .1
+            .contains("does not carry this kiosk's prefix K01-"),
+        "{rejected:?}"
+    );
+    assert!(rejected[3].1.contains("not marked offline"), "{rejected:?}");
+    assert!(
+        rejected[4].1.contains("lacks this kiosk's prefix"),
+        "{rejected:?}"
+    );
+    let held: Vec<String> = p
+        .tickets(Some("K01"))
+        .await
+        .into_iter()
+        .map(|t| t.number)
+        .collect();
+    assert_eq!(held, ["E050", "K01-E001", "G001"]);
+    // Rejections are recorded, not only answered.
+    assert_eq!(p.store.rejections("K01").await.unwrap().len(), 7);
     p.stop().await;
 }

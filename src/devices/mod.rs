@@ -132,6 +132,7 @@ pub fn sim_card(name: &str) -> Option<SimCard> {
         "hk_macao_taiwan" => SimCard::hk_macao_taiwan(),
         "pr_2017" => SimCard::pr_2017(),
         "pr_2023" => SimCard::pr_2023(),
+        "rare_name" => SimCard::rare_name(),
         _ => return None,
     })
 }

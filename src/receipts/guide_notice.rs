@@ -30,6 +30,7 @@ fn days(n: u32, l: Lang) -> String {
         (0, Lang::Zh) => "当场办结".into(),
         (0, Lang::En) => "on the spot".into(),
         (n, Lang::Zh) => format!("{n} 个工作日"),
+        (1, Lang::En) => "1 working day".into(),
         (n, Lang::En) => format!("{n} working days"),
     }
 }

@@ -5,6 +5,7 @@
 mod client;
 mod drain;
 pub mod gateway;
+mod lease_request;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,6 +13,7 @@ use std::time::Duration;
 pub use client::{PlatformClient, SyncError};
 pub use drain::{drain_once, DrainReport};
 pub use gateway::{Answer, Gateway};
+pub use lease_request::LeaseRequestIds;
 
 use crate::clock::business_day;
 use crate::devices::HealthBoard;
@@ -73,6 +75,8 @@ pub struct Agent {
     pub config: crate::config::Config,
     /// When personal data was last erased (at most once a minute).
     pub last_purge: Option<tokio::time::Instant>,
+    /// The id of the lease request not yet settled, sent again on retry.
+    pub lease_ids: LeaseRequestIds,
 }
 
 impl Agent {
@@ -223,15 +227,23 @@ impl Agent {
         if short.is_empty() {
             return Ok(());
         }
-        let reply = self
-            .client
-            .lease(&sanban_wire::LeaseRequest {
-                business_day: day,
-                categories: short,
-                block_size: self.timing.lease_block,
-            })
-            .await?;
+        let ask = self.lease_ids.stamp(sanban_wire::LeaseRequest {
+            business_day: day,
+            categories: short,
+            block_size: self.timing.lease_block,
+            request_id: None,
+        });
+        let reply = match self.client.lease(&ask).await {
+            Ok(reply) => reply,
+            // Lost or failed: the same request goes again with the same id (the platform replays its reply).
+            Err(e) if e.is_retryable() => return Err(e),
+            Err(e) => {
+                self.lease_ids.settled();
+                return Err(e);
+            }
+        };
         for lease in reply.leases {
+            // Not stored here: the id stays, and the retry's replayed reply brings these blocks again.
             self.store
                 .add_lease(
                     &lease.category,
@@ -241,6 +253,7 @@ impl Agent {
                 )
                 .map_err(SyncError::store)?;
         }
+        self.lease_ids.settled();
         Ok(())
     }
 
@@ -346,6 +359,7 @@ pub fn start_background(
         citizen_key,
         config: config.clone(),
         last_purge: None,
+        lease_ids: LeaseRequestIds::default(),
     };
     runtime.spawn(agent.run());
     Ok(Some(SyncHandle { status, wake }))

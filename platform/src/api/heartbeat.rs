@@ -5,12 +5,20 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Extension;
-use sanban_wire::Heartbeat;
+use sanban_wire::{ApiError as ApiErrorBody, Heartbeat};
 
 use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
-use crate::store::record_heartbeat;
 
+#[utoipa::path(post, path = "/v1/kiosks/{id}/heartbeat", tag = "sync",
+    summary = "Device health, outbox backlog and version, shown on the fleet page",
+    params(("id" = String, Path, description = "Kiosk id")),
+    request_body = Heartbeat,
+    security(("kioskToken" = [])),
+    responses(
+        (status = 204, description = "Stored"),
+        (status = 400, description = "Malformed JSON, wrong types, unknown fields or values out of bounds; \
+            nothing stored", body = ApiErrorBody)))]
 pub async fn post_heartbeat(
     State(state): State<AppState>,
     Extension(AuthedKiosk(kiosk)): Extension<AuthedKiosk>,
@@ -18,10 +26,7 @@ pub async fn post_heartbeat(
 ) -> Result<StatusCode, ApiError> {
     let hb: Heartbeat = body::json(raw)?;
     check(&hb)?;
-    state
-        .store
-        .write(move |conn| record_heartbeat(conn, &kiosk, &hb))
-        .await?;
+    state.store.record_heartbeat(&kiosk, &hb).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -5,6 +5,8 @@ use axum::response::IntoResponse;
 
 use super::ApiError;
 
+#[utoipa::path(get, path = "/healthz", tag = "operations", summary = "Liveness",
+    responses((status = 200, description = "The process serves requests", body = String, content_type = "text/plain")))]
 pub async fn healthz() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -12,10 +14,12 @@ pub async fn healthz() -> impl IntoResponse {
     )
 }
 
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "operations", summary = "This document",
+    responses((status = 200, description = "The OpenAPI 3.1 document of API v1", body = Object)))]
 pub async fn openapi() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        crate::openapi::OPENAPI_JSON,
+        crate::openapi::document_json(),
     )
 }
 

@@ -2,23 +2,23 @@
 //! OpenAPI document ([`served_routes`]) cannot drift apart.
 
 mod body;
-mod catalog;
-mod events;
-mod heartbeat;
-mod keys;
-mod leases;
-mod misc;
-mod pickups;
-mod slots;
+pub(crate) mod catalog;
+pub(crate) mod events;
+pub(crate) mod heartbeat;
+mod json_errors;
+pub(crate) mod keys;
+pub(crate) mod leases;
+pub(crate) mod misc;
+pub(crate) mod pickups;
+pub(crate) mod slots;
 
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
-use tower_http::timeout::TimeoutLayer;
 
 pub use crate::error::ApiError;
 pub use crate::state::AppState;
@@ -100,6 +100,11 @@ pub fn served_routes() -> Vec<(Method, &'static str, Access)> {
 
 /// The platform's router over `state`.
 pub fn router(state: AppState) -> Router {
+    router_with_timeout(state, REQUEST_TIMEOUT)
+}
+
+/// The platform's router over `state`, a request taking longer than `request_timeout` getting 408.
+pub fn router_with_timeout(state: AppState, request_timeout: Duration) -> Router {
     let mut router = Router::new();
     for spec in routes() {
         let handler = match spec.access {
@@ -116,9 +121,10 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(misc::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            json_errors::time_limit(request_timeout, req, next)
+        }))
+        // Outermost, so that it sees every reply: axum's own (405, extractor rejections) included.
+        .layer(axum::middleware::map_response(json_errors::as_json))
         .with_state(state)
 }

@@ -6,15 +6,16 @@ use sanban_wire::PickupList;
 
 use super::{ApiError, AppState};
 use crate::auth::AuthedKiosk;
-use crate::store::open_pickups;
 
+#[utoipa::path(get, path = "/v1/kiosks/{id}/pickups", tag = "sync",
+    summary = "Documents waiting in this kiosk's lockers (pickup code hashes only)",
+    params(("id" = String, Path, description = "Kiosk id")),
+    security(("kioskToken" = [])),
+    responses((status = 200, description = "Waiting documents", body = PickupList)))]
 pub async fn get_pickups(
     State(state): State<AppState>,
     Extension(AuthedKiosk(kiosk)): Extension<AuthedKiosk>,
 ) -> Result<Json<PickupList>, ApiError> {
-    let pickups = state
-        .store
-        .read(move |conn| open_pickups(conn, &kiosk))
-        .await?;
+    let pickups = state.store.open_pickups(&kiosk).await?;
     Ok(Json(PickupList { pickups }))
 }

@@ -4,13 +4,14 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::{Extension, Json};
+use sanban_wire::ApiError as ApiErrorBody;
 use sanban_wire::{AppointmentReply, AppointmentRequest, Slot, SlotList};
 
 use super::{body, ApiError, AppState};
 use crate::auth::AuthedKiosk;
 use crate::ingest::apply::check_booking;
 use crate::schedule::{hall_today, parse_date, weekday};
-use crate::store::{book, booked_counts, current_catalog, BookOutcome, Booking};
+use crate::store::{BookOutcome, Booking};
 
 #[derive(serde::Deserialize)]
 pub struct SlotQuery {
@@ -18,6 +19,19 @@ pub struct SlotQuery {
     date: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/slots", tag = "appointments",
+    summary = "Appointment slots of a bookable service on a day (its own hours, slot length and capacity)",
+    params(
+        ("service" = String, Query, description = "The `id` of a bookable service from `GET /v1/catalog`",
+            example = "RES-01"),
+        ("date" = String, Query, format = Date, example = "2030-01-07")),
+    security(("kioskToken" = [])),
+    responses(
+        (status = 200, description = "The day's slots with their booked counts; none on a past day or a day the \
+            service takes no appointments", body = SlotList),
+        (status = 400, description = "A missing parameter or a malformed date", body = ApiErrorBody),
+        (status = 404, description = "No such service in the current catalog, or it takes no appointments",
+            body = ApiErrorBody)))]
 pub async fn get_slots(
     State(state): State<AppState>,
     query: Result<Query<SlotQuery>, QueryRejection>,
@@ -33,26 +47,23 @@ pub async fn get_slots(
             "date {date:?} is not a YYYY-MM-DD date"
         )));
     };
-    let cache = state.store.catalog_cache();
-    let (svc, d) = (service.clone(), date.clone());
-    let (hours, counts) = state
+    let hours = state
         .store
-        .read(move |conn| {
-            let hours = current_catalog(conn, &cache)?
-                .service(&svc)
-                .map(|s| (s.bookable, s.slots_on(weekday(day))));
-            Ok((hours, booked_counts(conn, &svc, &d)?))
-        })
-        .await?;
+        .current_catalog()
+        .await?
+        .service(&service)
+        .map(|s| (s.bookable, s.slots_on(weekday(day))));
+    // A well-formed request naming no service that takes appointments: 404, as for a booking.
     let (slots, capacity) = match hours {
-        None => return Err(ApiError::BadRequest(format!("unknown service {service:?}"))),
+        None => return Err(ApiError::NotFound(format!("unknown service {service:?}"))),
         Some((false, _)) => {
-            return Err(ApiError::BadRequest(format!(
+            return Err(ApiError::NotFound(format!(
                 "service {service} takes no appointments"
             )))
         }
         Some((true, slots)) => slots,
     };
+    let counts = state.store.booked_counts(&service, &date).await?;
     // A past day, or a day the service takes no appointments: an empty list, not an error.
     let slots = if day < hall_today() {
         Vec::new()
@@ -75,6 +86,20 @@ pub async fn get_slots(
     }))
 }
 
+#[utoipa::path(post, path = "/v1/appointments", tag = "appointments",
+    summary = "Book a slot (idempotent by request_id)",
+    request_body = AppointmentRequest,
+    security(("kioskToken" = [])),
+    responses(
+        (status = 200, description = "Booked, or already booked by this request_id", body = AppointmentReply),
+        (status = 400, description = "Malformed body, wrong types or unknown fields; nothing stored",
+            body = ApiErrorBody),
+        (status = 403, description = "`kiosk_id` is not the token's kiosk", body = ApiErrorBody),
+        (status = 404, description = "No bookable slot: unknown service, one that takes no appointments, a past \
+            day or one it is closed, no such slot",
+            body = ApiErrorBody),
+        (status = 409, description = "The slot is full, or request_id already books another slot",
+            body = ApiErrorBody)))]
 pub async fn post_appointment(
     State(state): State<AppState>,
     Extension(AuthedKiosk(kiosk)): Extension<AuthedKiosk>,
@@ -92,43 +117,38 @@ pub async fn post_appointment(
             "citizen_ref must be 1 to 128 characters".into(),
         ));
     }
-    let cache = state.store.catalog_cache();
-    // Checked inside the write so the catalog seen is the one the booking is made against.
-    let outcome = state
-        .store
-        .write(move |conn| {
-            let catalog = current_catalog(conn, &cache)?;
-            let slot_capacity = match check_booking(&catalog, &req.service, &req.date, &req.slot_id)
-            {
-                Ok(capacity) => capacity,
-                Err(reason) => return Ok(Err(reason)),
-            };
-            let booking = Booking {
-                request_id: req.request_id.to_string(),
-                kiosk,
-                service: req.service,
-                date: req.date,
-                slot_id: req.slot_id,
-                citizen_ref: req.citizen_ref,
-                seq: None,
-                slot_capacity,
-            };
-            Ok(Ok((book(conn, &booking)?, booking)))
-        })
-        .await?;
-    match outcome.map_err(ApiError::BadRequest)? {
-        (
-            BookOutcome::Booked { appointment_id } | BookOutcome::AlreadyBooked { appointment_id },
-            _,
-        ) => Ok(Json(AppointmentReply {
-            appointment_id,
-            confirmed: true,
-        })),
-        (BookOutcome::Full, b) => Err(ApiError::Conflict(format!(
+    if parse_date(&req.date).is_none() {
+        return Err(ApiError::BadRequest(format!(
+            "date {:?} is not a YYYY-MM-DD date",
+            req.date
+        )));
+    }
+    let catalog = state.store.current_catalog().await?;
+    // A well-formed booking that names no bookable slot (unknown service, one that takes no appointments, a past
+    // day or one it is closed, no such slot).
+    let slot_capacity = check_booking(&catalog, &req.service, &req.date, &req.slot_id)
+        .map_err(ApiError::NotFound)?;
+    let booking = Booking {
+        request_id: req.request_id.to_string(),
+        kiosk,
+        service: req.service,
+        date: req.date,
+        slot_id: req.slot_id,
+        citizen_ref: req.citizen_ref,
+        slot_capacity,
+    };
+    match state.store.book(&booking).await? {
+        BookOutcome::Booked { appointment_id } | BookOutcome::AlreadyBooked { appointment_id } => {
+            Ok(Json(AppointmentReply {
+                appointment_id,
+                confirmed: true,
+            }))
+        }
+        BookOutcome::Full => Err(ApiError::Conflict(format!(
             "slot {} on {} is full",
-            b.slot_id, b.date
+            booking.slot_id, booking.date
         ))),
-        (BookOutcome::RequestIdReused, _) => Err(ApiError::Conflict(
+        BookOutcome::RequestIdReused => Err(ApiError::Conflict(
             "request_id already books another service, date or slot".into(),
         )),
     }

@@ -1,134 +1,453 @@
-//! Business rules of each event kind, applied inside the batch transaction. A broken rule rejects the event with a
-//! plain reason (recorded, acknowledged); it is never an error of the batch.
+//! Business rules of each event kind. A broken rule rejects the event with a plain reason (recorded,
+//! acknowledged); it is never an error of the batch. The rules read [`Facts`] and record rows in [`Writes`]: no
+//! store access here, so the same rules run on SQLite and PostgreSQL.
 
-use crate::store::CachedExt;
 use std::collections::BTreeSet;
 
-use rusqlite::{params, Connection, OptionalExtension};
 use sanban_wire::{
     is_window_category, ApplicationSubmitted, AppointmentRequested, Delivery, EventPayload,
     GuidePrinted, HelpRequested, PickupCollected, RatingSubmitted, TicketIssued, RATED_ERRANDS,
+    WINDOW_CATEGORIES,
 };
 
+use super::facts::{BookedRequest, Facts};
 use super::parse::ParsedEvent;
+use super::writes::{
+    ApplicationRow, AppointmentRow, EventRow, GuidePrintRow, HelpRequestRow, Outcome,
+    PickupCollection, RatingRow, TicketRow, Writes,
+};
 use crate::schedule;
-use crate::store::{book, BookOutcome, Booking, CatalogIndex, StoreError};
+use crate::store::{CatalogIndex, MAX_NUMBER};
 
 /// `Err(reason)`: the event is rejected.
 pub type Verdict = Result<(), String>;
 
-/// What every rule may need besides the event.
-pub struct Context<'a> {
-    pub conn: &'a Connection,
-    pub kiosk: &'a str,
-    pub catalog: &'a CatalogIndex,
+/// The rules' working state for one batch: what the store knew, plus what earlier events of the batch did.
+pub struct Ledger<'a> {
+    kiosk: &'a str,
+    catalog: &'a CatalogIndex,
+    facts: Facts,
+    writes: Writes,
 }
 
-pub fn apply_event(cx: &Context, ev: &ParsedEvent) -> Result<Verdict, StoreError> {
-    match &ev.payload {
-        EventPayload::TicketIssued(p) => ticket(cx, ev, p),
-        EventPayload::GuidePrinted(p) => guide_printed(cx, ev, p),
-        EventPayload::AppointmentRequested(p) => appointment(cx, ev, p),
-        EventPayload::ApplicationSubmitted(p) => application(cx, ev, p),
-        EventPayload::PickupCollected(p) => pickup(cx, ev, p),
-        EventPayload::RatingSubmitted(p) => rating(cx, ev, p),
-        EventPayload::HelpRequested(p) => help_requested(cx, ev, p),
+impl<'a> Ledger<'a> {
+    pub fn new(
+        kiosk: &'a str,
+        catalog: &'a CatalogIndex,
+        facts: Facts,
+        received_at: String,
+    ) -> Self {
+        Ledger {
+            kiosk,
+            catalog,
+            facts,
+            writes: Writes {
+                kiosk: kiosk.to_string(),
+                received_at,
+                ..Writes::default()
+            },
+        }
+    }
+
+    /// Applies or rejects `ev` (the next event in sequence) and records its settlement.
+    pub fn settle(&mut self, ev: &ParsedEvent) {
+        let verdict = match &ev.payload {
+            EventPayload::TicketIssued(p) => self.ticket(ev, p),
+            EventPayload::GuidePrinted(p) => self.guide_printed(ev, p),
+            EventPayload::AppointmentRequested(p) => self.appointment(ev, p),
+            EventPayload::ApplicationSubmitted(p) => self.application(ev, p),
+            EventPayload::PickupCollected(p) => self.pickup(ev, p),
+            EventPayload::RatingSubmitted(p) => self.rating(ev, p),
+            EventPayload::HelpRequested(p) => self.help_requested(ev, p),
+        };
+        let outcome = match verdict {
+            Ok(()) => Outcome::Applied,
+            Err(reason) => {
+                self.writes.rejections.push(sanban_wire::Rejection {
+                    seq: ev.seq,
+                    reason,
+                });
+                Outcome::Rejected
+            }
+        };
+        self.writes.events.push(EventRow {
+            seq: ev.seq,
+            event_id: ev.id.to_string(),
+            kind: ev.payload.kind(),
+            occurred_at: ev.occurred_at.clone(),
+            payload_sha256: ev.payload_sha256.clone(),
+            outcome,
+        });
+        self.writes.applied_through = ev.seq;
+    }
+
+    /// The rows to write; `applied_through` is `last` when no event was settled.
+    pub fn into_writes(mut self, last: u64) -> Writes {
+        self.writes.applied_through = self.writes.applied_through.max(last);
+        self.writes
+    }
+
+    fn ticket(&mut self, ev: &ParsedEvent, p: &TicketIssued) -> Verdict {
+        if !is_window_category(&p.category) {
+            return Err(format!("unknown window category {:?}", p.category));
+        }
+        if !plain_text(&p.number, 16) {
+            return Err("ticket number must be 1 to 16 printable characters".into());
+        }
+        if schedule::parse_date(&p.business_day).is_none() {
+            return Err(format!(
+                "business_day {:?} is not a YYYY-MM-DD date",
+                p.business_day
+            ));
+        }
+        let ticket_id = p.ticket_id.to_string();
+        if self.facts.ticket_ids.contains(&ticket_id) {
+            return Err(format!("duplicate ticket_id {ticket_id}"));
+        }
+        let key = (p.business_day.clone(), p.category.clone(), p.number.clone());
+        if let Some(holder) = self.facts.number_holders.get(&key) {
+            return Err(format!(
+                "number {} of {} on {} was already issued by kiosk {holder}",
+                p.number, p.category, p.business_day
+            ));
+        }
+        self.check_number_source(p)?;
+        self.facts.ticket_ids.insert(ticket_id.clone());
+        self.facts
+            .number_holders
+            .insert(key, self.kiosk.to_string());
+        self.writes.tickets.push(TicketRow {
+            ticket_id,
+            seq: ev.seq,
+            category: p.category.clone(),
+            number: p.number.clone(),
+            business_day: p.business_day.clone(),
+            priority: p.priority,
+            offline: p.offline,
+            occurred_at: ev.occurred_at.clone(),
+        });
+        Ok(())
+    }
+
+    /// A number is either from a block the platform leased to this kiosk ("E012") or from the kiosk's own offline
+    /// range, which carries its id as a prefix ("K07-E003"). Anything else could collide with another kiosk's.
+    fn check_number_source(&self, p: &TicketIssued) -> Verdict {
+        let letter = WINDOW_CATEGORIES
+            .iter()
+            .find(|(code, ..)| *code == p.category)
+            .map(|(_, letter, ..)| *letter)
+            .unwrap_or('?');
+        if let Some((prefix, rest)) = p.number.rsplit_once('-') {
+            if prefix != self.kiosk {
+                return Err(format!(
+                    "offline number {} does not carry this kiosk's prefix {}-",
+                    p.number, self.kiosk
+                ));
+            }
+            if !p.offline {
+                return Err(format!(
+                    "number {} is from the kiosk's offline range but the ticket is not marked offline",
+                    p.number
+                ));
+            }
+            return match serial_of(rest, letter) {
+                Some(_) => Ok(()),
+                None => Err(format!(
+                    "offline number {} is not {}-{letter} followed by 001 to {MAX_NUMBER}",
+                    p.number, self.kiosk
+                )),
+            };
+        }
+        if p.offline {
+            return Err(format!(
+                "offline ticket {} lacks this kiosk's prefix {}-",
+                p.number, self.kiosk
+            ));
+        }
+        let Some(serial) = serial_of(&p.number, letter) else {
+            return Err(format!(
+                "number {} is not {letter} followed by 001 to {MAX_NUMBER}",
+                p.number
+            ));
+        };
+        let leased = self.facts.leases.iter().any(|b| {
+            b.business_day == p.business_day
+                && b.category == p.category
+                && (b.first..=b.last).contains(&serial)
+        });
+        if !leased {
+            return Err(format!(
+                "number {} of {} on {} is outside every block leased to kiosk {}",
+                p.number, p.category, p.business_day, self.kiosk
+            ));
+        }
+        Ok(())
+    }
+
+    fn guide_printed(&mut self, ev: &ParsedEvent, p: &GuidePrinted) -> Verdict {
+        if self.catalog.service(&p.service).is_none() {
+            return Err(format!("unknown service {:?}", p.service));
+        }
+        if !matches!(p.language.as_str(), "zh" | "en") {
+            return Err("language must be zh or en".into());
+        }
+        if p.catalog_version > i64::MAX as u64 {
+            return Err("catalog_version is out of range".into());
+        }
+        self.writes.guide_prints.push(GuidePrintRow {
+            seq: ev.seq,
+            service: p.service.clone(),
+            catalog_version: p.catalog_version,
+            language: p.language.clone(),
+            occurred_at: ev.occurred_at.clone(),
+        });
+        Ok(())
+    }
+
+    fn help_requested(&mut self, ev: &ParsedEvent, p: &HelpRequested) -> Verdict {
+        if !plain_text(&p.page, 64) {
+            return Err("page must be 1 to 64 printable characters".into());
+        }
+        self.writes.help_requests.push(HelpRequestRow {
+            seq: ev.seq,
+            page: p.page.clone(),
+            occurred_at: ev.occurred_at.clone(),
+        });
+        Ok(())
+    }
+
+    fn appointment(&mut self, ev: &ParsedEvent, p: &AppointmentRequested) -> Verdict {
+        let capacity = check_booking(self.catalog, &p.service, &p.date, &p.slot_id)?;
+        if !plain_text(&p.citizen_ref, 128) {
+            return Err("citizen_ref must be 1 to 128 printable characters".into());
+        }
+        let request_id = p.request_id.to_string();
+        let slot = (p.service.clone(), p.date.clone(), p.slot_id.clone());
+        if let Some(booked) = self.facts.bookings.get(&request_id) {
+            // Booked online before (or earlier in this batch): acknowledged, not booked twice.
+            return if booked.slot == slot {
+                Ok(())
+            } else {
+                Err(format!(
+                    "request_id {request_id} already books another service, date or slot"
+                ))
+            };
+        }
+        let count = self.facts.slot_counts.entry(slot.clone()).or_insert(0);
+        if *count >= capacity {
+            return Err(format!("slot {} on {} is full", p.slot_id, p.date));
+        }
+        *count += 1;
+        let appointment_id = new_appointment_id(&p.date);
+        self.facts.bookings.insert(
+            request_id.clone(),
+            BookedRequest {
+                appointment_id: appointment_id.clone(),
+                slot,
+            },
+        );
+        self.writes.appointments.push(AppointmentRow {
+            appointment_id,
+            request_id,
+            service: p.service.clone(),
+            date: p.date.clone(),
+            slot_id: p.slot_id.clone(),
+            citizen_ref: p.citizen_ref.clone(),
+            seq: ev.seq,
+        });
+        Ok(())
+    }
+
+    fn application(&mut self, ev: &ParsedEvent, p: &ApplicationSubmitted) -> Verdict {
+        let Some(service) = self.catalog.service(&p.service) else {
+            return Err(format!("unknown service {:?}", p.service));
+        };
+        if !plain_text(&p.application_no, 64) {
+            return Err("application_no must be 1 to 64 printable characters".into());
+        }
+        if !plain_text(&p.citizen_ref, 128) {
+            return Err("citizen_ref must be 1 to 128 printable characters".into());
+        }
+        let application_id = p.application_id.to_string();
+        if self.facts.application_ids.contains(&application_id) {
+            return Err(format!("duplicate application_id {application_id}"));
+        }
+        if self.facts.application_nos.contains(&p.application_no) {
+            return Err(format!("duplicate application_no {}", p.application_no));
+        }
+        if !service.kiosk_submittable {
+            return Err(format!(
+                "service {} cannot be applied for at a kiosk",
+                service.id
+            ));
+        }
+        // Form: only the service's fields (the platform keeps no data it did not ask for), each by its rules,
+        // required ones filled. Reasons name the field, never the value.
+        for (key, value) in &p.fields {
+            let Some(field) = service.form_field(key) else {
+                return Err(format!(
+                    "form field {key:?} is not a field of service {}",
+                    service.id
+                ));
+            };
+            if let Err(why) = field.check_value(value) {
+                return Err(format!("form field {key:?} ({}) {why}", field.label_zh));
+            }
+        }
+        for field in service.form.iter().filter(|f| f.required) {
+            if p.fields.get(&field.key).is_none_or(|v| v.trim().is_empty()) {
+                return Err(format!(
+                    "required form field {:?} ({}) is missing",
+                    field.key, field.label_zh
+                ));
+            }
+        }
+        // Materials: core ones can never be deferred (核心材料不可容缺).
+        let provided: BTreeSet<&str> = p.materials_provided.iter().map(String::as_str).collect();
+        if let Some(unknown) = provided
+            .iter()
+            .find(|m| !service.materials.iter().any(|sm| sm.name == **m))
+        {
+            return Err(format!(
+                "material {unknown:?} is not listed for service {}",
+                service.id
+            ));
+        }
+        if let Some(core) = service
+            .materials
+            .iter()
+            .find(|m| m.core && !provided.contains(m.name.as_str()))
+        {
+            return Err(format!(
+                "core material {:?} is missing (核心材料不可容缺)",
+                core.name
+            ));
+        }
+        // Non-core materials left out are recorded as owed. They are not refused for a service without 容缺受理:
+        // many are conditional ("如有", "投靠类提供"), which only the window clerk can judge.
+        let owed: Vec<&str> = service
+            .materials
+            .iter()
+            .map(|m| m.name.as_str())
+            .filter(|m| !provided.contains(m))
+            .collect();
+        let delivery = match p.delivery {
+            Delivery::Pickup => "pickup",
+            Delivery::Post => "post",
+        };
+        let row = ApplicationRow {
+            application_id: application_id.clone(),
+            application_no: p.application_no.clone(),
+            seq: ev.seq,
+            service: p.service.clone(),
+            citizen_ref: p.citizen_ref.clone(),
+            fields: to_json(&p.fields),
+            materials_provided: to_json(&provided),
+            materials_owed: to_json(&owed),
+            delivery,
+            occurred_at: ev.occurred_at.clone(),
+        };
+        self.facts.application_ids.insert(application_id);
+        self.facts.application_nos.insert(p.application_no.clone());
+        self.writes.applications.push(row);
+        Ok(())
+    }
+
+    fn pickup(&mut self, ev: &ParsedEvent, p: &PickupCollected) -> Verdict {
+        if !matches!(p.method.as_str(), "code" | "idcard") {
+            return Err("pickup method must be \"code\" or \"idcard\"".into());
+        }
+        let Some(state) = self.facts.pickups.get_mut(&p.pickup_id) else {
+            return Err(format!("unknown pickup {:?}", p.pickup_id));
+        };
+        if state.kiosk_id != self.kiosk {
+            return Err(format!("pickup {} waits at another kiosk", p.pickup_id));
+        }
+        if state.locker_door != p.locker_door {
+            return Err(format!(
+                "pickup {} is behind door {}, not door {}",
+                p.pickup_id, state.locker_door, p.locker_door
+            ));
+        }
+        if let Some(at) = &state.collected_at {
+            return Err(format!(
+                "pickup {} was already collected at {at}",
+                p.pickup_id
+            ));
+        }
+        state.collected_at = Some(ev.occurred_at.clone());
+        self.writes.pickups_collected.push(PickupCollection {
+            pickup_id: p.pickup_id.clone(),
+            collected_at: ev.occurred_at.clone(),
+            seq: ev.seq,
+            method: p.method.clone(),
+        });
+        Ok(())
+    }
+
+    fn rating(&mut self, ev: &ParsedEvent, p: &RatingSubmitted) -> Verdict {
+        if !(1..=5).contains(&p.level) {
+            return Err(format!("rating level {} is not between 1 and 5", p.level));
+        }
+        if !RATED_ERRANDS.contains(&p.errand.as_str()) {
+            return Err(format!(
+                "unknown errand {:?} (expected one of {})",
+                p.errand,
+                RATED_ERRANDS.join(", ")
+            ));
+        }
+        if let Some(service) = &p.service {
+            if self.catalog.service(service).is_none() {
+                return Err(format!("unknown service {service:?}"));
+            }
+        }
+        if p.reason.as_deref().is_some_and(|r| r.chars().count() > 200) {
+            return Err("rating reason is longer than 200 characters".into());
+        }
+        let rating_id = p.rating_id.to_string();
+        if !self.facts.rating_ids.insert(rating_id.clone()) {
+            return Err(format!("duplicate rating_id {rating_id}"));
+        }
+        self.writes.ratings.push(RatingRow {
+            rating_id,
+            seq: ev.seq,
+            errand: p.errand.clone(),
+            service: p.service.clone(),
+            level: p.level,
+            reason: p.reason.clone(),
+            occurred_at: ev.occurred_at.clone(),
+        });
+        Ok(())
     }
 }
 
-/// Early return of a rejection.
-macro_rules! reject {
-    ($($arg:tt)*) => { return Ok(Err(format!($($arg)*))) };
+/// JSON text of the application's lists and maps (of strings: serializing them cannot fail).
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-fn exists(conn: &Connection, sql: &str, key: &str) -> Result<bool, StoreError> {
-    Ok(conn
-        .query_row_cached(sql, [key], |_| Ok(()))
-        .optional()?
-        .is_some())
+/// The serial of a canonical queue number: `letter` then at least three digits without extra leading zeros
+/// ("E001", "E1234"), 1 to [`MAX_NUMBER`]. "E01" or "E0001" would print differently from the leased "E001".
+pub fn serial_of(number: &str, letter: char) -> Option<u32> {
+    let digits = number.strip_prefix(letter)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.is_empty() {
+        return None;
+    }
+    let serial: u32 = digits.parse().ok()?;
+    ((1..=MAX_NUMBER).contains(&serial) && format!("{serial:03}") == digits).then_some(serial)
 }
 
 fn plain_text(s: &str, max_chars: usize) -> bool {
     !s.trim().is_empty() && s.chars().count() <= max_chars && !s.chars().any(char::is_control)
 }
 
-fn ticket(cx: &Context, ev: &ParsedEvent, p: &TicketIssued) -> Result<Verdict, StoreError> {
-    if !is_window_category(&p.category) {
-        reject!("unknown window category {:?}", p.category);
-    }
-    if !plain_text(&p.number, 16) {
-        reject!("ticket number must be 1 to 16 printable characters");
-    }
-    if schedule::parse_date(&p.business_day).is_none() {
-        reject!("business_day {:?} is not a YYYY-MM-DD date", p.business_day);
-    }
-    let ticket_id = p.ticket_id.to_string();
-    if exists(
-        cx.conn,
-        "SELECT 1 FROM tickets WHERE ticket_id = ?1",
-        &ticket_id,
-    )? {
-        reject!("duplicate ticket_id {ticket_id}");
-    }
-    let holder: Option<String> = cx
-        .conn
-        .query_row_cached(
-            "SELECT kiosk_id FROM tickets WHERE business_day = ?1 AND category = ?2 AND number = ?3",
-            params![p.business_day, p.category, p.number],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(holder) = holder {
-        reject!(
-            "number {} of {} on {} was already issued by kiosk {holder}",
-            p.number,
-            p.category,
-            p.business_day
-        );
-    }
-    cx.conn.execute_cached(
-        "INSERT INTO tickets (ticket_id, kiosk_id, seq, category, number, business_day, priority, offline, occurred_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![ticket_id, cx.kiosk, ev.seq, p.category, p.number, p.business_day, p.priority, p.offline, ev.occurred_at],
-    )?;
-    Ok(Ok(()))
-}
-
-fn guide_printed(cx: &Context, ev: &ParsedEvent, p: &GuidePrinted) -> Result<Verdict, StoreError> {
-    if cx.catalog.service(&p.service).is_none() {
-        reject!("unknown service {:?}", p.service);
-    }
-    if !matches!(p.language.as_str(), "zh" | "en") {
-        reject!("language must be zh or en");
-    }
-    cx.conn.execute_cached(
-        "INSERT INTO guide_prints (kiosk_id, seq, service, catalog_version, language, occurred_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            cx.kiosk,
-            ev.seq,
-            p.service,
-            p.catalog_version,
-            p.language,
-            ev.occurred_at
-        ],
-    )?;
-    Ok(Ok(()))
-}
-
-fn help_requested(
-    cx: &Context,
-    ev: &ParsedEvent,
-    p: &HelpRequested,
-) -> Result<Verdict, StoreError> {
-    if !plain_text(&p.page, 64) {
-        reject!("page must be 1 to 64 printable characters");
-    }
-    cx.conn.execute_cached(
-        "INSERT INTO help_requests (kiosk_id, seq, page, occurred_at) VALUES (?1, ?2, ?3, ?4)",
-        params![cx.kiosk, ev.seq, p.page, ev.occurred_at],
-    )?;
-    Ok(Ok(()))
+/// A new appointment id: the date and a UUIDv7 (sortable, unguessable).
+pub fn new_appointment_id(date: &str) -> String {
+    format!(
+        "AP{}-{}",
+        date.replace('-', ""),
+        uuid::Uuid::now_v7().simple()
+    )
 }
 
 /// Checks service, date and slot of a booking against the service's appointment hours in the catalog; shared with
@@ -161,212 +480,20 @@ pub fn check_booking(
     Ok(capacity)
 }
 
-fn appointment(
-    cx: &Context,
-    ev: &ParsedEvent,
-    p: &AppointmentRequested,
-) -> Result<Verdict, StoreError> {
-    let slot_capacity = match check_booking(cx.catalog, &p.service, &p.date, &p.slot_id) {
-        Ok(capacity) => capacity,
-        Err(reason) => return Ok(Err(reason)),
-    };
-    if !plain_text(&p.citizen_ref, 128) {
-        reject!("citizen_ref must be 1 to 128 printable characters");
-    }
-    let booking = Booking {
-        request_id: p.request_id.to_string(),
-        kiosk: cx.kiosk.into(),
-        service: p.service.clone(),
-        date: p.date.clone(),
-        slot_id: p.slot_id.clone(),
-        citizen_ref: p.citizen_ref.clone(),
-        seq: Some(ev.seq),
-        slot_capacity,
-    };
-    Ok(match book(cx.conn, &booking)? {
-        BookOutcome::Booked { .. } | BookOutcome::AlreadyBooked { .. } => Ok(()),
-        BookOutcome::Full => Err(format!("slot {} on {} is full", p.slot_id, p.date)),
-        BookOutcome::RequestIdReused => Err(format!(
-            "request_id {} already books another service, date or slot",
-            p.request_id
-        )),
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn application(
-    cx: &Context,
-    ev: &ParsedEvent,
-    p: &ApplicationSubmitted,
-) -> Result<Verdict, StoreError> {
-    let Some(service) = cx.catalog.service(&p.service) else {
-        reject!("unknown service {:?}", p.service);
-    };
-    if !plain_text(&p.application_no, 64) {
-        reject!("application_no must be 1 to 64 printable characters");
-    }
-    if !plain_text(&p.citizen_ref, 128) {
-        reject!("citizen_ref must be 1 to 128 printable characters");
-    }
-    let application_id = p.application_id.to_string();
-    if exists(
-        cx.conn,
-        "SELECT 1 FROM applications WHERE application_id = ?1",
-        &application_id,
-    )? {
-        reject!("duplicate application_id {application_id}");
-    }
-    if exists(
-        cx.conn,
-        "SELECT 1 FROM applications WHERE application_no = ?1",
-        &p.application_no,
-    )? {
-        reject!("duplicate application_no {}", p.application_no);
-    }
-    if !service.kiosk_submittable {
-        reject!("service {} cannot be applied for at a kiosk", service.id);
-    }
-    // Form: only the service's fields (the platform keeps no data it did not ask for), each by its rules, required
-    // ones filled. Reasons name the field, never the value.
-    for (key, value) in &p.fields {
-        let Some(field) = service.form_field(key) else {
-            reject!(
-                "form field {key:?} is not a field of service {}",
-                service.id
-            );
-        };
-        if let Err(why) = field.check_value(value) {
-            reject!("form field {key:?} ({}) {why}", field.label_zh);
+    #[test]
+    fn only_canonical_numbers_have_a_serial() {
+        assert_eq!(serial_of("E001", 'E'), Some(1));
+        assert_eq!(serial_of("E012", 'E'), Some(12));
+        assert_eq!(serial_of("E1234", 'E'), Some(1234));
+        assert_eq!(serial_of("E9999", 'E'), Some(9999));
+        for bad in [
+            "E01", "E0001", "E000", "F001", "E", "E10000", "E-01", "E١٢٣",
+        ] {
+            assert_eq!(serial_of(bad, 'E'), None, "{bad}");
         }
     }
-    for field in service.form.iter().filter(|f| f.required) {
-        if p.fields.get(&field.key).is_none_or(|v| v.trim().is_empty()) {
-            reject!(
-                "required form field {:?} ({}) is missing",
-                field.key,
-                field.label_zh
-            );
-        }
-    }
-    // Materials: core ones can never be deferred (核心材料不可容缺).
-    let provided: BTreeSet<&str> = p.materials_provided.iter().map(String::as_str).collect();
-    if let Some(unknown) = provided
-        .iter()
-        .find(|m| !service.materials.iter().any(|sm| sm.name == **m))
-    {
-        reject!(
-            "material {unknown:?} is not listed for service {}",
-            service.id
-        );
-    }
-    if let Some(core) = service
-        .materials
-        .iter()
-        .find(|m| m.core && !provided.contains(m.name.as_str()))
-    {
-        reject!(
-            "core material {:?} is missing (核心材料不可容缺)",
-            core.name
-        );
-    }
-    // Non-core materials left out are recorded as owed. They are not refused for a service without 容缺受理: many
-    // are conditional ("如有", "投靠类提供"), which only the window clerk can judge.
-    let owed: Vec<&str> = service
-        .materials
-        .iter()
-        .map(|m| m.name.as_str())
-        .filter(|m| !provided.contains(m))
-        .collect();
-    let delivery = match p.delivery {
-        Delivery::Pickup => "pickup",
-        Delivery::Post => "post",
-    };
-    cx.conn.execute_cached(
-        "INSERT INTO applications (application_id, application_no, kiosk_id, seq, service, citizen_ref, fields,
-                                   materials_provided, materials_owed, delivery, occurred_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            application_id,
-            p.application_no,
-            cx.kiosk,
-            ev.seq,
-            p.service,
-            p.citizen_ref,
-            serde_json::to_string(&p.fields)?,
-            serde_json::to_string(&provided)?,
-            serde_json::to_string(&owed)?,
-            delivery,
-            ev.occurred_at
-        ],
-    )?;
-    Ok(Ok(()))
-}
-
-fn pickup(cx: &Context, ev: &ParsedEvent, p: &PickupCollected) -> Result<Verdict, StoreError> {
-    if !matches!(p.method.as_str(), "code" | "idcard") {
-        reject!("pickup method must be \"code\" or \"idcard\"");
-    }
-    let row: Option<(String, u32, Option<String>)> = cx
-        .conn
-        .query_row_cached(
-            "SELECT kiosk_id, locker_door, collected_at FROM pickups WHERE pickup_id = ?1",
-            [&p.pickup_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((kiosk, door, collected_at)) = row else {
-        reject!("unknown pickup {:?}", p.pickup_id);
-    };
-    if kiosk != cx.kiosk {
-        reject!("pickup {} waits at another kiosk", p.pickup_id);
-    }
-    if door != p.locker_door {
-        reject!(
-            "pickup {} is behind door {door}, not door {}",
-            p.pickup_id,
-            p.locker_door
-        );
-    }
-    if let Some(at) = collected_at {
-        reject!("pickup {} was already collected at {at}", p.pickup_id);
-    }
-    cx.conn.execute_cached(
-        "UPDATE pickups SET collected_at = ?2, collected_seq = ?3, collected_method = ?4 WHERE pickup_id = ?1",
-        params![p.pickup_id, ev.occurred_at, ev.seq, p.method],
-    )?;
-    Ok(Ok(()))
-}
-
-fn rating(cx: &Context, ev: &ParsedEvent, p: &RatingSubmitted) -> Result<Verdict, StoreError> {
-    if !(1..=5).contains(&p.level) {
-        reject!("rating level {} is not between 1 and 5", p.level);
-    }
-    if !RATED_ERRANDS.contains(&p.errand.as_str()) {
-        reject!(
-            "unknown errand {:?} (expected one of {})",
-            p.errand,
-            RATED_ERRANDS.join(", ")
-        );
-    }
-    if let Some(service) = &p.service {
-        if cx.catalog.service(service).is_none() {
-            reject!("unknown service {service:?}");
-        }
-    }
-    if p.reason.as_deref().is_some_and(|r| r.chars().count() > 200) {
-        reject!("rating reason is longer than 200 characters");
-    }
-    let rating_id = p.rating_id.to_string();
-    if exists(
-        cx.conn,
-        "SELECT 1 FROM ratings WHERE rating_id = ?1",
-        &rating_id,
-    )? {
-        reject!("duplicate rating_id {rating_id}");
-    }
-    cx.conn.execute_cached(
-        "INSERT INTO ratings (rating_id, kiosk_id, seq, errand, service, level, reason, occurred_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![rating_id, cx.kiosk, ev.seq, p.errand, p.service, p.level, p.reason, ev.occurred_at],
-    )?;
-    Ok(Ok(()))
 }

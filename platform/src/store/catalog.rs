@@ -1,13 +1,14 @@
-//! The versioned service catalog (事项清单 with 办事指南 and 一次性告知书): publishing, importing and exporting
-//! versions, and the parsed copy of the newest one that every request reads.
+//! The versioned service catalog (事项清单 with 办事指南 and 一次性告知书): what is the same on every store — the
+//! seed, the checks before a version is stored, what an import and the upgrade of an old catalog decide, and the
+//! parsed copy of the newest version that every request reads. Each store keeps versions in its `catalog` table
+//! (`sqlite/catalog.rs`, `postgres/catalog.rs`): one row per version, its services as JSON text.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
-use sanban_wire::{parse_catalog_file, Catalog, CatalogFile, CatalogProblem, Service};
+use sanban_wire::{parse_catalog_file, Catalog, CatalogProblem, Service};
 
-use super::{now_rfc3339, StoreError};
+use super::StoreError;
 
 /// The demo catalog installed by the first migration: kept as data, not code.
 pub const SEED_JSON: &str = include_str!("../../seed/catalog.json");
@@ -17,19 +18,9 @@ pub fn seed_services() -> Result<Vec<Service>, StoreError> {
     parse_catalog_file(SEED_JSON).map_err(|problems| invalid("the seed catalog", &problems))
 }
 
-pub(super) fn seed(conn: &Connection) -> Result<(), StoreError> {
-    publish_catalog(conn, &seed_services()?)?;
-    Ok(())
-}
-
-/// Migration: catalogs stored before the national fields (实施清单) cannot be read any more; when the newest
-/// version is one of them, the seed becomes the next version so kiosks and event rules keep a catalog. Older
-/// versions stay as they were (history).
-pub(super) fn replace_unreadable_newest(conn: &Connection) -> Result<(), StoreError> {
-    if let Some((_, Err(_))) = newest_stored(conn)? {
-        publish_catalog(conn, &seed_services()?)?;
-    }
-    Ok(())
+/// Checks a service list before it is stored as a version: the whole catalog's rules, every problem listed.
+pub fn check_services(services: &[Service]) -> Result<(), StoreError> {
+    Catalog::validate(services).map_err(|problems| invalid("the catalog", &problems))
 }
 
 fn invalid(what: &str, problems: &[CatalogProblem]) -> StoreError {
@@ -41,22 +32,6 @@ fn invalid(what: &str, problems: &[CatalogProblem]) -> StoreError {
     ))
 }
 
-/// Checks a service list and stores it as the next catalog version; returns that version. Runs inside the
-/// caller's transaction, if any.
-pub fn publish_catalog(conn: &Connection, services: &[Service]) -> Result<u64, StoreError> {
-    Catalog::validate(services).map_err(|problems| invalid("the catalog", &problems))?;
-    let version: u64 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) + 1 FROM catalog",
-        [],
-        |r| r.get(0),
-    )?;
-    conn.execute(
-        "INSERT INTO catalog (version, published_at, services) VALUES (?1, ?2, ?3)",
-        params![version, now_rfc3339(), serde_json::to_string(services)?],
-    )?;
-    Ok(version)
-}
-
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Imported {
@@ -66,52 +41,38 @@ pub enum Imported {
     Unchanged { version: u64 },
 }
 
-/// Publishes `services` as a new version unless the newest version already holds exactly them. Runs in its own
-/// immediate transaction: the comparison and the insert see the same newest version.
-pub fn import_catalog(conn: &Connection, services: &[Service]) -> Result<Imported, StoreError> {
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-    let outcome = match newest_stored(&tx)? {
-        Some((version, Ok(current))) if current == services => Imported::Unchanged { version },
-        _ => Imported::Published {
-            version: publish_catalog(&tx, services)?,
-        },
-    };
-    tx.commit()?;
-    Ok(outcome)
+/// The newest stored version and its services, or why they do not parse.
+pub type Stored = (u64, Result<Vec<Service>, serde_json::Error>);
+
+/// Parses a stored version's JSON text.
+pub fn parse_stored(version: u64, text: &str) -> Stored {
+    (version, serde_json::from_str(text))
 }
 
-/// The newest version as an import file, with its number.
-pub fn export_catalog(conn: &Connection) -> Result<(u64, CatalogFile), StoreError> {
-    match newest_stored(conn)? {
-        None => Err(empty()),
-        Some((version, Ok(services))) => Ok((version, CatalogFile { services })),
-        Some((version, Err(e))) => Err(unreadable(version, &e)),
+/// An import publishes unless the newest version already holds exactly `services`: `Some(version)` then.
+pub fn unchanged_version(newest: Option<&Stored>, services: &[Service]) -> Option<u64> {
+    match newest {
+        Some((version, Ok(current))) if current == services => Some(*version),
+        _ => None,
     }
 }
 
-fn empty() -> StoreError {
+/// The upgrade to the national fields (实施清单): catalogs stored before them cannot be read any more; when the
+/// newest version is one of them, the seed becomes the next version so kiosks and event rules keep a catalog.
+/// Older versions stay as they were (history).
+pub fn newest_is_unreadable(newest: Option<&Stored>) -> bool {
+    matches!(newest, Some((_, Err(_))))
+}
+
+pub fn empty() -> StoreError {
     StoreError::Invalid("the catalog is empty".into())
 }
 
-fn unreadable(version: u64, e: &serde_json::Error) -> StoreError {
+pub fn unreadable(version: u64, e: &serde_json::Error) -> StoreError {
     StoreError::Invalid(format!(
         "catalog version {version} is unreadable ({}); import a catalog to replace it",
         sanban_wire::describe_json_error(e)
     ))
-}
-
-/// The newest stored version and its services, or why they do not parse.
-type Stored = (u64, Result<Vec<Service>, serde_json::Error>);
-
-fn newest_stored(conn: &Connection) -> Result<Option<Stored>, StoreError> {
-    let row: Option<(u64, String)> = conn
-        .query_row(
-            "SELECT version, services FROM catalog ORDER BY version DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    Ok(row.map(|(version, text)| (version, serde_json::from_str(&text))))
 }
 
 /// One catalog version, indexed by service id.
@@ -123,6 +84,26 @@ pub struct CatalogIndex {
 }
 
 impl CatalogIndex {
+    pub fn new(version: u64, services: Vec<Service>) -> CatalogIndex {
+        let by_id = services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+        CatalogIndex {
+            version,
+            services,
+            by_id,
+        }
+    }
+
+    /// The index of the stored version `version`, or why it cannot be read.
+    pub fn parse(version: u64, text: &str) -> Result<CatalogIndex, StoreError> {
+        let services: Vec<Service> =
+            serde_json::from_str(text).map_err(|e| unreadable(version, &e))?;
+        Ok(CatalogIndex::new(version, services))
+    }
+
     /// The service with this [`Service::id`].
     pub fn service(&self, id: &str) -> Option<&Service> {
         self.by_id.get(id).map(|&i| &self.services[i])
@@ -134,42 +115,18 @@ impl CatalogIndex {
 #[derive(Clone, Default)]
 pub struct CatalogCache(Arc<Mutex<Option<Arc<CatalogIndex>>>>);
 
-/// The newest catalog version, from the cache when it is still current.
-pub fn current_catalog(
-    conn: &Connection,
-    cache: &CatalogCache,
-) -> Result<Arc<CatalogIndex>, StoreError> {
-    let newest: Option<u64> =
-        conn.query_row("SELECT MAX(version) FROM catalog", [], |r| r.get(0))?;
-    let newest = newest.ok_or_else(empty)?;
-    if let Ok(guard) = cache.0.lock() {
-        if let Some(index) = guard.as_ref().filter(|i| i.version == newest) {
-            return Ok(index.clone());
+impl CatalogCache {
+    /// The cached index if it is of `version`.
+    pub fn get(&self, version: u64) -> Option<Arc<CatalogIndex>> {
+        let guard = self.0.lock().ok()?;
+        guard.as_ref().filter(|i| i.version == version).cloned()
+    }
+
+    pub fn put(&self, index: Arc<CatalogIndex>) {
+        if let Ok(mut guard) = self.0.lock() {
+            *guard = Some(index);
         }
     }
-    let text: Option<String> = conn
-        .query_row(
-            "SELECT services FROM catalog WHERE version = ?1",
-            [newest],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let services: Vec<Service> = serde_json::from_str(&text.unwrap_or_else(|| "[]".into()))
-        .map_err(|e| unreadable(newest, &e))?;
-    let by_id = services
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.clone(), i))
-        .collect();
-    let index = Arc::new(CatalogIndex {
-        version: newest,
-        services,
-        by_id,
-    });
-    if let Ok(mut guard) = cache.0.lock() {
-        *guard = Some(index.clone());
-    }
-    Ok(index)
 }
 
 #[cfg(test)]

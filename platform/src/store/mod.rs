@@ -1,45 +1,47 @@
-//! The platform's SQLite store.
+//! The platform's store: one interface ([`Backend`]), two implementations.
 //!
-//! One file, WAL, `synchronous=FULL`. All writes go through a single writer thread ([`writer`]) so batches from many
-//! kiosks never race on `last_applied_seq`; reads use a small pool of read-only connections, which WAL lets run
-//! beside the writer.
+//! - [`sqlite`]: one file, WAL, `synchronous=FULL`, one writer thread with group commit; the embedded default (a
+//!   hall's platform and the tests need nothing installed).
+//! - [`postgres`]: PostgreSQL through a connection pool, for city scale, with several stateless platform instances
+//!   sharing one database; exactly-once holds across instances (see [`postgres::ingest`]).
+//!
+//! What is the same on both lives here: the interface, the row types ([`model`]), the lease policy
+//! ([`lease_policy`]), the table list used by `migrate` and the tests ([`tables`]), the catalog rules
+//! ([`catalog`]), and the event rules (`crate::ingest`), which a store feeds with facts and whose rows it writes.
 
-mod catalog;
-mod kiosks;
-mod leases;
-mod pickups;
-mod read;
-mod schema;
-mod secrets;
-mod slots;
-mod writer;
+mod backend;
+pub mod catalog;
+pub mod lease_policy;
+pub mod model;
+pub mod postgres;
+pub mod sqlite;
+pub mod tables;
+pub mod url;
 
-use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::ops::Deref;
+use std::sync::Arc;
 
-use rusqlite::{Connection, OpenFlags};
-
-pub use catalog::{
-    current_catalog, export_catalog, import_catalog, publish_catalog, seed_services, CatalogCache,
-    CatalogIndex, Imported,
-};
-pub use kiosks::{
-    add_kiosk, kiosk_by_token_hash, kiosk_token_hash, list_kiosks, record_heartbeat, KioskRow,
-};
-pub use leases::{grant_leases, MAX_BLOCK, MAX_NUMBER};
-pub use pickups::{add_pickup, open_pickups};
-pub use read::{PlatformDb, StoredTicket};
-pub use secrets::citizen_key;
-pub use slots::{book, booked_counts, BookOutcome, Booking};
+pub use backend::Backend;
+pub use catalog::{seed_services, CatalogCache, CatalogIndex, Imported};
+pub use lease_policy::{LeaseAsk, LeaseOutcome, MAX_BLOCK, MAX_NUMBER, MAX_UNUSED};
+pub use model::{BookOutcome, Booking, KioskRow, StoredTicket};
+pub use sqlite::{add_pickup, open_connection, PlatformDb};
+pub use url::DbUrl;
 
 /// Errors of the store. They never carry payload values (they end up in logs).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A PostgreSQL error other than a lost connection (code and message only: details may quote values).
+    #[error("database: {0}")]
+    Postgres(String),
     #[error("stored JSON unreadable: {0}")]
     Json(#[from] serde_json::Error),
+    /// The database cannot be reached or cannot take writes right now (PostgreSQL down, disk full, SQLite rolled
+    /// the transaction back): retry later. Answered 503.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("could not start a write transaction: {0}")]
     Begin(String),
     #[error("commit failed: {0}")]
@@ -52,134 +54,51 @@ pub enum StoreError {
     Invalid(String),
 }
 
-/// Opens (creating if needed) the database file, sets the pragmas every connection needs and runs migrations.
-pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path)?;
-    configure(&conn)?;
-    schema::migrate(&conn)?;
-    Ok(conn)
+impl StoreError {
+    /// Whether the request may succeed if simply retried later (answered 503 rather than 500).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) | StoreError::Closed => true,
+            StoreError::Sqlite(e) => sqlite::is_transient(e),
+            _ => false,
+        }
+    }
 }
 
-fn configure(conn: &Connection) -> Result<(), StoreError> {
-    // WAL: readers never block the writer. FULL: a 200 reply means the batch is on disk (kiosks delete acked events).
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    Ok(())
-}
-
-fn open_reader(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    // Belt and braces: a read path can never write.
-    conn.pragma_update(None, "query_only", "ON")?;
-    Ok(conn)
-}
-
-/// Shared handle to the store (cheap to clone).
+/// Shared handle to the store (cheap to clone); derefs to the [`Backend`] interface.
 #[derive(Clone)]
 pub struct Store {
-    inner: Arc<Inner>,
+    backend: Arc<dyn Backend>,
 }
-
-struct Inner {
-    path: PathBuf,
-    writer: writer::Writer,
-    idle_readers: Mutex<Vec<Connection>>,
-    catalog: CatalogCache,
-}
-
-const MAX_IDLE_READERS: usize = 8;
 
 impl Store {
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = open_connection(path)?;
-        Ok(Store {
-            inner: Arc::new(Inner {
-                path: path.to_path_buf(),
-                writer: writer::Writer::start(conn)?,
-                idle_readers: Mutex::new(Vec::new()),
-                catalog: CatalogCache::default(),
-            }),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
-    pub fn catalog_cache(&self) -> CatalogCache {
-        self.inner.catalog.clone()
-    }
-
-    /// Runs `f` inside the writer's transaction (its own savepoint: an `Err` undoes everything `f` wrote). The
-    /// result is returned only once the transaction holding it is committed to disk.
-    pub async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
-    where
-        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
-        R: Send + 'static,
-    {
-        self.inner.writer.submit(f).await
-    }
-
-    /// Runs `f` on a pooled read-only connection in the blocking pool.
-    pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
-    where
-        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
-        R: Send + 'static,
-    {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = inner.idle_readers.lock().ok().and_then(|mut v| v.pop());
-            let conn = match pooled {
-                Some(c) => c,
-                None => open_reader(&inner.path)?,
-            };
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn)))
-                .unwrap_or(Err(StoreError::Panicked));
-            if let Ok(mut idle) = inner.idle_readers.lock() {
-                if idle.len() < MAX_IDLE_READERS {
-                    idle.push(conn);
-                }
+    /// Opens the store `url` names: creates and migrates the SQLite file, or connects to PostgreSQL (migrating it
+    /// too). PostgreSQL being down at start-up is an error; later outages are answered 503 and heal by themselves.
+    pub async fn open(url: &DbUrl) -> Result<Store, StoreError> {
+        let backend: Arc<dyn Backend> = match url {
+            DbUrl::Sqlite(path) => {
+                let path = path.clone();
+                Arc::new(
+                    tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path))
+                        .await
+                        .map_err(|_| StoreError::Panicked)??,
+                )
             }
-            result
-        })
-        .await
-        .map_err(|_| StoreError::Panicked)?
+            DbUrl::Postgres(text) => Arc::new(postgres::PgStore::open(text).await?),
+        };
+        Ok(Store { backend })
+    }
+}
+
+impl Deref for Store {
+    type Target = dyn Backend;
+
+    fn deref(&self) -> &Self::Target {
+        self.backend.as_ref()
     }
 }
 
 /// Current time as stored: RFC 3339 UTC with milliseconds.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// `execute`/`query_row` through the connection's statement cache: the hot paths run the same few statements
-/// thousands of times per second, and re-parsing SQL each time is most of their cost.
-pub trait CachedExt {
-    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
-    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
-    where
-        P: rusqlite::Params,
-        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
-}
-
-impl CachedExt for Connection {
-    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
-        self.prepare_cached(sql)?.execute(params)
-    }
-
-    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
-    where
-        P: rusqlite::Params,
-        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    {
-        self.prepare_cached(sql)?.query_row(params, f)
-    }
 }

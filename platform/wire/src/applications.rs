@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which of the four ID cards the applicant presented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CardType {
     /// 居民身份证.
@@ -42,6 +43,7 @@ impl CardType {
 
 /// Sex as the card records it (GB/T 2261.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Male,
@@ -54,6 +56,7 @@ pub enum Sex {
 /// data: the kiosk keeps it encrypted until the platform has acknowledged it, the platform keeps the ID number only
 /// as `citizen_ref` plus an encrypted copy. `Debug` shows masked values only.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Applicant {
     /// The name on the card (the Chinese name; a PR card without one gives its English name).
@@ -129,6 +132,7 @@ impl Drop for Applicant {
 /// A non-core material accepted as owed (容缺受理, 先办后补): the citizen signs a commitment (承诺书) to bring it by
 /// `due`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeferredMaterial {
     /// A `Material::name` of the service; the material must be `deferrable`.
@@ -139,6 +143,7 @@ pub struct DeferredMaterial {
 
 /// Where an application stands, as the department reports it (the kiosk shows the platform's last word).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationStatus {
     /// 已受理: submitted and on the platform.
@@ -206,6 +211,7 @@ impl ApplicationStatus {
 
 /// One step of an application's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
     pub status: ApplicationStatus,
@@ -219,6 +225,7 @@ pub struct StatusChange {
 /// An application as `GET /v1/applications` shows it to a kiosk: no personal data beyond what the citizen at the
 /// kiosk already proved (their card, or the number on their receipt).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationRecord {
     pub application_no: String,
     /// The service's [`crate::Service::id`].
@@ -236,6 +243,7 @@ pub struct ApplicationRecord {
 
 /// `GET /v1/applications?citizen_ref=…` and `GET /v1/applications?number=…`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationList {
     pub applications: Vec<ApplicationRecord>,
 }

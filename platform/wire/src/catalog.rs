@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 /// 事项类型: the kind of power or service, as the national list classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ItemType {
     /// 行政许可
@@ -75,6 +76,7 @@ impl ItemType {
 
 /// 办件类型.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Handling {
     /// 即办件: decided on the spot (`promised_limit_days` is 0).
@@ -101,6 +103,7 @@ impl Handling {
 
 /// 材料形式.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MaterialForm {
     /// 纸质
@@ -131,6 +134,7 @@ impl MaterialForm {
 
 /// 来源渠道: who produces the material.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MaterialSource {
     /// 申请人自备
@@ -165,6 +169,7 @@ impl MaterialSource {
 
 /// A downloadable document: 空白表格 (blank form) or 示例样表 (filled-in sample).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FormDocument {
     pub name: String,
@@ -174,6 +179,7 @@ pub struct FormDocument {
 
 /// One required material (申请材料).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Material {
     /// Unique within the service: `ApplicationSubmitted::materials_provided` lists materials by this name.
@@ -204,6 +210,7 @@ pub struct Material {
 
 /// 收费.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Fee {
     /// 是否收费.
@@ -217,6 +224,7 @@ pub struct Fee {
 
 /// 常见问题.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Faq {
     pub question: String,
@@ -226,6 +234,7 @@ pub struct Faq {
 /// One service (事项) of the catalog. Long free text (legal basis, conditions, steps, FAQ, notes) is Chinese only;
 /// names of the service, department, materials, form labels and choices have English too.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     /// Short stable key, `ECO-01`: the key every other wire type uses for a service.
@@ -331,6 +340,7 @@ impl Service {
 
 /// `GET /v1/catalog?since=V`: `services` is empty and `changed` false when the kiosk already has version `V`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Catalog {
     pub version: u64,
     pub changed: bool,

@@ -10,12 +10,14 @@ use crate::payloads::{EventPayload, PayloadError};
 /// One outbox event. `seq` is the kiosk's own gapless sequence (from 1); `id` a UUIDv7. The payload may hold
 /// personal data: `Debug` names its fields only.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     pub seq: u64,
     pub id: Uuid,
     pub kind: String,
     /// RFC 3339 with offset.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub occurred_at: String,
     pub payload: serde_json::Value,
 }
@@ -39,6 +41,7 @@ impl std::fmt::Debug for Event {
 
 /// `POST /v1/kiosks/{id}/events` request body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EventBatch {
     pub events: Vec<Event>,
@@ -46,6 +49,7 @@ pub struct EventBatch {
 
 /// An event the platform acknowledged but did not apply (e.g. invalid payload, slot taken meanwhile).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rejection {
     pub seq: u64,
     pub reason: String,
@@ -54,6 +58,7 @@ pub struct Rejection {
 /// `POST /v1/kiosks/{id}/events` reply (200). Every event up to `applied_through` is settled: applied, skipped as
 /// a duplicate, or listed in `rejected`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchReply {
     pub applied_through: u64,
     #[serde(default)]
@@ -62,6 +67,7 @@ pub struct BatchReply {
 
 /// 409 reply when the batch does not start at the next expected sequence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SequenceGap {
     pub error: String,
     pub expected_seq: u64,
@@ -69,6 +75,7 @@ pub struct SequenceGap {
 
 /// Any 4xx/5xx reply body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub error: String,
 }
@@ -95,6 +102,7 @@ impl Event {
 /// 400 reply of `POST /v1/kiosks/{id}/events` when one event makes the whole batch malformed (unknown kind, payload
 /// of the wrong shape, sequence out of order): nothing of the batch was stored; `seq` names the culprit when known.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BadBatch {
     pub error: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

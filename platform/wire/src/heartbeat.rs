@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Health of one device as the kiosk's device manager sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceState {
     Ok,
@@ -16,6 +17,7 @@ pub enum DeviceState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceHealth {
     /// "idcard", "printer" or "locker".
     pub device: String,
@@ -26,6 +28,7 @@ pub struct DeviceHealth {
 
 /// `POST /v1/kiosks/{id}/heartbeat`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Heartbeat {
     pub app_version: String,
@@ -33,5 +36,6 @@ pub struct Heartbeat {
     pub outbox_backlog: u64,
     /// Age in seconds of the oldest event not yet acknowledged, if any.
     pub oldest_pending_secs: Option<u64>,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub sent_at: String,
 }

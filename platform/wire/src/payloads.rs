@@ -8,9 +8,10 @@ use uuid::Uuid;
 /// Declares [`EventPayload`] with one variant per event kind, its wire name and its payload type, so the kind
 /// string and the type cannot drift apart.
 macro_rules! event_payloads {
-    ($( $(#[$doc:meta])* $variant:ident($payload:ty) = $kind:literal, )*) => {
+    ($( $(#[$doc:meta])* $variant:ident($payload:ty) = $kind:tt, )*) => {
         /// Every event a kiosk sends, typed. Serialized adjacently tagged: `{"kind": "...", "payload": {...}}`.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(tag = "kind", content = "payload")]
         pub enum EventPayload {
             $( $(#[$doc])* #[serde(rename = $kind)] $variant($payload), )*
@@ -104,6 +105,7 @@ impl EventPayload {
 
 /// A call for help from the kiosk's screen (no personal data: only where the citizen was).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HelpRequested {
     /// The page the citizen was on, e.g. "guide.detail".
@@ -112,6 +114,7 @@ pub struct HelpRequested {
 
 /// 一次性告知书 printed for a service (counts toward the guide's use; no personal data).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GuidePrinted {
     /// The service's [`crate::Service::id`] in the catalog.
@@ -124,6 +127,7 @@ pub struct GuidePrinted {
 
 /// Payload of [`EventPayload::TicketIssued`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TicketIssued {
     pub ticket_id: Uuid,
@@ -132,6 +136,7 @@ pub struct TicketIssued {
     /// As printed, e.g. "A012" or, offline past the lease, "K07-A003".
     pub number: String,
     /// Business day in the kiosk's time zone, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub business_day: String,
     /// 绿色通道 (60+ or appointment check-in).
     #[serde(default)]
@@ -146,12 +151,14 @@ pub struct TicketIssued {
 /// still has room, else rejects the event with a reason. Idempotent with `POST /v1/appointments` by `request_id`:
 /// a request already booked online is acknowledged without a second booking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentRequested {
     pub request_id: Uuid,
     /// The service's [`crate::Service::id`]; the service must be bookable.
     pub service: String,
     /// `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub date: String,
     /// A `slot_id` from `GET /v1/slots`, e.g. "0930".
     pub slot_id: String,
@@ -161,6 +168,7 @@ pub struct AppointmentRequested {
 
 /// How a finished document reaches the citizen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     /// Collected from a kiosk locker or a window.
@@ -175,6 +183,7 @@ pub enum Delivery {
 /// `fields` holds the service's extra form fields by `FormField::key`. `applicant` and `fields` are personal data
 /// (see [`EventPayload::personal_keys`]): `Debug` shows the applicant masked and the fields' keys only.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationSubmitted {
     pub application_id: Uuid,
@@ -218,6 +227,7 @@ impl std::fmt::Debug for ApplicationSubmitted {
 
 /// Payload of [`EventPayload::PickupCollected`]: a locker door was opened for a waiting document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PickupCollected {
     /// `Pickup::pickup_id` from `GET /v1/kiosks/{id}/pickups`.
@@ -229,6 +239,7 @@ pub struct PickupCollected {
 
 /// Payload of [`EventPayload::RatingSubmitted`] (好差评).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RatingSubmitted {
     pub rating_id: Uuid,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// `GET /v1/kiosks/{id}/pickups`: documents waiting in this kiosk's lockers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pickup {
     pub pickup_id: String,
     /// SHA-256 (hex) of the pickup code; the code itself never leaves the platform.
@@ -13,6 +14,7 @@ pub struct Pickup {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PickupList {
     pub pickups: Vec<Pickup>,
 }

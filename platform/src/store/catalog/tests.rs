@@ -1,12 +1,6 @@
 use super::*;
 use sanban_wire::{FieldType, Handling, Weekday, WINDOW_CATEGORIES};
 
-fn fresh() -> Connection {
-    let conn = Connection::open_in_memory().unwrap();
-    super::super::schema::migrate(&conn).unwrap();
-    conn
-}
-
 fn by_name<'a>(services: &'a [Service], name: &str) -> &'a Service {
     services
         .iter()
@@ -97,89 +91,4 @@ fn the_scenarios_services_are_there_as_the_scenarios_use_them() {
         .unwrap();
     assert!(mobile.check_value("13800000000").is_ok());
     assert!(mobile.check_value("1380000000").is_err());
-}
-
-#[test]
-fn a_fresh_database_holds_the_seed_as_version_one() {
-    let conn = fresh();
-    let index = current_catalog(&conn, &CatalogCache::default()).unwrap();
-    assert_eq!(index.version, 1);
-    assert_eq!(index.services, seed_services().unwrap());
-    assert_eq!(
-        index.service("SOC-01").unwrap().name_zh,
-        "城乡居民基本医疗保险参保登记"
-    );
-}
-
-#[test]
-fn importing_the_same_services_again_stores_nothing() {
-    let conn = fresh();
-    let seed = seed_services().unwrap();
-    assert_eq!(
-        import_catalog(&conn, &seed).unwrap(),
-        Imported::Unchanged { version: 1 }
-    );
-    let mut changed = seed.clone();
-    changed[0].phone = "027-84890199".into();
-    assert_eq!(
-        import_catalog(&conn, &changed).unwrap(),
-        Imported::Published { version: 2 }
-    );
-    assert_eq!(
-        import_catalog(&conn, &changed).unwrap(),
-        Imported::Unchanged { version: 2 }
-    );
-    // Going back to an older catalog is a change too.
-    assert_eq!(
-        import_catalog(&conn, &seed).unwrap(),
-        Imported::Published { version: 3 }
-    );
-    let (version, file) = export_catalog(&conn).unwrap();
-    assert_eq!((version, file.services), (3, seed));
-}
-
-#[test]
-fn an_invalid_catalog_is_never_stored() {
-    let conn = fresh();
-    let mut services = seed_services().unwrap();
-    services[0].category = "shop".into();
-    let err = import_catalog(&conn, &services).unwrap_err().to_string();
-    assert!(
-        err.contains("services[0]") && err.contains("category"),
-        "{err}"
-    );
-    let versions: u64 = conn
-        .query_row("SELECT COUNT(*) FROM catalog", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(versions, 1);
-}
-
-#[test]
-fn an_unreadable_newest_version_is_replaced_by_the_seed_on_upgrade() {
-    let conn = fresh();
-    // A catalog stored by an older program, in the format before the national fields.
-    conn.execute(
-        "INSERT INTO catalog (version, published_at, services) VALUES (2, '2026-01-01T00:00:00Z', ?1)",
-        [r#"[{"code":"ECO-01","name_zh":"企业设立登记","time_limit_days":1}]"#],
-    )
-    .unwrap();
-    let err = current_catalog(&conn, &CatalogCache::default()).unwrap_err();
-    assert!(
-        err.to_string().contains("catalog version 2 is unreadable"),
-        "{err}"
-    );
-    replace_unreadable_newest(&conn).unwrap();
-    let index = current_catalog(&conn, &CatalogCache::default()).unwrap();
-    assert_eq!(
-        (index.version, index.services.len()),
-        (3, seed_services().unwrap().len())
-    );
-    // Run again, nothing more happens.
-    replace_unreadable_newest(&conn).unwrap();
-    assert_eq!(
-        current_catalog(&conn, &CatalogCache::default())
-            .unwrap()
-            .version,
-        3
-    );
 }

@@ -8,6 +8,7 @@ pub const MAX_VALUE_CHARS: usize = 500;
 
 /// How a field is entered and what its value looks like on the wire (values always travel as strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     /// Free text from the Latin keyboard (digits, letters, an address number).
@@ -35,6 +36,7 @@ impl FieldType {
 
 /// One option of a [`FieldType::Choice`] field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     /// What travels in the application (`limited_company`): ASCII, stable across catalog versions.
@@ -45,6 +47,7 @@ pub struct Choice {
 
 /// One field of a service's application form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FormField {
     /// Key of the value in `ApplicationSubmitted::fields`: lower-case ASCII, digits and `_`.

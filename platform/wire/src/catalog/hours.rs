@@ -72,9 +72,14 @@ impl<'de> Deserialize<'de> for ClockTime {
 
 /// A stretch of opening hours, `start` included, `end` excluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TimeRange {
+    /// `HH:MM`, included.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
     pub start: ClockTime,
+    /// `HH:MM`, excluded.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
     pub end: ClockTime,
 }
 
@@ -93,6 +98,7 @@ impl fmt::Display for TimeRange {
 
 /// Day of the week, Monday first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Weekday {
     Mon,
@@ -137,6 +143,7 @@ impl Weekday {
 /// Opening hours for appointments, per weekday; a day left out takes no appointments. Holidays (法定节假日) are the
 /// platform's calendar, not the catalog's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyHours {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

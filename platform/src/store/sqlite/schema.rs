@@ -2,12 +2,13 @@
 
 use rusqlite::{params, Connection};
 
-use super::{catalog, now_rfc3339, StoreError};
+use super::catalog;
+use crate::store::{now_rfc3339, StoreError};
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -227,4 +228,114 @@ fn v4(conn: &Connection) -> Result<(), StoreError> {
         ",
     )?;
     Ok(())
+}
+
+/// v5: content hashes of settled events (a resent seq is compared with what was settled), event ids unique, and
+/// lease request ids (a retried lease request gets its first reply).
+///
+/// Before v5 the same event id under a new seq was applied again, so a database may hold an id twice: the later
+/// rows keep their history under an id marked as repeated, and the index can be unique.
+fn v5(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "
+        UPDATE events SET event_id = event_id || ' (repeated at seq ' || seq || ' of ' || kiosk_id || ')'
+        WHERE EXISTS (
+            SELECT 1 FROM events AS first
+            WHERE first.event_id = events.event_id
+              AND (first.kiosk_id < events.kiosk_id
+                   OR (first.kiosk_id = events.kiosk_id AND first.seq < events.seq))
+        );
+        ALTER TABLE events ADD COLUMN payload_sha256 TEXT;   -- NULL for events settled before v5
+        CREATE UNIQUE INDEX events_by_event_id ON events (event_id);
+
+        CREATE TABLE lease_requests (
+            kiosk_id    TEXT NOT NULL REFERENCES kiosks(id),
+            request_id  TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,          -- what was asked (LeaseAsk::fingerprint)
+            reply       TEXT NOT NULL,          -- JSON array of the leases granted
+            created_at  TEXT NOT NULL,
+            PRIMARY KEY (kiosk_id, request_id)
+        ) WITHOUT ROWID;
+        ",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::catalog::seed_services;
+    use crate::store::tables::TABLES;
+    use crate::store::CatalogCache;
+
+    /// A database as the previous round's program left it: only v1 applied, with data in it.
+    fn a_v1_database() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .unwrap();
+        v1(&conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO schema_version VALUES (1, '2026-01-01T00:00:00Z');
+             INSERT INTO kiosks (id, token_sha256, registered_at, last_applied_seq)
+                 VALUES ('K01', 'h', '2026-01-01T00:00:00Z', 2);
+             -- The same event id applied twice under two seqs (possible before v5).
+             INSERT INTO events VALUES ('K01', 1, 'e1', 'ticket.issued', 't', 't', 'applied');
+             INSERT INTO events VALUES ('K01', 2, 'e1', 'ticket.issued', 't', 't', 'applied');
+             -- A catalog version in the format before the national fields.
+             INSERT INTO catalog (version, published_at, services)
+                 VALUES (2, '2026-01-01T00:00:00Z',
+                         '[{\"code\":\"ECO-01\",\"name_zh\":\"企业设立登记\",\"time_limit_days\":1}]');",
+        )
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn a_v1_database_migrates_forward_keeping_its_data_and_getting_the_seed_catalog() {
+        let conn = a_v1_database();
+        migrate(&conn).unwrap();
+        let version: u32 = conn
+            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        for table in TABLES {
+            let n: i64 = conn
+                .query_row(&format!("SELECT COUNT(*) FROM {}", table.name), [], |r| {
+                    r.get(0)
+                })
+                .unwrap_or_else(|e| panic!("{}: {e}", table.name));
+            assert!(n >= 0);
+        }
+        // The old-format newest catalog gave way to the seed; the old versions stay as history.
+        let index = catalog::current_catalog(&conn, &CatalogCache::default()).unwrap();
+        assert_eq!(index.version, 3);
+        assert_eq!(index.services, seed_services().unwrap());
+        // The kiosk and its history are there; the repeated id is kept under a marked id.
+        let seq: u64 = conn
+            .query_row(
+                "SELECT last_applied_seq FROM kiosks WHERE id = 'K01'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(seq, 2);
+        let ids: Vec<String> = conn
+            .prepare("SELECT event_id FROM events ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(ids, ["e1", "e1 (repeated at seq 2 of K01)"]);
+        // Migrating again changes nothing.
+        migrate(&conn).unwrap();
+        assert_eq!(
+            catalog::current_catalog(&conn, &CatalogCache::default())
+                .unwrap()
+                .version,
+            3
+        );
+    }
 }

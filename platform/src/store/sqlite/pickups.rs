@@ -2,9 +2,9 @@
 
 use rusqlite::{params, Connection};
 use sanban_wire::Pickup;
-use sha2::{Digest, Sha256};
 
-use super::{now_rfc3339, StoreError};
+use crate::store::model::{check_new_pickup, door_busy, pickup_code_sha256, unknown_kiosk};
+use crate::store::{now_rfc3339, StoreError};
 
 /// Puts a document in a door of a kiosk's locker (a demo/test stand-in for the departments' delivery system).
 /// Returns the pickup id. The door must not already hold a waiting document.
@@ -15,18 +15,14 @@ pub fn add_pickup(
     code: &str,
     document: &str,
 ) -> Result<String, StoreError> {
-    if code.trim().is_empty() || document.trim().is_empty() {
-        return Err(StoreError::Invalid(
-            "pickup code and document must not be empty".into(),
-        ));
-    }
+    check_new_pickup(code, document)?;
     let known: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM kiosks WHERE id = ?1)",
         [kiosk],
         |r| r.get(0),
     )?;
     if !known {
-        return Err(StoreError::Invalid(format!("unknown kiosk {kiosk}")));
+        return Err(unknown_kiosk(kiosk));
     }
     let busy: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM pickups WHERE kiosk_id = ?1 AND locker_door = ?2 AND collected_at IS NULL)",
@@ -34,9 +30,7 @@ pub fn add_pickup(
         |r| r.get(0),
     )?;
     if busy {
-        return Err(StoreError::Invalid(format!(
-            "door {door} of kiosk {kiosk} already holds a waiting document"
-        )));
+        return Err(door_busy(kiosk, door));
     }
     let id = uuid::Uuid::now_v7().to_string();
     conn.execute(
@@ -46,7 +40,7 @@ pub fn add_pickup(
             id,
             kiosk,
             door,
-            hex::encode(Sha256::digest(code.as_bytes())),
+            pickup_code_sha256(code),
             document,
             now_rfc3339()
         ],

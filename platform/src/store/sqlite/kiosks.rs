@@ -3,22 +3,9 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use sanban_wire::Heartbeat;
 
-use super::{now_rfc3339, StoreError};
+use crate::store::model::already_registered;
+use crate::store::{now_rfc3339, KioskRow, StoreError};
 
-/// A kiosk as the registry holds it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct KioskRow {
-    pub id: String,
-    pub registered_at: String,
-    pub last_seen: Option<String>,
-    pub app_version: Option<String>,
-    pub last_applied_seq: u64,
-    /// Raw JSON of the last heartbeat.
-    pub last_heartbeat: Option<String>,
-}
-
-/// Registers `id` with `token_sha256`, or replaces its credential when `rotate` (the old token stops working at
-/// once; an unknown id is simply registered). Registering an existing id without `rotate` is an error.
 pub fn add_kiosk(
     conn: &Connection,
     id: &str,
@@ -43,11 +30,7 @@ pub fn add_kiosk(
                 params![id, token_sha256, now_rfc3339()],
             )?;
         }
-        (true, false) => {
-            return Err(StoreError::Invalid(format!(
-                "kiosk {id} is already registered (use --rotate to issue it a new token)"
-            )))
-        }
+        (true, false) => return Err(already_registered(id)),
     }
     Ok(())
 }
@@ -60,7 +43,6 @@ pub fn kiosk_token_hash(conn: &Connection, id: &str) -> Result<Option<String>, S
         .optional()?)
 }
 
-/// The kiosk holding this token hash, with the stored hash (for the caller's constant-time comparison).
 pub fn kiosk_by_token_hash(
     conn: &Connection,
     hash: &str,

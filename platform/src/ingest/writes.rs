@@ -1,0 +1,124 @@
+//! What settling a batch writes: plain rows, decided before anything is written, so each store writes a whole
+//! batch with one statement per table.
+
+use sanban_wire::Rejection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    Rejected,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// Every settled event: proves exactly-once and lets a resent event be compared with what was settled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub seq: u64,
+    pub event_id: String,
+    pub kind: &'static str,
+    pub occurred_at: String,
+    pub payload_sha256: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketRow {
+    pub ticket_id: String,
+    pub seq: u64,
+    pub category: String,
+    pub number: String,
+    pub business_day: String,
+    pub priority: bool,
+    pub offline: bool,
+    pub occurred_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuidePrintRow {
+    pub seq: u64,
+    pub service: String,
+    pub catalog_version: u64,
+    pub language: String,
+    pub occurred_at: String,
+}
+
+/// A call for help (`help.requested`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HelpRequestRow {
+    pub seq: u64,
+    pub page: String,
+    pub occurred_at: String,
+}
+
+/// A booking made by an `appointment.requested` event (source "event").
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppointmentRow {
+    pub appointment_id: String,
+    pub request_id: String,
+    pub service: String,
+    pub date: String,
+    pub slot_id: String,
+    pub citizen_ref: String,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicationRow {
+    pub application_id: String,
+    pub application_no: String,
+    pub seq: u64,
+    pub service: String,
+    pub citizen_ref: String,
+    /// JSON object.
+    pub fields: String,
+    /// JSON array.
+    pub materials_provided: String,
+    /// JSON array (容缺受理: to be delivered later).
+    pub materials_owed: String,
+    pub delivery: &'static str,
+    pub occurred_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickupCollection {
+    pub pickup_id: String,
+    pub collected_at: String,
+    pub seq: u64,
+    pub method: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingRow {
+    pub rating_id: String,
+    pub seq: u64,
+    pub errand: String,
+    pub service: Option<String>,
+    pub level: u8,
+    pub reason: Option<String>,
+    pub occurred_at: String,
+}
+
+/// Everything one batch writes, in one transaction, with `kiosks.last_applied_seq` moved to `applied_through`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Writes {
+    pub kiosk: String,
+    pub received_at: String,
+    pub applied_through: u64,
+    pub events: Vec<EventRow>,
+    pub rejections: Vec<Rejection>,
+    pub tickets: Vec<TicketRow>,
+    pub guide_prints: Vec<GuidePrintRow>,
+    pub help_requests: Vec<HelpRequestRow>,
+    pub appointments: Vec<AppointmentRow>,
+    pub applications: Vec<ApplicationRow>,
+    pub pickups_collected: Vec<PickupCollection>,
+    pub ratings: Vec<RatingRow>,
+}

@@ -1,0 +1,123 @@
+//! The storage interface every handler, the CLI and the ingest use. Two implementations: [`super::sqlite`] and
+//! [`super::postgres`]; the compiler holds both to the whole list.
+//!
+//! Adding a query: declare it here, write it in `sqlite/<area>.rs` and `postgres/<area>.rs` (same area module
+//! name in both), call it from `sqlite/mod.rs` and `postgres/mod.rs`. Adding a table: a migration in
+//! `sqlite/schema.rs` and `postgres/schema.rs`, and its columns in [`super::tables::TABLES`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sanban_wire::{CatalogFile, Heartbeat, Pickup, Rejection, Service};
+use tokio::sync::mpsc;
+
+use super::tables::CopyItem;
+use super::{
+    BookOutcome, Booking, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk, LeaseOutcome,
+    StoreError, StoredTicket,
+};
+use crate::ingest::{BatchOutcome, ParsedEvent};
+
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// Where the data lives (a PostgreSQL password is never shown).
+    fn url(&self) -> &DbUrl;
+
+    // Kiosk registry: credentials (hash only), last contact, heartbeat.
+
+    /// Registers `id` with `token_sha256`, or replaces its credential when `rotate` (the old token stops working at
+    /// once; an unknown id is simply registered). Registering an existing id without `rotate` is an error.
+    async fn add_kiosk(&self, id: &str, token_sha256: &str, rotate: bool)
+        -> Result<(), StoreError>;
+    async fn kiosk_token_hash(&self, id: &str) -> Result<Option<String>, StoreError>;
+    /// The kiosk holding this token hash, with the stored hash (for the caller's constant-time comparison).
+    async fn kiosk_by_token_hash(&self, hash: &str)
+        -> Result<Option<(String, String)>, StoreError>;
+    async fn list_kiosks(&self) -> Result<Vec<KioskRow>, StoreError>;
+    async fn record_heartbeat(&self, id: &str, heartbeat: &Heartbeat) -> Result<(), StoreError>;
+
+    // The versioned service catalog.
+
+    /// The newest catalog version (parsed once per version and cached).
+    async fn current_catalog(&self) -> Result<Arc<CatalogIndex>, StoreError>;
+    /// Checks a service list and stores it as the next catalog version; returns that version.
+    async fn publish_catalog(&self, services: &[Service]) -> Result<u64, StoreError>;
+    /// Checks a service list and publishes it as the next version, unless the newest version already holds
+    /// exactly these services (then nothing is stored and kiosks download nothing). The comparison and the
+    /// publishing see the same newest version, whatever other instances do.
+    async fn import_catalog(&self, services: &[Service]) -> Result<Imported, StoreError>;
+    /// The newest version as an import file, with its number.
+    async fn export_catalog(&self) -> Result<(u64, CatalogFile), StoreError>;
+
+    // The platform's own secrets.
+
+    /// The hall's key of `citizen_ref` (hex), made on first use and the same ever after, for every kiosk and on
+    /// every instance.
+    async fn citizen_key(&self) -> Result<String, StoreError>;
+
+    // Event ingestion.
+
+    /// Settles a parsed batch of `kiosk` exactly once, in order, in one transaction (`crate::ingest`). Batches of
+    /// one kiosk are serialized, even when they reach different platform instances.
+    async fn settle_batch(
+        &self,
+        kiosk: &str,
+        events: Vec<ParsedEvent>,
+    ) -> Result<BatchOutcome, StoreError>;
+
+    // Queue number leases.
+
+    /// Grants `kiosk` the next block of each asked category (the caller checked day and categories), within
+    /// [`super::lease_policy`]'s bounds; a retried request id gets its first reply.
+    async fn grant_leases(&self, kiosk: &str, ask: &LeaseAsk) -> Result<LeaseOutcome, StoreError>;
+
+    // Appointments.
+
+    /// Books a slot online; idempotent by request id; never more than the slot's capacity, whatever the instance.
+    async fn book(&self, booking: &Booking) -> Result<BookOutcome, StoreError>;
+    /// Bookings per slot id of a service on a date.
+    async fn booked_counts(
+        &self,
+        service: &str,
+        date: &str,
+    ) -> Result<HashMap<String, u32>, StoreError>;
+
+    // Pickups (only the SHA-256 of a pickup code is stored).
+
+    /// Puts a document behind a locker door of a kiosk (a stand-in for the departments' delivery system). Returns
+    /// the pickup id. The door must not already hold a waiting document.
+    async fn add_pickup(
+        &self,
+        kiosk: &str,
+        door: u32,
+        code: &str,
+        document: &str,
+    ) -> Result<String, StoreError>;
+    /// Documents still waiting at `kiosk`, by door.
+    async fn open_pickups(&self, kiosk: &str) -> Result<Vec<Pickup>, StoreError>;
+
+    // Reads for the CLI and the tests.
+
+    /// Tickets of one kiosk (or all), in kiosk and sequence order.
+    async fn tickets(&self, kiosk: Option<&str>) -> Result<Vec<StoredTicket>, StoreError>;
+    /// The last sequence settled for `kiosk` (0 when none); `None` for an unknown kiosk.
+    async fn last_applied_seq(&self, kiosk: &str) -> Result<Option<u64>, StoreError>;
+    /// Events of `kiosk` that were acknowledged but not applied, with their reasons, by sequence.
+    async fn rejections(&self, kiosk: &str) -> Result<Vec<Rejection>, StoreError>;
+    /// Rows of each data table ([`super::tables::data_tables`]).
+    async fn counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError>;
+
+    // Moving a platform's data to another store (`sanban-platform migrate`).
+
+    /// Sends every row of every table, in [`super::tables::TABLES`] order, from one consistent snapshot.
+    async fn export(&self, sink: mpsc::Sender<CopyItem>) -> Result<(), StoreError>;
+    /// Stores the rows `source` sends, all in one transaction; refuses a store holding data unless `replace`
+    /// (then its data is deleted first). The target's seeded catalog is always replaced by the source's. Returns
+    /// the number of rows stored.
+    async fn import(
+        &self,
+        source: mpsc::Receiver<CopyItem>,
+        replace: bool,
+    ) -> Result<u64, StoreError>;
+}

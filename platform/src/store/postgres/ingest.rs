@@ -1,0 +1,524 @@
+//! Settling event batches on PostgreSQL, exactly once across platform instances.
+//!
+//! **Per-kiosk row locks, READ COMMITTED** (not SERIALIZABLE): a batch transaction starts with
+//! `SELECT … FROM kiosks WHERE id = $1 FOR UPDATE`. The same kiosk's batches — a retry landing on another
+//! instance, or the same batch sent to two instances at once — queue on that one row; the second runs after the
+//! first commits and, since READ COMMITTED takes a fresh snapshot per statement, sees its `last_applied_seq` and
+//! its events, so it skips them as duplicates (or compares them). Other kiosks' batches never wait and never
+//! abort. SERIALIZABLE would give the same guarantee by aborting one of two conflicting transactions, but its
+//! predicate locks also conflict across kiosks that merely touch neighbouring index pages (every batch inserts into
+//! the same `tickets` and `events` indexes), so under a thousand kiosks it would abort and retry good work.
+//!
+//! The few invariants that span kiosks take their own locks: an appointment slot's capacity (an advisory lock per
+//! slot, also taken by `POST /v1/appointments`) and a pickup (its row, `FOR UPDATE`). Globally unique ids (ticket,
+//! rating, application, event) are checked first and backed by unique indexes: two kiosks forging the same id at
+//! the same instant make one transaction fail (503, retried), never a double.
+//!
+//! Each step is one statement for the whole batch (arrays in, `UNNEST` for inserts), and independent statements
+//! are pipelined on the connection, so a batch costs a handful of round trips whatever its size.
+
+use std::sync::Arc;
+
+use deadpool_postgres::{Object, Transaction};
+use sanban_wire::Rejection;
+
+use super::catalog::current_catalog;
+use super::slots::lock_slot;
+use super::{pg_err, to_i64, to_u32, to_u64};
+use crate::ingest::facts::{BookedRequest, Facts, FactsQuery, LeasedBlock, PickupState};
+use crate::ingest::writes::Writes;
+use crate::ingest::{settle_batch, BatchOutcome, BatchTx, EventIdUse, ParsedEvent, SettledEvent};
+use crate::store::{CatalogCache, CatalogIndex, StoreError};
+
+pub async fn settle(
+    client: &mut Object,
+    catalog: &CatalogCache,
+    kiosk: &str,
+    events: &[ParsedEvent],
+) -> Result<BatchOutcome, StoreError> {
+    let tx = client.transaction().await.map_err(pg_err)?;
+    let mut batch = PgTx { tx: &tx, catalog };
+    let outcome = settle_batch(&mut batch, kiosk, events).await?;
+    match outcome {
+        BatchOutcome::Settled(_) => tx.commit().await.map_err(pg_err)?,
+        // Refused: nothing was written; release the kiosk's lock.
+        _ => tx.rollback().await.map_err(pg_err)?,
+    }
+    Ok(outcome)
+}
+
+struct PgTx<'t> {
+    tx: &'t Transaction<'t>,
+    catalog: &'t CatalogCache,
+}
+
+impl PgTx<'_> {
+    async fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        let stmt = self.tx.prepare_cached(sql).await.map_err(pg_err)?;
+        self.tx.query(&stmt, params).await.map_err(pg_err)
+    }
+
+    async fn execute(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let stmt = self.tx.prepare_cached(sql).await.map_err(pg_err)?;
+        self.tx.execute(&stmt, params).await.map_err(pg_err)
+    }
+}
+
+impl BatchTx for PgTx<'_> {
+    async fn lock_kiosk(&mut self, kiosk: &str) -> Result<Option<u64>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT last_applied_seq FROM kiosks WHERE id = $1 FOR UPDATE",
+                &[&kiosk],
+            )
+            .await?;
+        Ok(rows.first().map(|r| to_u64(r.get(0))))
+    }
+
+    async fn settled_events(
+        &mut self,
+        kiosk: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<SettledEvent>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT seq, event_id, kind, payload_sha256 FROM events
+                 WHERE kiosk_id = $1 AND seq BETWEEN $2 AND $3",
+                &[&kiosk, &to_i64(from)?, &to_i64(to)?],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| SettledEvent {
+                seq: to_u64(r.get(0)),
+                event_id: r.get(1),
+                kind: r.get(2),
+                payload_sha256: r.get(3),
+            })
+            .collect())
+    }
+
+    async fn event_ids_in_use(&mut self, ids: &[String]) -> Result<Vec<EventIdUse>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT event_id, kiosk_id, seq FROM events WHERE event_id = ANY($1)",
+                &[&ids],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| EventIdUse {
+                event_id: r.get(0),
+                kiosk_id: r.get(1),
+                seq: to_u64(r.get(2)),
+            })
+            .collect())
+    }
+
+    async fn catalog(&mut self) -> Result<Arc<CatalogIndex>, StoreError> {
+        current_catalog(self.tx, self.catalog).await
+    }
+
+    async fn facts(&mut self, kiosk: &str, q: &FactsQuery) -> Result<Facts, StoreError> {
+        facts(self, kiosk, q).await
+    }
+
+    async fn write(&mut self, w: &Writes) -> Result<(), StoreError> {
+        write(self, w).await
+    }
+
+    async fn rejections(
+        &mut self,
+        kiosk: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<Rejection>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT seq, reason FROM rejections WHERE kiosk_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+                &[&kiosk, &to_i64(from)?, &to_i64(to)?],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Rejection {
+                seq: to_u64(r.get(0)),
+                reason: r.get(1),
+            })
+            .collect())
+    }
+}
+
+/// Unzips keys of three parts into three arrays (for `UNNEST`).
+fn columns3(keys: &[(String, String, String)]) -> (Vec<&str>, Vec<&str>, Vec<&str>) {
+    let mut out = (Vec::new(), Vec::new(), Vec::new());
+    for (a, b, c) in keys {
+        out.0.push(a.as_str());
+        out.1.push(b.as_str());
+        out.2.push(c.as_str());
+    }
+    out
+}
+
+async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, StoreError> {
+    // Slot locks first, in the query's (sorted) order, before the slots' bookings are counted.
+    for slot in &q.slots {
+        lock_slot(t.tx, slot).await?;
+    }
+    let (days, cats, numbers) = columns3(&q.ticket_numbers);
+    let lease_days: Vec<&str> = q.lease_days.iter().map(|(d, _)| d.as_str()).collect();
+    let (services, dates, slot_ids) = columns3(&q.slots);
+    let ticket_ids = async {
+        if q.ticket_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        t.query(
+            "SELECT ticket_id FROM tickets WHERE ticket_id = ANY($1)",
+            &[&q.ticket_ids],
+        )
+        .await
+    };
+    let holders = async {
+        if numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        t.query(
+            "SELECT t.business_day, t.category, t.number, t.kiosk_id
+             FROM tickets t JOIN UNNEST($1::text[], $2::text[], $3::text[]) AS k(d, c, n)
+               ON t.business_day = k.d AND t.category = k.c AND t.number = k.n",
+            &[&days, &cats, &numbers],
+        )
+        .await
+    };
+    let leases = async {
+        if lease_days.is_empty() {
+            return Ok(Vec::new());
+        }
+        t.query(
+            "SELECT business_day, category, first_number, last_number FROM leases
+             WHERE kiosk_id = $1 AND business_day = ANY($2)",
+            &[&kiosk, &lease_days],
+        )
+        .await
+    };
+    let bookings = async {
+        if q.appointment_requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        t.query(
+            "SELECT request_id, appointment_id, service, date, slot_id FROM appointments WHERE request_id = ANY($1)",
+            &[&q.appointment_requests],
+        )
+        .await
+    };
+    let slot_counts = async {
+        if services.is_empty() {
+            return Ok(Vec::new());
+        }
+        t.query(
+            "SELECT a.service, a.date, a.slot_id, COUNT(*)
+             FROM appointments a JOIN UNNEST($1::text[], $2::text[], $3::text[]) AS k(s, d, sl)
+               ON a.service = k.s AND a.date = k.d AND a.slot_id = k.sl
+             GROUP BY a.service, a.date, a.slot_id",
+            &[&services, &dates, &slot_ids],
+        )
+        .await
+    };
+    let application_ids = async {
+        if q.application_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        t.query(
+            "SELECT application_id FROM applications WHERE application_id = ANY($1)",
+            &[&q.application_ids],
+        )
+        .await
+    };
+    let application_nos = async {
+        if q.application_nos.is_empty() {
+            return Ok(Vec::new());
+        }
+        t.query(
+            "SELECT application_no FROM applications WHERE application_no = ANY($1)",
+            &[&q.application_nos],
+        )
+        .await
+    };
+    let pickups = async {
+        if q.pickup_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        t.query(
+            "SELECT pickup_id, kiosk_id, locker_door, collected_at FROM pickups
+             WHERE pickup_id = ANY($1) ORDER BY pickup_id FOR UPDATE",
+            &[&q.pickup_ids],
+        )
+        .await
+    };
+    let ratings = async {
+        if q.rating_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        t.query(
+            "SELECT rating_id FROM ratings WHERE rating_id = ANY($1)",
+            &[&q.rating_ids],
+        )
+        .await
+    };
+    // Sent together: the connection pipelines them.
+    let (
+        ticket_ids,
+        holders,
+        leases,
+        bookings,
+        slot_counts,
+        application_ids,
+        application_nos,
+        pickups,
+        ratings,
+    ) = tokio::try_join!(
+        ticket_ids,
+        holders,
+        leases,
+        bookings,
+        slot_counts,
+        application_ids,
+        application_nos,
+        pickups,
+        ratings
+    )?;
+    Ok(Facts {
+        ticket_ids: ticket_ids.iter().map(|r| r.get(0)).collect(),
+        number_holders: holders
+            .iter()
+            .map(|r| ((r.get(0), r.get(1), r.get(2)), r.get(3)))
+            .collect(),
+        leases: leases
+            .iter()
+            .map(|r| LeasedBlock {
+                business_day: r.get(0),
+                category: r.get(1),
+                first: to_u32(r.get(2)),
+                last: to_u32(r.get(3)),
+            })
+            .collect(),
+        bookings: bookings
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    BookedRequest {
+                        appointment_id: r.get(1),
+                        slot: (r.get(2), r.get(3), r.get(4)),
+                    },
+                )
+            })
+            .collect(),
+        slot_counts: slot_counts
+            .iter()
+            .map(|r| ((r.get(0), r.get(1), r.get(2)), to_u32(r.get(3))))
+            .collect(),
+        application_ids: application_ids.iter().map(|r| r.get(0)).collect(),
+        application_nos: application_nos.iter().map(|r| r.get(0)).collect(),
+        pickups: pickups
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    PickupState {
+                        kiosk_id: r.get(1),
+                        locker_door: to_u32(r.get(2)),
+                        collected_at: r.get(3),
+                    },
+                )
+            })
+            .collect(),
+        rating_ids: ratings.iter().map(|r| r.get(0)).collect(),
+    })
+}
+
+async fn write(t: &PgTx<'_>, w: &Writes) -> Result<(), StoreError> {
+    let kiosk = w.kiosk.as_str();
+    let at = w.received_at.as_str();
+    let seqs = |rows: &mut dyn Iterator<Item = u64>| -> Result<Vec<i64>, StoreError> {
+        rows.map(to_i64).collect()
+    };
+
+    let event_seqs = seqs(&mut w.events.iter().map(|e| e.seq))?;
+    let event_ids: Vec<&str> = w.events.iter().map(|e| e.event_id.as_str()).collect();
+    let kinds: Vec<&str> = w.events.iter().map(|e| e.kind).collect();
+    let occurred: Vec<&str> = w.events.iter().map(|e| e.occurred_at.as_str()).collect();
+    let outcomes: Vec<&str> = w.events.iter().map(|e| e.outcome.as_str()).collect();
+    let hashes: Vec<&str> = w.events.iter().map(|e| e.payload_sha256.as_str()).collect();
+    let events = async {
+        if event_seqs.is_empty() {
+            return Ok(0);
+        }
+        t.execute(
+            "INSERT INTO events (kiosk_id, seq, event_id, kind, occurred_at, received_at, outcome, payload_sha256)
+             SELECT $1, u.s, u.e, u.k, u.o, $2, u.oc, u.h
+             FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                  AS u(s, e, k, o, oc, h)",
+            &[&kiosk, &at, &event_seqs, &event_ids, &kinds, &occurred, &outcomes, &hashes],
+        )
+        .await
+    };
+
+    let rej_seqs = seqs(&mut w.rejections.iter().map(|r| r.seq))?;
+    let reasons: Vec<&str> = w.rejections.iter().map(|r| r.reason.as_str()).collect();
+    let rejections = async {
+        if rej_seqs.is_empty() {
+            return Ok(0);
+        }
+        t.execute(
+            "INSERT INTO rejections (kiosk_id, seq, reason, rejected_at)
+             SELECT $1, u.s, u.r, $2 FROM UNNEST($3::bigint[], $4::text[]) AS u(s, r)",
+            &[&kiosk, &at, &rej_seqs, &reasons],
+        )
+        .await
+    };
+
+    let tk = &w.tickets;
+    let t_ids: Vec<&str> = tk.iter().map(|x| x.ticket_id.as_str()).collect();
+    let t_seqs = seqs(&mut tk.iter().map(|x| x.seq))?;
+    let t_cats: Vec<&str> = tk.iter().map(|x| x.category.as_str()).collect();
+    let t_numbers: Vec<&str> = tk.iter().map(|x| x.number.as_str()).collect();
+    let t_days: Vec<&str> = tk.iter().map(|x| x.business_day.as_str()).collect();
+    let t_priority: Vec<bool> = tk.iter().map(|x| x.priority).collect();
+    let t_offline: Vec<bool> = tk.iter().map(|x| x.offline).collect();
+    let t_at: Vec<&str> = tk.iter().map(|x| x.occurred_at.as_str()).collect();
+    let tickets = async {
+        if t_ids.is_empty() {
+            return Ok(0);
+        }
+        t.execute(
+            "INSERT INTO tickets (ticket_id, kiosk_id, seq, category, number, business_day, priority, offline,
+                                  occurred_at)
+             SELECT u.i, $1, u.s, u.c, u.n, u.d, u.p, u.o, u.a
+             FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::bool[],
+                         $9::text[]) AS u(i, s, c, n, d, p, o, a)",
+            &[&kiosk, &t_ids, &t_seqs, &t_cats, &t_numbers, &t_days, &t_priority, &t_offline, &t_at],
+        )
+        .await
+    };
+
+    let rt = &w.ratings;
+    let r_ids: Vec<&str> = rt.iter().map(|x| x.rating_id.as_str()).collect();
+    let r_seqs = seqs(&mut rt.iter().map(|x| x.seq))?;
+    let r_errands: Vec<&str> = rt.iter().map(|x| x.errand.as_str()).collect();
+    let r_services: Vec<Option<&str>> = rt.iter().map(|x| x.service.as_deref()).collect();
+    let r_levels: Vec<i64> = rt.iter().map(|x| i64::from(x.level)).collect();
+    let r_reasons: Vec<Option<&str>> = rt.iter().map(|x| x.reason.as_deref()).collect();
+    let r_at: Vec<&str> = rt.iter().map(|x| x.occurred_at.as_str()).collect();
+    let ratings = async {
+        if r_ids.is_empty() {
+            return Ok(0);
+        }
+        t.execute(
+            "INSERT INTO ratings (rating_id, kiosk_id, seq, errand, service, level, reason, occurred_at)
+             SELECT u.i, $1, u.s, u.e, u.sv, u.l, u.r, u.a
+             FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
+                  AS u(i, s, e, sv, l, r, a)",
+            &[&kiosk, &r_ids, &r_seqs, &r_errands, &r_services, &r_levels, &r_reasons, &r_at],
+        )
+        .await
+    };
+
+    let gp = &w.guide_prints;
+    let g_seqs = seqs(&mut gp.iter().map(|x| x.seq))?;
+    let g_services: Vec<&str> = gp.iter().map(|x| x.service.as_str()).collect();
+    let g_versions = seqs(&mut gp.iter().map(|x| x.catalog_version))?;
+    let g_langs: Vec<&str> = gp.iter().map(|x| x.language.as_str()).collect();
+    let g_at: Vec<&str> = gp.iter().map(|x| x.occurred_at.as_str()).collect();
+    let guide_prints = async {
+        if g_seqs.is_empty() {
+            return Ok(0);
+        }
+        t.execute(
+            "INSERT INTO guide_prints (kiosk_id, seq, service, catalog_version, language, occurred_at)
+             SELECT $1, u.s, u.sv, u.v, u.l, u.a
+             FROM UNNEST($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[]) AS u(s, sv, v, l, a)",
+            &[&kiosk, &g_seqs, &g_services, &g_versions, &g_langs, &g_at],
+        )
+        .await
+    };
+
+    let hr = &w.help_requests;
+    let h_seqs = seqs(&mut hr.iter().map(|x| x.seq))?;
+    let h_pages: Vec<&str> = hr.iter().map(|x| x.page.as_str()).collect();
+    let h_at: Vec<&str> = hr.iter().map(|x| x.occurred_at.as_str()).collect();
+    let help_requests = async {
+        if h_seqs.is_empty() {
+            return Ok(0);
+        }
+        t.execute(
+            "INSERT INTO help_requests (kiosk_id, seq, page, occurred_at)
+             SELECT $1, u.s, u.p, u.a FROM UNNEST($2::bigint[], $3::text[], $4::text[]) AS u(s, p, a)",
+            &[&kiosk, &h_seqs, &h_pages, &h_at],
+        )
+        .await
+    };
+
+    // Appointments, applications and pickups are rare next to tickets: a statement per row.
+    let others = async {
+        for a in &w.appointments {
+            t.execute(
+                "INSERT INTO appointments
+                     (appointment_id, request_id, kiosk_id, service, date, slot_id, citizen_ref, source, seq,
+                      created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'event', $8, $9)",
+                &[&a.appointment_id, &a.request_id, &kiosk, &a.service, &a.date, &a.slot_id, &a.citizen_ref,
+                  &to_i64(a.seq)?, &at],
+            )
+            .await?;
+        }
+        for a in &w.applications {
+            t.execute(
+                "INSERT INTO applications (application_id, application_no, kiosk_id, seq, service, citizen_ref,
+                                           fields, materials_provided, materials_owed, delivery, occurred_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &[&a.application_id, &a.application_no, &kiosk, &to_i64(a.seq)?, &a.service, &a.citizen_ref,
+                  &a.fields, &a.materials_provided, &a.materials_owed, &a.delivery, &a.occurred_at],
+            )
+            .await?;
+        }
+        for p in &w.pickups_collected {
+            t.execute(
+                "UPDATE pickups SET collected_at = $2, collected_seq = $3, collected_method = $4
+                 WHERE pickup_id = $1",
+                &[&p.pickup_id, &p.collected_at, &to_i64(p.seq)?, &p.method],
+            )
+            .await?;
+        }
+        Ok::<_, StoreError>(0)
+    };
+
+    let applied_through = to_i64(w.applied_through)?;
+    let kiosk_row = async {
+        t.execute(
+            "UPDATE kiosks SET last_applied_seq = $2, last_seen = $3 WHERE id = $1",
+            &[&kiosk, &applied_through, &at],
+        )
+        .await
+    };
+    tokio::try_join!(
+        events,
+        rejections,
+        tickets,
+        ratings,
+        guide_prints,
+        help_requests,
+        others,
+        kiosk_row
+    )?;
+    Ok(())
+}

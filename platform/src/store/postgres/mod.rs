@@ -1,0 +1,269 @@
+//! The PostgreSQL store (tokio-postgres through a deadpool connection pool), for city scale: several stateless
+//! platform instances share one database.
+//!
+//! Why tokio-postgres + deadpool-postgres rather than sqlx: fewer and lighter dependencies (sqlx's SQLite driver
+//! would also clash with rusqlite's bundled SQLite), explicit prepared-statement caching per connection, and
+//! pipelining of independent queries on one connection, which the batch ingest relies on.
+//!
+//! Availability: while PostgreSQL cannot be reached, every call fails fast with [`StoreError::Unavailable`] (the
+//! handlers answer 503, kiosks back off); broken connections are dropped by the pool and new ones are made when
+//! the server is back, with no restart of the platform.
+
+mod catalog;
+mod copy;
+pub mod ingest;
+mod kiosks;
+mod leases;
+mod pickups;
+mod read;
+mod schema;
+mod secrets;
+mod slots;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+};
+use sanban_wire::{CatalogFile, Heartbeat, Pickup, Rejection, Service};
+use tokio::sync::mpsc;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::NoTls;
+
+use super::tables::CopyItem;
+use super::{
+    Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
+    LeaseOutcome, StoreError, StoredTicket,
+};
+use crate::ingest::{BatchOutcome, ParsedEvent};
+
+/// Connections per platform instance (`SANBAN_PG_POOL_SIZE` overrides). Batches of one kiosk wait on its row lock
+/// holding a connection, so the pool bounds how many batches an instance works on at once.
+pub const DEFAULT_POOL_SIZE: usize = 16;
+/// How long a request waits for a pooled connection, and for a new one, before it is answered 503.
+const WAIT: Duration = Duration::from_secs(5);
+const CONNECT: Duration = Duration::from_secs(3);
+
+/// The PostgreSQL implementation of [`Backend`].
+pub struct PgStore {
+    url: DbUrl,
+    pool: Pool,
+    catalog: CatalogCache,
+}
+
+impl PgStore {
+    /// Connects (failing if the server cannot be reached now) and migrates the schema.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let mut config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Invalid(format!("invalid PostgreSQL URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT);
+        }
+        config.application_name("sanban-platform");
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let size = std::env::var("SANBAN_PG_POOL_SIZE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n: &usize| n > 0)
+            .unwrap_or(DEFAULT_POOL_SIZE);
+        let pool = Pool::builder(manager)
+            .max_size(size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(WAIT))
+            .create_timeout(Some(CONNECT))
+            .recycle_timeout(Some(CONNECT))
+            .build()
+            .map_err(|e| StoreError::Invalid(format!("cannot build the connection pool: {e}")))?;
+        let store = PgStore {
+            url: DbUrl::Postgres(url.to_string()),
+            pool,
+            catalog: CatalogCache::default(),
+        };
+        let mut client = store.client().await?;
+        schema::migrate(&mut client).await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(pool_err)
+    }
+}
+
+/// A PostgreSQL error as the store reports it: lost connections and an unreachable or restarting server are
+/// [`StoreError::Unavailable`]; other errors keep their SQLSTATE and message only (a detail may quote values).
+pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        let transient = code.code().starts_with("08")
+            || [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+                SqlState::TOO_MANY_CONNECTIONS,
+                SqlState::T_R_SERIALIZATION_FAILURE,
+                SqlState::T_R_DEADLOCK_DETECTED,
+                SqlState::DISK_FULL,
+            ]
+            .contains(code);
+        let text = format!("{}: {}", code.code(), db.message());
+        return if transient {
+            StoreError::Unavailable(text)
+        } else {
+            StoreError::Postgres(text)
+        };
+    }
+    // No server answer: the connection is closed or broken, or could not be made.
+    StoreError::Unavailable(e.to_string())
+}
+
+fn pool_err(e: PoolError) -> StoreError {
+    match e {
+        PoolError::Backend(e) => pg_err(e),
+        PoolError::Closed => StoreError::Closed,
+        other => StoreError::Unavailable(format!("no database connection: {other}")),
+    }
+}
+
+/// Database integers are BIGINT; the wire's are unsigned.
+pub(crate) fn to_i64(n: u64) -> Result<i64, StoreError> {
+    i64::try_from(n).map_err(|_| StoreError::Invalid(format!("{n} is out of range")))
+}
+
+pub(crate) fn to_u64(n: i64) -> u64 {
+    n.max(0) as u64
+}
+
+pub(crate) fn to_u32(n: i64) -> u32 {
+    n.clamp(0, i64::from(u32::MAX)) as u32
+}
+
+#[async_trait]
+impl Backend for PgStore {
+    fn url(&self) -> &DbUrl {
+        &self.url
+    }
+
+    async fn add_kiosk(
+        &self,
+        id: &str,
+        token_sha256: &str,
+        rotate: bool,
+    ) -> Result<(), StoreError> {
+        kiosks::add_kiosk(&self.client().await?, id, token_sha256, rotate).await
+    }
+
+    async fn kiosk_token_hash(&self, id: &str) -> Result<Option<String>, StoreError> {
+        kiosks::kiosk_token_hash(&self.client().await?, id).await
+    }
+
+    async fn kiosk_by_token_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        kiosks::kiosk_by_token_hash(&self.client().await?, hash).await
+    }
+
+    async fn list_kiosks(&self) -> Result<Vec<KioskRow>, StoreError> {
+        kiosks::list_kiosks(&self.client().await?).await
+    }
+
+    async fn record_heartbeat(&self, id: &str, heartbeat: &Heartbeat) -> Result<(), StoreError> {
+        kiosks::record_heartbeat(&self.client().await?, id, heartbeat).await
+    }
+
+    async fn current_catalog(&self) -> Result<Arc<CatalogIndex>, StoreError> {
+        catalog::current_catalog(&self.client().await?, &self.catalog).await
+    }
+
+    async fn publish_catalog(&self, services: &[Service]) -> Result<u64, StoreError> {
+        catalog::publish_catalog(&mut self.client().await?, services).await
+    }
+
+    async fn import_catalog(&self, services: &[Service]) -> Result<Imported, StoreError> {
+        catalog::import_catalog(&mut self.client().await?, services).await
+    }
+
+    async fn export_catalog(&self) -> Result<(u64, CatalogFile), StoreError> {
+        catalog::export_catalog(&self.client().await?).await
+    }
+
+    async fn citizen_key(&self) -> Result<String, StoreError> {
+        secrets::citizen_key(&self.client().await?).await
+    }
+
+    async fn settle_batch(
+        &self,
+        kiosk: &str,
+        events: Vec<ParsedEvent>,
+    ) -> Result<BatchOutcome, StoreError> {
+        ingest::settle(&mut self.client().await?, &self.catalog, kiosk, &events).await
+    }
+
+    async fn grant_leases(&self, kiosk: &str, ask: &LeaseAsk) -> Result<LeaseOutcome, StoreError> {
+        leases::grant_leases(&mut self.client().await?, kiosk, ask).await
+    }
+
+    async fn book(&self, booking: &Booking) -> Result<BookOutcome, StoreError> {
+        slots::book(&mut self.client().await?, booking).await
+    }
+
+    async fn booked_counts(
+        &self,
+        service: &str,
+        date: &str,
+    ) -> Result<HashMap<String, u32>, StoreError> {
+        slots::booked_counts(&self.client().await?, service, date).await
+    }
+
+    async fn add_pickup(
+        &self,
+        kiosk: &str,
+        door: u32,
+        code: &str,
+        document: &str,
+    ) -> Result<String, StoreError> {
+        pickups::add_pickup(&mut self.client().await?, kiosk, door, code, document).await
+    }
+
+    async fn open_pickups(&self, kiosk: &str) -> Result<Vec<Pickup>, StoreError> {
+        pickups::open_pickups(&self.client().await?, kiosk).await
+    }
+
+    async fn tickets(&self, kiosk: Option<&str>) -> Result<Vec<StoredTicket>, StoreError> {
+        read::tickets(&self.client().await?, kiosk).await
+    }
+
+    async fn last_applied_seq(&self, kiosk: &str) -> Result<Option<u64>, StoreError> {
+        read::last_applied_seq(&self.client().await?, kiosk).await
+    }
+
+    async fn rejections(&self, kiosk: &str) -> Result<Vec<Rejection>, StoreError> {
+        read::rejections(&self.client().await?, kiosk).await
+    }
+
+    async fn counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
+        read::counts(&self.client().await?).await
+    }
+
+    async fn export(&self, sink: mpsc::Sender<CopyItem>) -> Result<(), StoreError> {
+        copy::export(&mut self.client().await?, sink).await
+    }
+
+    async fn import(
+        &self,
+        source: mpsc::Receiver<CopyItem>,
+        replace: bool,
+    ) -> Result<u64, StoreError> {
+        copy::import(&mut self.client().await?, source, replace).await
+    }
+}

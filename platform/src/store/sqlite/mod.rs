@@ -1,0 +1,322 @@
+//! The SQLite store: one file, WAL, `synchronous=FULL`.
+//!
+//! All writes go through a single writer thread ([`writer`]) so batches from many kiosks never race on
+//! `last_applied_seq`; reads use a small pool of read-only connections, which WAL lets run beside the writer.
+
+mod catalog;
+mod copy;
+mod ingest;
+mod kiosks;
+mod leases;
+mod pickups;
+mod read;
+mod schema;
+mod secrets;
+mod slots;
+mod writer;
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use sanban_wire::{CatalogFile, Heartbeat, Pickup, Rejection, Service};
+use tokio::sync::mpsc;
+
+pub use pickups::add_pickup;
+pub use read::PlatformDb;
+
+use super::tables::CopyItem;
+use super::{
+    Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
+    LeaseOutcome, StoreError, StoredTicket,
+};
+use crate::ingest::{BatchOutcome, ParsedEvent};
+
+/// Opens (creating if needed) the database file, sets the pragmas every connection needs and runs migrations.
+pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    schema::migrate(&conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    // WAL: readers never block the writer. FULL: a 200 reply means the batch is on disk (kiosks delete acked events).
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Belt and braces: a read path can never write.
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
+}
+
+/// Errors after which a retry later may succeed: the disk is full, the file is busy, or I/O failed.
+pub(crate) fn is_transient(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(
+            ErrorCode::DiskFull
+                | ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::OutOfMemory
+        )
+    )
+}
+
+/// The SQLite implementation of [`Backend`].
+pub struct SqliteStore {
+    url: DbUrl,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: std::path::PathBuf,
+    writer: writer::Writer,
+    idle_readers: Mutex<Vec<Connection>>,
+    catalog: CatalogCache,
+}
+
+const MAX_IDLE_READERS: usize = 8;
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = open_connection(path)?;
+        Ok(SqliteStore {
+            url: DbUrl::Sqlite(path.to_path_buf()),
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: writer::Writer::start(conn)?,
+                idle_readers: Mutex::new(Vec::new()),
+                catalog: CatalogCache::default(),
+            }),
+        })
+    }
+
+    /// Runs `f` inside the writer's transaction (its own savepoint: an `Err` undoes everything `f` wrote). The
+    /// result is returned only once the transaction holding it is committed to disk.
+    async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.writer.submit(f).await
+    }
+
+    /// Runs `f` on a pooled read-only connection in the blocking pool.
+    async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.idle_readers.lock().ok().and_then(|mut v| v.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => open_reader(&inner.path)?,
+            };
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn)))
+                .unwrap_or(Err(StoreError::Panicked));
+            if let Ok(mut idle) = inner.idle_readers.lock() {
+                if idle.len() < MAX_IDLE_READERS {
+                    idle.push(conn);
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|_| StoreError::Panicked)?
+    }
+}
+
+#[async_trait]
+impl Backend for SqliteStore {
+    fn url(&self) -> &DbUrl {
+        &self.url
+    }
+
+    async fn add_kiosk(
+        &self,
+        id: &str,
+        token_sha256: &str,
+        rotate: bool,
+    ) -> Result<(), StoreError> {
+        let (id, hash) = (id.to_string(), token_sha256.to_string());
+        self.write(move |conn| kiosks::add_kiosk(conn, &id, &hash, rotate))
+            .await
+    }
+
+    async fn kiosk_token_hash(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let id = id.to_string();
+        self.read(move |conn| kiosks::kiosk_token_hash(conn, &id))
+            .await
+    }
+
+    async fn kiosk_by_token_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let hash = hash.to_string();
+        self.read(move |conn| kiosks::kiosk_by_token_hash(conn, &hash))
+            .await
+    }
+
+    async fn list_kiosks(&self) -> Result<Vec<KioskRow>, StoreError> {
+        self.read(kiosks::list_kiosks).await
+    }
+
+    async fn record_heartbeat(&self, id: &str, heartbeat: &Heartbeat) -> Result<(), StoreError> {
+        let (id, hb) = (id.to_string(), heartbeat.clone());
+        self.write(move |conn| kiosks::record_heartbeat(conn, &id, &hb))
+            .await
+    }
+
+    async fn current_catalog(&self) -> Result<Arc<CatalogIndex>, StoreError> {
+        let cache = self.inner.catalog.clone();
+        self.read(move |conn| catalog::current_catalog(conn, &cache))
+            .await
+    }
+
+    async fn publish_catalog(&self, services: &[Service]) -> Result<u64, StoreError> {
+        let services = services.to_vec();
+        self.write(move |conn| catalog::publish_catalog(conn, &services))
+            .await
+    }
+
+    async fn import_catalog(&self, services: &[Service]) -> Result<Imported, StoreError> {
+        let services = services.to_vec();
+        self.write(move |conn| catalog::import_catalog(conn, &services))
+            .await
+    }
+
+    async fn export_catalog(&self) -> Result<(u64, CatalogFile), StoreError> {
+        self.read(catalog::export_catalog).await
+    }
+
+    async fn citizen_key(&self) -> Result<String, StoreError> {
+        self.write(secrets::citizen_key).await
+    }
+
+    async fn settle_batch(
+        &self,
+        kiosk: &str,
+        events: Vec<ParsedEvent>,
+    ) -> Result<BatchOutcome, StoreError> {
+        let (kiosk, cache) = (kiosk.to_string(), self.inner.catalog.clone());
+        self.write(move |conn| ingest::settle(conn, &cache, &kiosk, &events))
+            .await
+    }
+
+    async fn grant_leases(&self, kiosk: &str, ask: &LeaseAsk) -> Result<LeaseOutcome, StoreError> {
+        let (kiosk, ask) = (kiosk.to_string(), ask.clone());
+        self.write(move |conn| leases::grant_leases(conn, &kiosk, &ask))
+            .await
+    }
+
+    async fn book(&self, booking: &Booking) -> Result<BookOutcome, StoreError> {
+        let booking = booking.clone();
+        self.write(move |conn| slots::book(conn, &booking)).await
+    }
+
+    async fn booked_counts(
+        &self,
+        service: &str,
+        date: &str,
+    ) -> Result<HashMap<String, u32>, StoreError> {
+        let (service, date) = (service.to_string(), date.to_string());
+        self.read(move |conn| slots::booked_counts(conn, &service, &date))
+            .await
+    }
+
+    async fn add_pickup(
+        &self,
+        kiosk: &str,
+        door: u32,
+        code: &str,
+        document: &str,
+    ) -> Result<String, StoreError> {
+        let (kiosk, code, document) = (kiosk.to_string(), code.to_string(), document.to_string());
+        self.write(move |conn| pickups::add_pickup(conn, &kiosk, door, &code, &document))
+            .await
+    }
+
+    async fn open_pickups(&self, kiosk: &str) -> Result<Vec<Pickup>, StoreError> {
+        let kiosk = kiosk.to_string();
+        self.read(move |conn| pickups::open_pickups(conn, &kiosk))
+            .await
+    }
+
+    async fn tickets(&self, kiosk: Option<&str>) -> Result<Vec<StoredTicket>, StoreError> {
+        let kiosk = kiosk.map(str::to_string);
+        self.read(move |conn| read::tickets(conn, kiosk.as_deref()))
+            .await
+    }
+
+    async fn last_applied_seq(&self, kiosk: &str) -> Result<Option<u64>, StoreError> {
+        let kiosk = kiosk.to_string();
+        self.read(move |conn| read::last_applied_seq(conn, &kiosk))
+            .await
+    }
+
+    async fn rejections(&self, kiosk: &str) -> Result<Vec<Rejection>, StoreError> {
+        let kiosk = kiosk.to_string();
+        self.read(move |conn| read::rejections(conn, &kiosk)).await
+    }
+
+    async fn counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
+        self.read(read::counts).await
+    }
+
+    async fn export(&self, sink: mpsc::Sender<CopyItem>) -> Result<(), StoreError> {
+        self.read(move |conn| copy::export(conn, &sink)).await
+    }
+
+    async fn import(
+        &self,
+        mut source: mpsc::Receiver<CopyItem>,
+        replace: bool,
+    ) -> Result<u64, StoreError> {
+        self.write(move |conn| copy::import(conn, &mut source, replace))
+            .await
+    }
+}
+
+/// `execute`/`query_row` through the connection's statement cache: the hot paths run the same few statements
+/// thousands of times per second, and re-parsing SQL each time is most of their cost.
+pub trait CachedExt {
+    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+}
+
+impl CachedExt for Connection {
+    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}

@@ -19,6 +19,12 @@ DB="${1:-$WORK/platform.db}"
 
 if [ ! -x "$VENV/bin/st" ]; then
     echo "installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
+    # A fresh Debian has python3 without venv/ensurepip (and maybe no python3 at all): install them first.
+    if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    fi
+    rm -rf "$VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

@@ -77,6 +77,11 @@ pub enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// Technician credentials (PINs, the one-time code secret) and maintenance mode's state.
+    Maintenance {
+        #[command(subcommand)]
+        command: MaintenanceCommand,
+    },
     /// Send queued events to the platform.
     Sync {
         /// Drain now and exit (non-zero with the reason when the platform cannot be reached).
@@ -100,7 +105,7 @@ pub enum DeviceCommand {
         #[arg(long)]
         jobs_dir: Option<PathBuf>,
     },
-    /// Wait for an ID card and read it (masked unless --unmasked); prints each step's time.
+    /// Wait for an ID card and read it: every field of the record (masked unless --unmasked), each step's time.
     ReadId {
         /// Serial device path, or `sim` for a built-in simulator with a sample card.
         #[arg(long)]
@@ -117,6 +122,8 @@ pub enum DeviceCommand {
     PrinterStatus {
         #[arg(long)]
         port: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Print a test page: Chinese, sizes, a QR code and a cut.
     PrintTest {
@@ -141,6 +148,35 @@ pub enum DeviceCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MaintenanceCommand {
+    /// Set a technician's PIN (asked twice, never echoed; from stdin when it is not a terminal). Only its Argon2id
+    /// hash is written, to the credentials file (`[maintenance] credentials`, or --file), readable by root only.
+    SetPin {
+        /// The technician's staff id, recorded with every maintenance action.
+        #[arg(long, default_value = "technician")]
+        technician: String,
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Remove a technician's PIN.
+    RemoveTechnician {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Store the one-time code secret `sanban-platform maintenance-secret ID` printed (read from stdin).
+    SetCodeSecret {
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Who may enter, whether one-time codes work, the pad's lock-out, the settings in effect.
     Status {
         #[arg(long)]
         json: bool,

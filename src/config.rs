@@ -2,11 +2,16 @@
 //!
 //! ```toml
 //! [kiosk]    id, name, hall, timezone
-//! [devices]  idcard, printer, locker ("sim" = a simulator on a pseudo-terminal, or a device path), baud rates
-//! [session]  idle_seconds = 60, countdown_seconds = 10
+//! [devices]  idcard, printer, locker ("sim" = a simulator on a pseudo-terminal, or a device path), baud rates,
+//!            the locker's boards ([[devices.locker_boards]] address, doors, place, columns), echo, confirm time
+//! [session]  idle_seconds = 60, countdown_seconds = 10, default_language = "zh", large_type = false
+//! [pickup]   wrong codes before the keypad locks, lock-out, door left open alert, overdue days
 //! [queue]    waiting_window_minutes = 120
+//! [appointments] checkin_before_minutes = 30, checkin_after_minutes = 15, cancel_before_hours = 2,
+//!                online_timeout_ms = 3000
 //! [platform] url, token   (absent: the kiosk works offline and keeps everything queued)
 //! [data]     dir = "data", personal_retention_days = 7
+//! [maintenance] credentials = "/etc/sanban/secrets/maintenance.toml"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -24,6 +29,113 @@ pub struct Config {
     pub platform: PlatformConfig,
     pub data: DataConfig,
     pub guide: GuideConfig,
+    pub pickup: PickupConfig,
+    pub maintenance: MaintenanceConfig,
+    pub appointments: AppointmentsConfig,
+}
+
+/// 取件: the keypad's defence against guessing, the door alerts, and when a waiting document is overdue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PickupConfig {
+    /// Wrong pickup codes within `wrong_code_window_minutes` that lock the keypad.
+    pub wrong_code_limit: u32,
+    pub wrong_code_window_minutes: u32,
+    /// How long the keypad stays locked (doubling for each further lock-out within a day, at most 8 times).
+    pub lockout_minutes: u32,
+    /// A document waiting longer than this is listed as overdue for the staff.
+    pub overdue_days: u32,
+    /// How often the waiting documents are fetched from the platform.
+    pub refresh_seconds: u32,
+}
+
+impl Default for PickupConfig {
+    fn default() -> Self {
+        Self {
+            wrong_code_limit: 5,
+            wrong_code_window_minutes: 10,
+            lockout_minutes: 15,
+            overdue_days: 7,
+            refresh_seconds: 30,
+        }
+    }
+}
+
+/// One lock board of the locker, in door-numbering order: its doors follow the previous board's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockerBoardConfig {
+    /// The board's address (its DIP switch).
+    pub address: u8,
+    /// Doors wired to it (1–24 on the 8A family).
+    pub doors: u16,
+    /// Where its cabinet is, as the citizen is told ("终端左侧柜体").
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub place_en: String,
+    /// Doors per row of the cabinet (numbered left to right, top to bottom), to say "row 2, column 3".
+    #[serde(default = "default_columns")]
+    pub columns: u16,
+}
+
+fn default_columns() -> u16 {
+    4
+}
+
+impl Default for LockerBoardConfig {
+    fn default() -> Self {
+        Self {
+            address: 1,
+            doors: 16,
+            place: "终端右侧柜体".into(),
+            place_en: "the cabinet right of the screen".into(),
+            columns: 4,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MaintenanceConfig {
+    /// The technician credentials file (PIN hashes, one-time code secret), root's alone. Under systemd the app
+    /// reads the unit's copy in `$CREDENTIALS_DIRECTORY` instead. A missing file: maintenance mode stays closed.
+    pub credentials: PathBuf,
+}
+
+impl Default for MaintenanceConfig {
+    fn default() -> Self {
+        Self {
+            credentials: PathBuf::from("/etc/sanban/secrets/maintenance.toml"),
+        }
+    }
+}
+
+/// 预约: the rules the kiosk applies itself. What the platform decides (the bookable window, the holiday calendar,
+/// one booking per citizen, service and day, the no-show ban, slot capacity) comes from the platform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppointmentsConfig {
+    /// 预约签到 opens this many minutes before the slot starts ("too early" before that, with the time to come back).
+    pub checkin_before_minutes: u32,
+    /// … and closes this many minutes after the slot starts (then the booking has lapsed: a normal ticket is offered).
+    pub checkin_after_minutes: u32,
+    /// 我的预约: a booking can be cancelled until this many hours before its slot starts.
+    pub cancel_before_hours: u32,
+    /// How long the kiosk waits for the platform (slot list, booking, a citizen's bookings) before it takes the
+    /// offline path (the cached slot list; a booking that awaits confirmation).
+    pub online_timeout_ms: u64,
+}
+
+impl Default for AppointmentsConfig {
+    fn default() -> Self {
+        Self {
+            checkin_before_minutes: 30,
+            checkin_after_minutes: 15,
+            cancel_before_hours: 2,
+            online_timeout_ms: 3000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,15 +201,33 @@ pub struct DevicesConfig {
     pub idcard_baud: u32,
     pub printer_baud: u32,
     pub locker_baud: u32,
-    /// Locker board address (DIP switch).
-    pub locker_board: u8,
+    /// The lock boards on the locker's RS-485 line, in door-numbering order.
+    pub locker_boards: Vec<LockerBoardConfig>,
+    /// The boards' protocol family ("8a").
+    pub locker_family: String,
+    /// Whether the RS-485 adapter echoes what it sends: "auto" (learned from the line), "on" or "off".
+    pub locker_echo: String,
+    /// How long after the pulse a door must read open before it counts as jammed (milliseconds).
+    pub locker_confirm_ms: u64,
     /// Whether the board's "locked" status means the door is shut (depends on the wiring).
     pub locker_locked_means_shut: bool,
+    /// A door still open this long after it was opened raises a "door left open" alert (seconds).
+    pub locker_left_open_seconds: u32,
     /// How often an idle device is asked for its status (milliseconds); a silent one shows within this time.
     pub poll_ms: u64,
     /// The card lying on a simulated reader (`idcard = "sim"`): resident, elderly, long_term, hk_macao_taiwan,
     /// pr_2017, pr_2023, rare_name (a name beyond GB2312), or none.
     pub sim_card: String,
+}
+
+impl DevicesConfig {
+    /// The locker's boards as the bus takes them: `(address, doors)`, in door-numbering order.
+    pub fn locker_boards(&self) -> Vec<(u8, u16)> {
+        self.locker_boards
+            .iter()
+            .map(|b| (b.address, b.doors))
+            .collect()
+    }
 }
 
 impl Default for DevicesConfig {
@@ -109,8 +239,12 @@ impl Default for DevicesConfig {
             idcard_baud: 115_200,
             printer_baud: 115_200,
             locker_baud: 9_600,
-            locker_board: 1,
+            locker_boards: vec![LockerBoardConfig::default()],
+            locker_family: "8a".into(),
+            locker_echo: "auto".into(),
+            locker_confirm_ms: 1_500,
             locker_locked_means_shut: true,
+            locker_left_open_seconds: 120,
             poll_ms: 5_000,
             sim_card: "elderly".into(),
         }
@@ -124,6 +258,10 @@ pub struct SessionConfig {
     pub idle_seconds: u32,
     /// Length of the visible countdown before the session is wiped.
     pub countdown_seconds: u32,
+    /// The language a session starts in: "zh" or "en".
+    pub default_language: String,
+    /// Whether a session starts in large type (适老化).
+    pub large_type: bool,
 }
 
 impl Default for SessionConfig {
@@ -131,6 +269,8 @@ impl Default for SessionConfig {
         Self {
             idle_seconds: 60,
             countdown_seconds: 10,
+            default_language: "zh".into(),
+            large_type: false,
         }
     }
 }
@@ -273,6 +413,9 @@ impl Config {
         if self.session.countdown_seconds == 0 {
             return invalid("session.countdown_seconds", "must be at least 1");
         }
+        if crate::lang::Lang::from_code(&self.session.default_language).is_none() {
+            return invalid("session.default_language", "must be \"zh\" or \"en\"");
+        }
         for (key, baud) in [
             ("devices.idcard_baud", self.devices.idcard_baud),
             ("devices.printer_baud", self.devices.printer_baud),
@@ -303,12 +446,105 @@ impl Config {
                 "must be at most 366: personal data is kept no longer than needed",
             );
         }
+        self.validate_locker()?;
+        let p = &self.pickup;
+        for (key, value) in [
+            ("pickup.wrong_code_limit", p.wrong_code_limit),
+            (
+                "pickup.wrong_code_window_minutes",
+                p.wrong_code_window_minutes,
+            ),
+            ("pickup.lockout_minutes", p.lockout_minutes),
+            ("pickup.overdue_days", p.overdue_days),
+            ("pickup.refresh_seconds", p.refresh_seconds),
+        ] {
+            if value == 0 {
+                return invalid(key, "must be at least 1");
+            }
+        }
+        let a = &self.appointments;
+        if a.checkin_before_minutes > 240 {
+            return invalid(
+                "appointments.checkin_before_minutes",
+                "must be at most 240 (four hours)",
+            );
+        }
+        if a.checkin_after_minutes > 120 {
+            return invalid(
+                "appointments.checkin_after_minutes",
+                "must be at most 120 (two hours)",
+            );
+        }
+        if a.cancel_before_hours > 72 {
+            return invalid("appointments.cancel_before_hours", "must be at most 72");
+        }
+        if !(100..=30_000).contains(&a.online_timeout_ms) {
+            return invalid(
+                "appointments.online_timeout_ms",
+                "must be 100 to 30000 (milliseconds)",
+            );
+        }
         if let Some(url) = &self.platform.url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return invalid("platform.url", "must start with http:// or https://");
             }
             if self.platform.token.as_deref().unwrap_or("").is_empty() {
                 return invalid("platform.token", "is required when platform.url is set");
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_locker(&self) -> Result<(), ConfigError> {
+        use sanban_hardware::locker::{EchoMode, LockerFamily};
+        let d = &self.devices;
+        let family: LockerFamily =
+            d.locker_family
+                .parse()
+                .map_err(
+                    |e: sanban_hardware::locker::LockerError| ConfigError::Invalid {
+                        key: "devices.locker_family",
+                        message: e.to_string(),
+                    },
+                )?;
+        d.locker_echo
+            .parse::<EchoMode>()
+            .map_err(|e| ConfigError::Invalid {
+                key: "devices.locker_echo",
+                message: e.to_string(),
+            })?;
+        if d.locker_left_open_seconds == 0 {
+            return invalid("devices.locker_left_open_seconds", "must be at least 1");
+        }
+        if !(200..=10_000).contains(&d.locker_confirm_ms) {
+            return invalid("devices.locker_confirm_ms", "must be 200..10000");
+        }
+        if d.locker_boards.is_empty() && d.locker != "none" {
+            return invalid(
+                "devices.locker_boards",
+                "at least one board (address and doors), or devices.locker = \"none\"",
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for b in &d.locker_boards {
+            if !seen.insert(b.address) {
+                return invalid(
+                    "devices.locker_boards",
+                    &format!("board address {} is listed twice", b.address),
+                );
+            }
+            let max = family.max_doors_per_board();
+            if b.doors == 0 || b.doors > max {
+                return invalid(
+                    "devices.locker_boards",
+                    &format!("board {} has {} doors (1..={max})", b.address, b.doors),
+                );
+            }
+            if b.columns == 0 {
+                return invalid(
+                    "devices.locker_boards",
+                    &format!("board {}: columns must be at least 1", b.address),
+                );
             }
         }
         Ok(())
@@ -427,6 +663,21 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("platform.url"));
+    }
+
+    #[test]
+    fn appointment_rules_have_defaults_and_bounds() {
+        let c = Config::from_toml("[appointments]\ncheckin_after_minutes = 10\n").unwrap();
+        assert_eq!(c.appointments.checkin_after_minutes, 10);
+        assert_eq!(c.appointments.checkin_before_minutes, 30);
+        assert_eq!(c.appointments.cancel_before_hours, 2);
+        c.validate().unwrap();
+        let mut c = Config::default();
+        c.appointments.online_timeout_ms = 0;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("appointments.online_timeout_ms"), "{e}");
+        let e = Config::from_toml("[appointments]\ncancel_hours = 1\n").unwrap_err();
+        assert!(e.contains("cancel_hours"), "{e}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod headless;
 pub mod keys;
 pub mod lang;
 pub mod lockdown;
+pub mod maintenance;
 pub mod printing;
 pub mod privacy;
 pub mod qr;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use sanban_kiosk::cli::{Cli, Command, DeviceCommand, OutboxCommand};
+use sanban_kiosk::cli::{Cli, Command, DeviceCommand, MaintenanceCommand, OutboxCommand};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::{self, screenshot::ScreenshotOptions};
 use sanban_kiosk::technician;
@@ -82,9 +82,10 @@ fn main() -> ExitCode {
         }
         Command::Outbox {
             command: OutboxCommand::Status { json },
-        } => technician::outbox::status(&config, json),
+        } => technician::cli::outbox_status(&config, json),
         Command::Device { command } => device(&config, command),
-        Command::Sync { once: true } => technician::outbox::sync_once(&config),
+        Command::Maintenance { command } => maintenance(&config, command),
+        Command::Sync { once: true } => technician::cli::sync_once(&config),
         Command::Sync { once: false } => Err(anyhow::anyhow!(
             "the kiosk syncs by itself while it runs; use `sync --once` to drain now"
         )),
@@ -99,36 +100,48 @@ fn main() -> ExitCode {
 }
 
 fn device(config: &Config, command: DeviceCommand) -> anyhow::Result<()> {
-    use technician::device;
+    use technician::cli;
     match command {
-        DeviceCommand::List => device::list(),
+        DeviceCommand::List => cli::list_ports(),
         DeviceCommand::Sim {
             kind,
             card,
             jobs_dir,
-        } => device::sim(&kind, &card, jobs_dir.as_deref()),
+        } => technician::sim::sim(config, &kind, &card, jobs_dir.as_deref()),
         DeviceCommand::ReadId {
             port,
             json,
             unmasked,
             wait,
-        } => device::read_id(
+        } => cli::read_id(
             config,
             &port,
             json,
             unmasked,
             std::time::Duration::from_secs(wait),
         ),
-        DeviceCommand::PrinterStatus { port } => device::printer_status(config, &port),
-        DeviceCommand::PrintTest { port } => device::print_test(config, &port),
-        DeviceCommand::Render { file, out } => device::render(&file, &out),
+        DeviceCommand::PrinterStatus { port, json } => cli::printer_status(config, &port, json),
+        DeviceCommand::PrintTest { port } => cli::print_test(config, &port),
+        DeviceCommand::Render { file, out } => cli::render(&file, &out),
         DeviceCommand::Locker { port, action, door } => match (action.as_str(), door) {
-            ("status", None) => device::locker(config, &port, None),
-            ("open", Some(n)) => device::locker(config, &port, Some(n)),
+            ("status", None) => cli::locker(config, &port, None),
+            ("open", Some(n)) => cli::locker(config, &port, Some(n)),
             _ => Err(anyhow::anyhow!(
                 "use `locker --port P status` or `locker --port P open N`"
             )),
         },
+    }
+}
+
+fn maintenance(config: &Config, command: MaintenanceCommand) -> anyhow::Result<()> {
+    use technician::cli;
+    match command {
+        MaintenanceCommand::SetPin { technician, file } => cli::set_pin(config, &technician, file),
+        MaintenanceCommand::RemoveTechnician { name, file } => {
+            cli::remove_technician(config, &name, file)
+        }
+        MaintenanceCommand::SetCodeSecret { file } => cli::set_code_secret(config, file),
+        MaintenanceCommand::Status { json } => cli::maintenance_status(config, json),
     }
 }
 

@@ -148,3 +148,113 @@ fn without_a_display_run_says_how_to_get_pictures() {
     let info = decoder.read_info().unwrap();
     assert_eq!((info.info().width, info.info().height), (1920, 1080));
 }
+
+fn kiosk_with_stdin(args: &[&str], data: &std::path::Path, stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sanban-kiosk"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("CREDENTIALS_DIRECTORY")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn set_pin_writes_only_a_private_argon2id_hash_and_status_names_the_technician() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets/maintenance.toml");
+    let cfg = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[maintenance]\ncredentials = {:?}\n",
+            secrets.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let config = cfg.to_str().unwrap();
+
+    let o = kiosk_with_stdin(
+        &["--config", config, "maintenance", "status", "--json"],
+        dir.path(),
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["technicians"], serde_json::json!([]), "no default PIN");
+
+    let o = kiosk_with_stdin(
+        &[
+            "--config",
+            config,
+            "maintenance",
+            "set-pin",
+            "--technician",
+            "T07",
+        ],
+        dir.path(),
+        "482913\n482914\n",
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("differ"), "{}", text(&o));
+    assert!(!secrets.exists(), "nothing written when the PINs differ");
+
+    let o = kiosk_with_stdin(
+        &[
+            "--config",
+            config,
+            "maintenance",
+            "set-pin",
+            "--technician",
+            "T07",
+        ],
+        dir.path(),
+        "482913\n482913\n",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let written = std::fs::read_to_string(&secrets).unwrap();
+    assert!(written.contains("$argon2id$"), "{written}");
+    assert!(
+        !written.contains("482913"),
+        "the PIN itself is never written"
+    );
+    let mode = std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let o = kiosk_with_stdin(
+        &["--config", config, "maintenance", "status", "--json"],
+        dir.path(),
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["technicians"], serde_json::json!(["T07"]));
+    assert_eq!(v["one_time_codes"], false);
+    assert_eq!(v["failures"], 0);
+
+    let o = kiosk_with_stdin(
+        &[
+            "--config",
+            config,
+            "maintenance",
+            "set-pin",
+            "--technician",
+            "T08",
+        ],
+        dir.path(),
+        "12\n12\n",
+    );
+    assert!(!o.status.success(), "a 2-digit PIN is refused");
+}

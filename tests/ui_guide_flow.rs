@@ -180,7 +180,12 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
     }
 
     // A catalog update while a citizen reads a guide: the page says so; the next notice follows the new version.
-    play(app, "tap 完成\ntap 办事指南\ntype ylbx\n").await?;
+    // 完成 leads to the rating step (好差评), which the citizen may skip.
+    play(
+        app,
+        "tap 完成\nsee 非常满意\ntap 跳过\ntap 办事指南\ntype ylbx\n",
+    )
+    .await?;
     play(app, &format!("tap {}\nsee 申请材料\n", service.name_zh)).await?;
     let mut updated = catalog.clone();
     let s = updated.iter_mut().find(|s| s.id == service.id).unwrap();

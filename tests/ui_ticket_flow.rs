@@ -75,14 +75,24 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
         !exists(w, "返回"),
         "the ticket page ends with 完成, not Back (which would take another ticket)"
     );
-    play(app, "tap 完成\nwait home.main 2\n").await?;
+    // 完成 leads to the rating step (tests/ui_rating_flow.rs); skipped here.
+    play(app, "tap 完成\ntap 跳过\nwait home.main 2\n").await?;
     assert_eq!(
         w.global::<TicketAdapter>().get_ticket().number.as_str(),
         "",
         "session wiped"
     );
 
-    // 2. 绿色通道: the simulated reader holds a 60+ card; only masked data reaches the screen.
+    // 2. 绿色通道: the simulated reader holds a 60+ card; only masked data reaches the screen. Its tile is offered
+    //    once the reader has answered (under load that can take a few seconds after start).
+    wait_until(w, "the 绿色通道 tile", Duration::from_secs(10), |w| {
+        use slint::Model;
+        w.global::<sanban_kiosk::ui::HomeAdapter>()
+            .get_tiles()
+            .iter()
+            .any(|t| t.code == "priority" && t.available)
+    })
+    .await?;
     play(
         app,
         "tap 绿色通道取号\ncard 20\nsee 可走绿色通道\nsee 请取回身份证\ntap 继续取号\ntap 社会事务类\nsee 绿色通道\nsee 已打印\n",

@@ -312,3 +312,37 @@ fn the_font_comes_from_gs_i_or_from_configuration() {
         "no answer: configured"
     );
 }
+
+#[test]
+fn a_late_answer_to_an_earlier_connections_job_does_not_confirm_the_next_one() {
+    let sim = PrinterSim::spawn().unwrap();
+    sim.set_print_speed(200.0);
+    let first = lines_job(20); // about half a second of printing
+    let second = ticket();
+    {
+        // A kiosk that sent its job and its GS r 1, then died before the answer.
+        use sanban_hardware::transport::Transport;
+        let path = sim.path().to_str().unwrap();
+        let mut t = SerialTransport::open(path, 115_200).unwrap();
+        t.send(&first).unwrap();
+        t.send(&[0x1D, 0x72, 0x01]).unwrap();
+    }
+    // The restarted kiosk opens the port while the first job still prints.
+    let mut p = connect(&sim).with_timing(QUICK);
+    assert!(
+        p.settle(Duration::from_secs(5)).unwrap(),
+        "GS I 69 answered"
+    );
+    assert_eq!(
+        sim.jobs(),
+        vec![first.clone()],
+        "settling waited for the earlier job's answer to pass"
+    );
+    let r = p.print(&second).unwrap();
+    assert!(r.completion.confirmed());
+    assert_eq!(
+        sim.jobs(),
+        vec![first, second],
+        "confirmed only once its own job is on paper"
+    );
+}

@@ -162,7 +162,7 @@ fn body(kiosk: &str, from: u64, to: u64, day: &str) -> Vec<u8> {
             (
                 "rating.submitted",
                 format!(
-                    "{{\"rating_id\":\"{}\",\"errand\":\"ticket\",\"level\":4}}",
+                    "{{\"rating_id\":\"{}\",\"errand\":\"ticket\",\"errand_id\":\"E001\",\"channel\":\"self_service_terminal\",\"level\":\"satisfied\",\"level_code\":4,\"times_rated\":1}}",
                     Uuid::now_v7()
                 ),
             )

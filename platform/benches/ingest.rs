@@ -25,7 +25,8 @@ fn batch(kiosk: usize, first_seq: u64, size: u64) -> serde_json::Value {
         .map(|seq| {
             // Mostly tickets, some ratings: the kiosk's real mix.
             let (kind, payload) = if seq % 5 == 0 {
-                ("rating.submitted", json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "level": 4}))
+                ("rating.submitted", json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "errand_id": "E001",
+                    "channel": "self_service_terminal", "level": "satisfied", "level_code": 4, "times_rated": 1}))
             } else {
                 let (cat, letter, ..) = categories[(kiosk + seq as usize) % 8];
                 // From the kiosk's own offline range (its id as prefix): no lease needed.

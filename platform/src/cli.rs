@@ -49,6 +49,22 @@ pub enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Print a kiosk's one-time maintenance code secret (made on first use; --rotate makes a new one). Store it on
+    /// the kiosk once: `sanban-kiosk maintenance set-code-secret` (reads it from stdin).
+    MaintenanceSecret {
+        kiosk: String,
+        #[arg(long)]
+        db: DbUrl,
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// A one-time maintenance code for a technician at kiosk ID: valid for the current 15-minute window (and the
+    /// next), once, even when the kiosk is offline.
+    MaintenanceCode {
+        kiosk: String,
+        #[arg(long)]
+        db: DbUrl,
+    },
     /// List the queue tickets the platform holds.
     Tickets {
         #[arg(long)]
@@ -174,6 +190,33 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             } => catalog_export(&existing(&db).await?, out.as_deref()).await,
             Command::Tickets { db, kiosk, json } => {
                 tickets(&open(&db).await?, kiosk.as_deref(), json).await
+            }
+            Command::MaintenanceSecret { kiosk, db, rotate } => {
+                let secret = existing(&db)
+                    .await?
+                    .maintenance_secret(&kiosk, rotate)
+                    .await?;
+                println!("{secret}");
+                eprintln!(
+                    "kiosk {kiosk}: on the kiosk, as root: echo SECRET | sanban-kiosk maintenance set-code-secret"
+                );
+                Ok(())
+            }
+            Command::MaintenanceCode { kiosk, db } => {
+                let now = chrono::Utc::now();
+                let (code, until) = crate::maintenance::one_time_code(
+                    &existing(&db).await?,
+                    &kiosk,
+                    now.timestamp().max(0) as u64,
+                )
+                .await?;
+                println!("{code}");
+                let until = chrono::DateTime::from_timestamp(until as i64, 0).unwrap_or(now);
+                eprintln!(
+                    "one-time maintenance code for kiosk {kiosk}, window ends {} (accepted up to 15 minutes later), once",
+                    until.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M %Z")
+                );
+                Ok(())
             }
             Command::Migrate { from, to, replace } => {
                 let rows = migrate(&from, &to, replace).await?;

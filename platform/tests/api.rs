@@ -66,7 +66,7 @@ async fn missing_or_wrong_tokens_get_401_and_change_nothing(store: StoreKind) {
         401
     );
     let appt = json!({"request_id": Uuid::now_v7(), "kiosk_id": "KA", "service": "POL-01",
-        "date": common::next_working_day(), "slot_id": "0900", "citizen_ref": "r"});
+        "date": common::next_working_day(), "slot_id": "0900", "citizen_ref": "r", "code": "2JW9-TNE4"});
     assert_eq!(p.post("/v1/appointments", "nope", &appt).await.0, 401);
     assert_eq!(p.post("/v1/appointments", &b, &appt).await.0, 403);
     assert_eq!(p.counts().await, before);
@@ -193,7 +193,7 @@ async fn slots_fill_up_and_then_refuse_with_409(store: StoreKind) {
 
     let book = |request_id: Uuid| {
         json!({"request_id": request_id, "kiosk_id": "K01", "service": "RES-01",
-        "date": day, "slot_id": "1000", "citizen_ref": "ref"})
+        "date": day, "slot_id": "1000", "citizen_ref": "ref", "code": "2JW9-TNE4"})
     };
     let first = Uuid::now_v7();
     let (status, reply) = p.post("/v1/appointments", &token, &book(first)).await;
@@ -238,7 +238,7 @@ async fn slots_fill_up_and_then_refuse_with_409(store: StoreKind) {
         1,
         "appointment.requested",
         json!({"request_id": Uuid::now_v7(),
-        "service": "RES-01", "date": day, "slot_id": "1000", "citizen_ref": "ref"}),
+        "service": "RES-01", "date": day, "slot_id": "1000", "citizen_ref": "ref", "code": "2JW9-TNE4"}),
     );
     let (status, reply) = p
         .events(
@@ -259,7 +259,7 @@ async fn slots_fill_up_and_then_refuse_with_409(store: StoreKind) {
         3,
         "appointment.requested",
         json!({"request_id": first,
-        "service": "RES-01", "date": day, "slot_id": "1000", "citizen_ref": "ref"}),
+        "service": "RES-01", "date": day, "slot_id": "1000", "citizen_ref": "ref", "code": "2JW9-TNE4"}),
     );
     let (_, reply) = p.events("K01", &token, vec![replay]).await;
     assert_eq!(reply["rejected"], json!([]));
@@ -362,14 +362,14 @@ async fn pickups_list_code_hashes_only(store: StoreKind) {
     let pickups = list["pickups"].as_array().unwrap();
     assert_eq!(pickups.len(), 1);
     assert_eq!(pickups[0]["locker_door"], 2);
-    assert_eq!(pickups[0]["code_sha256"], sha256_hex("839201"));
+    // The kiosk checks a typed code against the salt and hash; the code itself is not in the list.
+    let salt = pickups[0]["code_salt"].as_str().unwrap();
+    assert_eq!(
+        pickups[0]["code_hash"].as_str(),
+        sanban_wire::pickup_code_hash(salt, "839201").as_deref()
+    );
     assert!(!list.to_string().contains("839201"));
     p.stop().await;
-}
-
-fn sha256_hex(s: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }
 
 async fn heartbeat_then_fleet_shows_the_kiosk_and_its_alert(store: StoreKind) {

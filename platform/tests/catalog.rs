@@ -266,7 +266,7 @@ async fn slots_follow_each_services_hours_and_capacity(store: StoreKind) {
     // Its capacity of 2 holds, online and offline alike.
     let book = |n: u8| {
         json!({"request_id": Uuid::now_v7(), "kiosk_id": "K01", "service": "SOC-07",
-               "date": tuesday, "slot_id": "0920", "citizen_ref": format!("ref{n}")})
+               "date": tuesday, "slot_id": "0920", "citizen_ref": format!("ref{n}"), "code": "2JW9-TNE4"})
     };
     assert_eq!(p.post("/v1/appointments", &token, &book(1)).await.0, 200);
     assert_eq!(p.post("/v1/appointments", &token, &book(2)).await.0, 200);
@@ -284,7 +284,7 @@ async fn slots_follow_each_services_hours_and_capacity(store: StoreKind) {
         1,
         "appointment.requested",
         json!({"request_id": Uuid::now_v7(), "service": "ECO-03", "date": tuesday,
-               "slot_id": "0900", "citizen_ref": "ref5"}),
+               "slot_id": "0900", "citizen_ref": "ref5", "code": "2JW9-TNE4"}),
     );
     let (_, reply) = p.events("K01", &token, vec![offline]).await;
     assert!(reply["rejected"][0]["reason"]

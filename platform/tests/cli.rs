@@ -206,7 +206,7 @@ async fn migrate_moves_a_halls_data_to_postgres_and_back_keeping_exactly_once() 
             4,
             "appointment.requested",
             json!({"request_id": Uuid::now_v7(), "service": "POL-01",
-              "date": day, "slot_id": "0930", "citizen_ref": "c0ffee"}),
+              "date": day, "slot_id": "0930", "citizen_ref": "c0ffee", "code": "2JW9-TNE4"}),
         ),
         event(
             5,
@@ -216,8 +216,9 @@ async fn migrate_moves_a_halls_data_to_postgres_and_back_keeping_exactly_once() 
         event(
             6,
             "rating.submitted",
-            json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "level": 2,
-              "reason": "slow"}),
+            json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "errand_id": "E001",
+              "channel": "self_service_terminal", "level": "dissatisfied", "level_code": 2,
+              "reasons": ["slow"], "times_rated": 1}),
         ),
         ticket(7, "police", "E999"),
     ];

@@ -110,7 +110,8 @@ async fn a_rejected_event_is_acknowledged_and_does_not_block_the_rest(store: Sto
         event(
             7,
             "rating.submitted",
-            json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "level": 9}),
+            json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "errand_id": "E001",
+            "channel": "self_service_terminal", "level": "satisfied", "level_code": 9, "times_rated": 1}),
         ),
         t(8, Uuid::now_v7(), "tax", "G002"),
     ];
@@ -293,7 +294,7 @@ async fn every_kind_applies(store: StoreKind) {
             2,
             "appointment.requested",
             json!({"request_id": Uuid::now_v7(), "service": "POL-01",
-            "date": day, "slot_id": "0930", "citizen_ref": "c0ffee"}),
+            "date": day, "slot_id": "0930", "citizen_ref": "c0ffee", "code": "2JW9-TNE4"}),
         ),
         event(
             3,
@@ -313,7 +314,8 @@ async fn every_kind_applies(store: StoreKind) {
             5,
             "rating.submitted",
             json!({"rating_id": Uuid::now_v7(), "errand": "application",
-            "service": "ECO-02", "level": 5}),
+            "errand_id": "K01-0001", "service": "ECO-02", "channel": "self_service_terminal",
+            "level": "very_satisfied", "level_code": 5, "times_rated": 1}),
         ),
         // Core material missing → rejected.
         event(
@@ -375,7 +377,8 @@ async fn a_resent_seq_saying_something_else_is_refused_not_skipped(store: StoreK
     let mut other_kind = event(
         1,
         "rating.submitted",
-        json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "level": 5}),
+        json!({"rating_id": Uuid::now_v7(), "errand": "ticket", "errand_id": "E001",
+        "channel": "self_service_terminal", "level": "very_satisfied", "level_code": 5, "times_rated": 1}),
     );
     other_kind["id"] = first["id"].clone();
     let (status, reply) = p.events("K01", &token, vec![other_kind]).await;

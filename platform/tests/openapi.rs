@@ -280,6 +280,7 @@ fn typed_payloads() -> Vec<EventPayload> {
             date: "2030-01-07".into(),
             slot_id: "0930".into(),
             citizen_ref: "9f2c41d0a7".into(),
+            code: "2JW9-TNE4".into(),
         }),
         EventPayload::ApplicationSubmitted(ApplicationSubmitted {
             application_id: Uuid::now_v7(),
@@ -289,21 +290,93 @@ fn typed_payloads() -> Vec<EventPayload> {
             fields: [("reason".to_string(), "工作调动".to_string())].into(),
             materials_provided: vec!["居民身份证".into()],
             delivery: Delivery::Post,
+            applicant: None,
+            materials_deferred: vec![],
         }),
         EventPayload::PickupCollected(PickupCollected {
             pickup_id: "p-1".into(),
             locker_door: 2,
             method: "code".into(),
+            proof: OpeningProof::Sensor,
+        }),
+        EventPayload::PickupHeld(PickupHeld {
+            pickup_id: "p-2".into(),
+            locker_door: 3,
+            reason: HoldReason::Jammed,
+        }),
+        EventPayload::PickupCodeRejected(PickupCodeRejected {
+            failures_in_window: 2,
+            locked_until: None,
+        }),
+        EventPayload::PostalRequested(PostalRequested {
+            request_id: Uuid::now_v7(),
+            pickup_id: "p-3".into(),
+            locker_door: 4,
+            citizen_ref: "9f2c41d0a7".into(),
+            recipient: PostalAddress {
+                name: "张三".into(),
+                phone: "13800000000".into(),
+                address: "武汉市汉南区纱帽街1号".into(),
+            },
+        }),
+        EventPayload::LockerDeposited(LockerDeposited {
+            pickup_id: "p-4".into(),
+            locker_door: 5,
+            document_no: "D-0001".into(),
+        }),
+        EventPayload::LockerAlert(LockerAlert {
+            locker_door: 6,
+            alert: LockerAlertKind::LeftOpen,
+            open_seconds: Some(120),
         }),
         EventPayload::RatingSubmitted(RatingSubmitted {
             rating_id: Uuid::now_v7(),
             errand: "ticket".into(),
+            errand_id: "E001".into(),
             service: None,
-            level: 2,
-            reason: Some("slow".into()),
+            channel: CHANNEL_SELF_SERVICE_TERMINAL.into(),
+            level: RatingLevel::Dissatisfied,
+            level_code: RatingLevel::Dissatisfied.code_in(LevelNumbering::FiveIsBest),
+            reasons: vec!["slow".into()],
+            text: None,
+            callback_phone: None,
+            times_rated: 1,
         }),
         EventPayload::HelpRequested(HelpRequested {
             page: "guide.detail".into(),
+        }),
+        EventPayload::AppointmentCancelled(AppointmentCancelled {
+            code: "2JW9-TNE4".into(),
+            citizen_ref: "9f2c41d0a7".into(),
+        }),
+        EventPayload::AppointmentCheckedIn(AppointmentCheckedIn {
+            code: "2JW9-TNE4".into(),
+            citizen_ref: "9f2c41d0a7".into(),
+            ticket: TicketIssued {
+                ticket_id: Uuid::now_v7(),
+                category: "social".into(),
+                number: "B001".into(),
+                business_day: "2026-11-26".into(),
+                priority: true,
+                offline: false,
+            },
+        }),
+        EventPayload::AppointmentRefusalSeen(AppointmentRefusalSeen {
+            code: "2JW9-TNE4".into(),
+            citizen_ref: "9f2c41d0a7".into(),
+        }),
+        EventPayload::MaintenanceAccess(MaintenanceAccess {
+            method: AccessMethod::Pin,
+            outcome: AccessOutcome::Granted,
+            technician: Some("T01".into()),
+            failures: 0,
+            locked_until: None,
+        }),
+        EventPayload::MaintenanceAction(MaintenanceAction {
+            technician: "T01".into(),
+            action: MaintenanceActionKind::OpenDoor,
+            target: Some("2".into()),
+            result: Some("opened".into()),
         }),
     ]
 }
@@ -400,7 +473,7 @@ async fn the_schema_and_the_server_agree_at_the_limits(store: StoreKind) {
         || json!({"business_day": common::today(), "categories": ["police"], "block_size": 1});
     let appointment = || {
         json!({"request_id": Uuid::now_v7(), "kiosk_id": "K07", "service": "RES-01",
-            "date": common::next_working_day(), "slot_id": "0930", "citizen_ref": "r"})
+            "date": common::next_working_day(), "slot_id": "0930", "citizen_ref": "r", "code": "2JW9-TNE4"})
     };
     let device =
         |name: &str, detail: &str| json!([{"device": name, "state": "ok", "detail": detail}]);

@@ -123,9 +123,14 @@ impl Kiosk {
         self.session().completed = Some(errand);
     }
 
-    /// "完成": the errand is complete. (The rating step, when registered, comes first.)
+    /// "完成": the errand is complete. A completed errand leads to its rating (好差评), which the citizen may
+    /// skip; otherwise home.
     pub fn done(&self) {
-        self.home();
+        let completed = self.session().completed.clone();
+        match completed {
+            Some(errand) => flows::rating::start(self, errand),
+            None => self.home(),
+        }
     }
 
     fn show(&self, spec: &'static PageSpec) {

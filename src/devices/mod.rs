@@ -13,13 +13,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sanban_hardware::idcard::{IdCardSim, SimCard};
-use sanban_hardware::locker::{DoorPolarity, LockerSim};
+use sanban_hardware::locker::{BusOptions, DoorPolarity, EchoMode, LockerFamily, LockerSim};
 use sanban_hardware::printer::PrinterSim;
 
 pub use health::{DeviceKind, HealthBoard, HealthListener};
 pub use idcard::{CardOutcome, IdCardHandle};
 pub use identity::{CitizenIdentity, CitizenKey};
-pub use locker::{LockerHandle, LockerSetup};
+pub use locker::{LockerEvent, LockerHandle, LockerSetup, OpenedDoor};
 pub use printer::{PrintOutcome, PrinterHandle};
 
 use crate::config::DevicesConfig;
@@ -54,9 +54,6 @@ pub struct DeviceManager {
     pub locker_sim: Option<Arc<LockerSim>>,
 }
 
-/// Doors on the simulated locker board.
-const SIM_DOORS: u16 = 16;
-
 impl DeviceManager {
     /// Start every configured device. Never fails: a device that cannot be opened is reported unhealthy and
     /// retried in the background, so the kiosk still starts and serves what it can.
@@ -90,25 +87,16 @@ impl DeviceManager {
         );
         let idcard = IdCardHandle::start(idcard_path, config.idcard_baud, poll, tz, health.clone());
 
+        // The simulated locker has the configured boards, so doors are numbered as on the real one.
+        let boards = config.locker_boards();
         let (locker_path, locker_sim) = resolve(
             &config.locker,
             "locker",
-            || LockerSim::spawn(config.locker_board, SIM_DOORS),
+            || LockerSim::spawn_bus(&boards),
             |s| s.path().display().to_string(),
         );
         let locker = LockerHandle::start(
-            locker_path.map(|path| LockerSetup {
-                path,
-                baud: config.locker_baud,
-                board: config.locker_board,
-                doors: SIM_DOORS,
-                polarity: if config.locker_locked_means_shut {
-                    DoorPolarity::LockedMeansShut
-                } else {
-                    DoorPolarity::OpenMeansShut
-                },
-                poll,
-            }),
+            locker_path.map(|path| locker_setup(config, path)),
             health.clone(),
         );
         DeviceManager {
@@ -120,6 +108,28 @@ impl DeviceManager {
             idcard_sim,
             locker_sim,
         }
+    }
+}
+
+/// How the locker at `path` is wired and timed, from the configuration (validated: family and echo parse).
+pub fn locker_setup(d: &DevicesConfig, path: String) -> LockerSetup {
+    LockerSetup {
+        path,
+        baud: d.locker_baud,
+        family: d.locker_family.parse().unwrap_or(LockerFamily::Family8A),
+        boards: d.locker_boards(),
+        polarity: if d.locker_locked_means_shut {
+            DoorPolarity::LockedMeansShut
+        } else {
+            DoorPolarity::OpenMeansShut
+        },
+        options: BusOptions {
+            echo: d.locker_echo.parse().unwrap_or(EchoMode::Auto),
+            confirm_timeout: Duration::from_millis(d.locker_confirm_ms),
+            ..BusOptions::default()
+        },
+        poll: Duration::from_millis(d.poll_ms.max(100)),
+        left_open_after: Duration::from_secs(d.locker_left_open_seconds.into()),
     }
 }
 

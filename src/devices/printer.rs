@@ -124,6 +124,10 @@ impl PrinterHandle {
     }
 }
 
+/// How long opening the port waits for a job of an earlier run to finish printing (a long receipt at the slowest
+/// print speed the driver assumes).
+const SETTLE_WAIT: Duration = Duration::from_secs(5);
+
 struct PrinterDevice {
     baud: u32,
     poll: Duration,
@@ -136,9 +140,16 @@ impl Device for PrinterDevice {
     type Command = Command;
 
     fn open(&mut self, path: &str) -> Result<Port, String> {
-        SerialTransport::open(path, self.baud)
+        let mut printer = SerialTransport::open(path, self.baud)
             .map(Printer::new)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        // A job of an earlier run may still be printing: its late answer must not confirm ours.
+        if let Ok(false) | Err(_) = printer.settle(SETTLE_WAIT) {
+            tracing::debug!(
+                "printer did not answer GS I 69: answers of earlier jobs cannot be told apart"
+            );
+        }
+        Ok(printer)
     }
 
     fn serve(&mut self, link: &mut Link<Port>, command: Command) {

@@ -83,7 +83,7 @@ fn save_jobs(app: &KioskApp, out: &Path) -> anyhow::Result<Vec<String>> {
         let name = format!("job-{:02}.escpos", i + 1);
         std::fs::write(out.join(&name), job)?;
         let preview =
-            sanban_hardware::printer::render(job, crate::technician::device::RECEIPT_FONT)?;
+            sanban_hardware::printer::render(job, crate::technician::render::RECEIPT_FONT)?;
         preview.write_png(out.join(&name).with_extension("png"))?;
         names.push(name);
     }

@@ -3,7 +3,9 @@
 //! columns, which splits English words ("tick/et").
 
 pub mod application;
+pub mod appointment;
 pub mod guide_notice;
+pub mod pickup;
 pub mod ticket;
 
 use sanban_hardware::printer::{text_columns, Receipt, COLUMNS};

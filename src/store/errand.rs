@@ -17,6 +17,8 @@ pub enum Subject {
     AppointmentSlip,
     ApplicationReceipt,
     PickupProof,
+    /// 免费邮寄回执: a document will be posted.
+    PostReceipt,
     /// A note the citizen takes to the staff (e.g. a jammed locker door).
     Note,
     TestPage,
@@ -30,6 +32,7 @@ impl Subject {
             Subject::AppointmentSlip => "appointment_slip",
             Subject::ApplicationReceipt => "application_receipt",
             Subject::PickupProof => "pickup_proof",
+            Subject::PostReceipt => "post_receipt",
             Subject::Note => "note",
             Subject::TestPage => "test_page",
         }

@@ -149,7 +149,103 @@ const STEPS: &[&str] = &[
     -- A catalog cached by an older program as a JSON blob is not read any more.
     DELETE FROM meta WHERE key IN ('catalog.services', 'catalog.version');
     "#,
-    // 5: personal data sealed apart from the outbox payload, erased after acknowledgement (tombstones); 申办
+    // 5: 取件 and 好差评 (see store/pickups.rs and store/ratings.rs): the documents in this kiosk's lockers (the
+    // platform's list, codes only as salted hashes), the journal of door openings (written before a lock is fired),
+    // wrong pickup codes and lock-outs (so a restart does not reset them), and the ratings given here.
+    r#"
+    CREATE TABLE pickups (
+        pickup_id    TEXT PRIMARY KEY,
+        door         INTEGER NOT NULL,
+        document     TEXT NOT NULL,
+        document_en  TEXT NOT NULL DEFAULT '',
+        document_no  TEXT,                       -- a staff deposit's document number
+        code_salt    TEXT,                       -- hex; NULL until the platform lists a staff deposit
+        code_hash    TEXT,
+        citizen_ref  TEXT,
+        holder       TEXT NOT NULL DEFAULT '',   -- the person's name, masked (张*)
+        postable     INTEGER NOT NULL DEFAULT 0,
+        deposited_at TEXT NOT NULL,
+        state        TEXT NOT NULL CHECK (state IN
+                         ('waiting', 'opening', 'collected', 'held', 'posted', 'depositing', 'deposited')),
+        hold_reason  TEXT,                       -- jammed | interrupted
+        method       TEXT,                       -- code | idcard | post | staff
+        settled_at   TEXT
+    );
+    CREATE INDEX pickups_by_citizen ON pickups (citizen_ref, state);
+    CREATE INDEX pickups_by_door ON pickups (door, state);
+    CREATE TABLE door_openings (
+        id          INTEGER PRIMARY KEY,
+        door        INTEGER NOT NULL,
+        purpose     TEXT NOT NULL CHECK (purpose IN ('pickup', 'deposit')),
+        pickup_id   TEXT NOT NULL,
+        method      TEXT,
+        state       TEXT NOT NULL CHECK (state IN ('pending', 'finished')),
+        outcome     TEXT,                        -- opened | sensor_stuck | jammed | found_open | found_shut | deposited
+        started_at  TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE INDEX door_openings_pending ON door_openings (state, id);
+    CREATE TABLE pickup_code_failures (id INTEGER PRIMARY KEY, at TEXT NOT NULL);
+    CREATE TABLE pickup_lockouts (id INTEGER PRIMARY KEY, at TEXT NOT NULL, until TEXT NOT NULL);
+    CREATE TABLE ratings (
+        rating_id  TEXT PRIMARY KEY,
+        errand     TEXT NOT NULL,
+        errand_id  TEXT NOT NULL,
+        level      TEXT NOT NULL,
+        rated_at   TEXT NOT NULL,
+        UNIQUE (errand, errand_id)               -- one rating per errand
+    );
+    "#,
+    // 6: maintenance mode — the PIN pad's lock-out (it survives a restart), the last one-time code window used (a
+    // code works once), and the settings a technician changed on the touchscreen (over the config file's values).
+    r#"
+    CREATE TABLE maintenance_pad (
+        id                INTEGER PRIMARY KEY CHECK (id = 1),
+        failures          INTEGER NOT NULL DEFAULT 0,  -- wrong PINs or codes in a row
+        locked_until      TEXT,                        -- RFC 3339 UTC while locked
+        last_code_window  INTEGER                      -- window of the last one-time code accepted
+    );
+    INSERT INTO maintenance_pad (id) VALUES (1);
+    CREATE TABLE settings (
+        key         TEXT PRIMARY KEY,
+        value       TEXT NOT NULL,
+        changed_by  TEXT NOT NULL,
+        changed_at  TEXT NOT NULL
+    );
+    "#,
+    // 7: appointments (see store/appointments.rs): the bookings this kiosk took or acted on, and the slot lists it
+    // last heard from the platform (shown when it is unreachable).
+    r#"
+    CREATE TABLE appointments (
+        code         TEXT PRIMARY KEY,            -- the booking code on the slip
+        request_id   TEXT UNIQUE,                 -- UUIDv7 of this kiosk's request; NULL for a booking taken elsewhere
+        origin       TEXT NOT NULL CHECK (origin IN ('here', 'platform')),
+        citizen_ref  TEXT NOT NULL,               -- keyed hash of the ID number, never the number
+        service      TEXT NOT NULL,
+        category     TEXT NOT NULL,
+        date         TEXT NOT NULL,               -- YYYY-MM-DD, the hall's time zone
+        slot_id      TEXT NOT NULL,
+        start        TEXT NOT NULL,               -- HH:MM
+        end          TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'refused', 'cancelled', 'checked_in', 'no_show')),
+        reason       TEXT,                        -- a refusal as the platform worded it
+        outbox_seq   INTEGER,                     -- the appointment.requested event: its fate confirms or refuses a pending booking
+        refusal_seen INTEGER NOT NULL DEFAULT 0,
+        ticket_id    TEXT,                        -- the priority ticket of the check-in
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+    );
+    CREATE INDEX appointments_by_citizen ON appointments (citizen_ref, date);
+    CREATE INDEX appointments_by_slot ON appointments (service, date, slot_id);
+    CREATE TABLE appointment_slot_cache (
+        service    TEXT NOT NULL,
+        date       TEXT NOT NULL,
+        slots      TEXT NOT NULL,                 -- JSON [sanban_wire::Slot]
+        fetched_at TEXT NOT NULL,                 -- RFC 3339 UTC
+        PRIMARY KEY (service, date)
+    );
+    "#,
+    // 8: personal data sealed apart from the outbox payload, erased after acknowledgement (tombstones); 申办
     // applications (no personal data of their own: the applicant travels sealed in the outbox only).
     r#"
     ALTER TABLE outbox ADD COLUMN sealed BLOB;       -- XChaCha20-Poly1305 of the payload's personal fields

@@ -2,11 +2,15 @@
 //! together with its outbox event in one transaction, before anything is printed.
 
 pub mod applications;
+pub mod appointments;
 pub mod catalog;
 pub mod errand;
+pub mod maintenance;
 mod migrations;
 pub mod outbox;
+pub mod pickups;
 pub mod print_jobs;
+pub mod ratings;
 pub mod tickets;
 
 use std::path::Path;
@@ -41,6 +45,10 @@ pub enum StoreError {
         seq: u64,
         source: crate::privacy::SealError,
     },
+    /// What was asked is already done and must not be done twice (a document already collected, an errand
+    /// already rated): the flow tells the citizen plainly.
+    #[error("{0}")]
+    AlreadyDone(&'static str),
 }
 
 impl StoreError {

@@ -71,14 +71,7 @@ impl Store {
     ) -> Result<IssuedTicket> {
         let committed = self.commit_errand(now, tz, |tx| {
             let ticket = insert_ticket(tx, req, now, tz, source, waiting_window)?;
-            let event = EventPayload::TicketIssued(TicketIssued {
-                ticket_id: ticket.id,
-                category: ticket.category.clone(),
-                number: ticket.number.clone(),
-                business_day: ticket.business_day.to_string(),
-                priority: ticket.priority,
-                offline: ticket.offline,
-            });
+            let event = EventPayload::TicketIssued(issued_payload(&ticket));
             let print = render(&ticket).map(|bytes| PrintJob {
                 subject: Subject::Ticket,
                 subject_id: ticket.id.to_string(),
@@ -140,8 +133,21 @@ impl Store {
     }
 }
 
-/// The ticket's own rows: take the next number, count who is waiting, insert the ticket.
-fn insert_ticket(
+/// What the platform is told of a ticket.
+pub(crate) fn issued_payload(ticket: &IssuedTicket) -> TicketIssued {
+    TicketIssued {
+        ticket_id: ticket.id,
+        category: ticket.category.clone(),
+        number: ticket.number.clone(),
+        business_day: ticket.business_day.to_string(),
+        priority: ticket.priority,
+        offline: ticket.offline,
+    }
+}
+
+/// The ticket's own rows: take the next number, count who is waiting, insert the ticket. Other errands that hand
+/// out a ticket (an appointment check-in) call it inside their own transaction.
+pub(crate) fn insert_ticket(
     tx: &Transaction,
     req: &TicketRequest,
     now: DateTime<Utc>,

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use sanban_wire::{
-    BatchReply, Catalog, CitizenKeyReply, EventBatch, Heartbeat, LeaseReply, LeaseRequest,
-    SequenceGap,
+    AppointmentLookup, AppointmentReply, AppointmentRequest, BatchReply, Catalog,
+    CitizenAppointments, CitizenKeyReply, EventBatch, HallCalendar, Heartbeat, LeaseReply,
+    LeaseRequest, PickupList, SequenceGap, SlotList,
 };
 
 /// A sync failure. `Retryable` ones (network, timeouts, 5xx) are retried with backoff.
@@ -65,6 +66,11 @@ impl PlatformClient {
         })
     }
 
+    /// The kiosk id this client speaks for.
+    pub fn kiosk_id(&self) -> &str {
+        &self.kiosk_id
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path.replace("{id}", &self.kiosk_id))
     }
@@ -117,6 +123,70 @@ impl PlatformClient {
         let r = self
             .http
             .get(self.url("/v1/kiosks/{id}/citizen-key"))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        json(r.map_err(net)?).await
+    }
+
+    /// `GET /v1/kiosks/{id}/pickups`
+    pub async fn pickups(&self) -> Result<PickupList, SyncError> {
+        let r = self
+            .http
+            .get(self.url("/v1/kiosks/{id}/pickups"))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        json(r.map_err(net)?).await
+    }
+
+    /// `GET /v1/slots?service=…&date=…`
+    pub async fn slots(&self, service: &str, date: &str) -> Result<SlotList, SyncError> {
+        let r = self
+            .http
+            .get(self.url("/v1/slots"))
+            .query(&[("service", service), ("date", date)])
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        json(r.map_err(net)?).await
+    }
+
+    /// `POST /v1/appointments`: a refusal comes back as [`SyncError::Refused`] whose body is a
+    /// [`sanban_wire::AppointmentRefused`].
+    pub async fn book(&self, req: &AppointmentRequest) -> Result<AppointmentReply, SyncError> {
+        let r = self
+            .http
+            .post(self.url("/v1/appointments"))
+            .bearer_auth(&self.token)
+            .json(req)
+            .send()
+            .await;
+        json(r.map_err(net)?).await
+    }
+
+    /// `POST /v1/appointments/lookup`: a citizen's bookings (the reference travels in the body, not in a URL).
+    pub async fn citizen_appointments(
+        &self,
+        citizen_ref: &str,
+    ) -> Result<CitizenAppointments, SyncError> {
+        let r = self
+            .http
+            .post(self.url("/v1/appointments/lookup"))
+            .bearer_auth(&self.token)
+            .json(&AppointmentLookup {
+                citizen_ref: citizen_ref.to_string(),
+            })
+            .send()
+            .await;
+        json(r.map_err(net)?).await
+    }
+
+    /// `GET /v1/calendar`
+    pub async fn calendar(&self) -> Result<HallCalendar, SyncError> {
+        let r = self
+            .http
+            .get(self.url("/v1/calendar"))
             .bearer_auth(&self.token)
             .send()
             .await;

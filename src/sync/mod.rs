@@ -38,6 +38,8 @@ pub struct AgentTiming {
     pub backoff_max: Duration,
     pub heartbeat_every: Duration,
     pub catalog_every: Duration,
+    /// How often the documents waiting in the lockers are fetched (`[pickup] refresh_seconds`).
+    pub pickups_every: Duration,
     pub lease_block: u32,
     pub lease_low_water: u32,
     /// Wait after a refusal that retrying cannot fix (4xx other than a lost reply).
@@ -53,6 +55,7 @@ impl Default for AgentTiming {
             backoff_max: Duration::from_secs(5),
             heartbeat_every: Duration::from_secs(30),
             catalog_every: Duration::from_secs(300),
+            pickups_every: Duration::from_secs(30),
             lease_block: 50,
             lease_low_water: 10,
             refused_retry: Duration::from_secs(60),
@@ -86,13 +89,16 @@ impl Agent {
         let mut backoff = self.retry_backoff();
         let mut last_heartbeat = None::<tokio::time::Instant>;
         let mut last_catalog = None::<tokio::time::Instant>;
+        let mut last_pickups = None::<tokio::time::Instant>;
         loop {
             let now = tokio::time::Instant::now();
             let result = self
-                .cycle(
-                    last_heartbeat.is_none_or(|t| now - t >= self.timing.heartbeat_every),
-                    last_catalog.is_none_or(|t| now - t >= self.timing.catalog_every),
-                )
+                .cycle(Due {
+                    heartbeat: last_heartbeat
+                        .is_none_or(|t| now - t >= self.timing.heartbeat_every),
+                    catalog: last_catalog.is_none_or(|t| now - t >= self.timing.catalog_every),
+                    pickups: last_pickups.is_none_or(|t| now - t >= self.timing.pickups_every),
+                })
                 .await;
             match result {
                 Ok(cycle) => {
@@ -101,6 +107,9 @@ impl Agent {
                     }
                     if cycle.catalog_checked {
                         last_catalog = Some(now);
+                    }
+                    if cycle.pickups_fetched {
+                        last_pickups = Some(now);
                     }
                     backoff = self.retry_backoff();
                     if cycle.more_pending {
@@ -138,7 +147,12 @@ impl Agent {
 
     /// One pass: the drain decides success; leases, catalog and heartbeat failing only log, so a backlog keeps
     /// draining at full speed.
-    async fn cycle(&mut self, heartbeat: bool, catalog: bool) -> Result<Cycle, SyncError> {
+    async fn cycle(&mut self, due: Due) -> Result<Cycle, SyncError> {
+        let Due {
+            heartbeat,
+            catalog,
+            pickups,
+        } = due;
         let report = drain_once(&self.client, &mut self.store, self.timing.batch_size).await?;
         let mut cycle = Cycle {
             more_pending: report.more_pending,
@@ -159,6 +173,13 @@ impl Agent {
             }
         }
         self.purge_acknowledged();
+        // After the drain: the platform has applied this kiosk's own pickups before it lists what still waits.
+        if pickups && self.config.devices.locker != "none" {
+            match self.pull_pickups().await {
+                Ok(()) => cycle.pickups_fetched = true,
+                Err(e) => tracing::warn!("sync: pickups not fetched: {e}"),
+            }
+        }
         if heartbeat {
             match self.heartbeat().await {
                 Ok(()) => cycle.heartbeat_sent = true,
@@ -273,6 +294,24 @@ impl Agent {
         Ok(())
     }
 
+    /// The documents waiting in this kiosk's lockers, kept in the store so that pickup works offline.
+    async fn pull_pickups(&mut self) -> Result<(), SyncError> {
+        let list = self.client.pickups().await?;
+        let doors = self
+            .config
+            .devices
+            .locker_boards
+            .iter()
+            .map(|b| b.doors)
+            .sum();
+        let waiting = self
+            .store
+            .apply_pickup_list(&list.pickups, doors)
+            .map_err(SyncError::store)?;
+        tracing::debug!(waiting, "pickups refreshed");
+        Ok(())
+    }
+
     async fn heartbeat(&mut self) -> Result<(), SyncError> {
         let summary = self.store.outbox_summary().map_err(SyncError::store)?;
         let oldest = summary
@@ -286,6 +325,17 @@ impl Agent {
             oldest_pending_secs: oldest
                 .map(|t| (chrono::Utc::now() - t.to_utc()).num_seconds().max(0) as u64),
             sent_at: chrono::Utc::now().to_rfc3339(),
+            catalog_version: self.store.catalog_version().ok(),
+            maintenance: self.store.maintenance_pad().ok().map(|pad| {
+                sanban_wire::MaintenancePadState {
+                    failures: pad.failures,
+                    locked_until: crate::maintenance::lockout::locked_until(
+                        &pad,
+                        chrono::Utc::now(),
+                    )
+                    .map(|t| t.to_rfc3339()),
+                }
+            }),
         };
         self.client.heartbeat(&beat).await
     }
@@ -296,6 +346,15 @@ struct Cycle {
     more_pending: bool,
     heartbeat_sent: bool,
     catalog_checked: bool,
+    pickups_fetched: bool,
+}
+
+/// What a cycle does besides draining.
+#[derive(Debug, Clone, Copy)]
+struct Due {
+    heartbeat: bool,
+    catalog: bool,
+    pickups: bool,
 }
 
 /// The running agent, as the app sees it.
@@ -354,7 +413,10 @@ pub fn start_background(
         tz: config.time_zone()?,
         health,
         status: status.clone(),
-        timing: AgentTiming::default(),
+        timing: AgentTiming {
+            pickups_every: Duration::from_secs(config.pickup.refresh_seconds.into()),
+            ..AgentTiming::default()
+        },
         wake: wake.clone(),
         citizen_key,
         config: config.clone(),

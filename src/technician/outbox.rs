@@ -1,106 +1,138 @@
-//! `sanban-kiosk outbox status` and `sanban-kiosk sync --once`.
+//! The sync backlog, as data: pending, applied and rejected events, the oldest pending, the last error, the
+//! rejections, the personal data still held (sealed) and the receipts that never reached paper. `sanban-kiosk outbox status` prints it; the maintenance
+//! network page shows it (with the live link state beside it). `sync --once` drains now.
 
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::config::Config;
 use crate::store::Store;
 use crate::sync::{drain_once, PlatformClient};
 
-/// Backlog, oldest pending age, last error, rejections.
-pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
-    let store = Store::open(&config.database_path())?;
-    let summary = store.outbox_summary()?;
-    let rejections = store.rejections(20)?;
-    let unprinted = store.failed_print_jobs(20)?;
-    let age = |at: Option<&str>| {
-        at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| (chrono::Utc::now() - t.to_utc()).num_seconds().max(0))
-    };
-    let oldest_age = age(summary.oldest_pending_at.as_deref());
-    let oldest_personal_age = age(summary.oldest_personal_at.as_deref());
-    if json {
-        let value = serde_json::json!({
-            "pending": summary.pending,
-            "applied": summary.applied,
-            "rejected": summary.rejected,
-            "last_seq": summary.last_seq,
-            "oldest_pending_at": summary.oldest_pending_at,
-            "oldest_pending_age_secs": oldest_age,
-            "last_error": summary.last_error.filter(|e| !e.is_empty()),
-            "rejections": rejections.iter().map(|(seq, kind, reason)| serde_json::json!({"seq": seq, "kind": kind, "reason": reason})).collect::<Vec<_>>(),
-            "platform": config.platform.url,
-            "personal_data": {
-                "events": summary.personal,
-                "oldest_at": summary.oldest_personal_at,
-                "oldest_age_secs": oldest_personal_age,
-                "erased": summary.purged,
-                "retention_days": config.data.personal_retention_days,
-            },
-            "unprinted_jobs": unprinted.iter().map(|j| serde_json::json!({"id": j.id, "subject": j.subject, "subject_id": j.subject_id, "status": j.status, "detail": j.detail, "created_at": j.created_at})).collect::<Vec<_>>(),
-        });
-        println!("{}", serde_json::to_string_pretty(&value)?);
-        return Ok(());
-    }
-    println!(
-        "platform:        {}",
-        config
-            .platform
-            .url
-            .as_deref()
-            .unwrap_or("(none: stand-alone, events stay queued)")
-    );
-    println!("pending events:  {}", summary.pending);
-    println!("applied events:  {}", summary.applied);
-    println!("rejected events: {}", summary.rejected);
-    println!("last sequence:   {}", summary.last_seq);
-    match (&summary.oldest_pending_at, oldest_age) {
-        (Some(at), Some(age)) => println!("oldest pending:  {at} ({})", human_age(age)),
-        _ => println!("oldest pending:  -"),
-    }
-    println!(
-        "last error:      {}",
-        summary
-            .last_error
-            .filter(|e| !e.is_empty())
-            .unwrap_or_else(|| "-".into())
-    );
-    for (seq, kind, reason) in rejections {
-        println!("  rejected #{seq} {kind}: {reason}");
-    }
-    // Personal data at rest: how much, how old; erased this long after the platform acknowledged it.
-    match (&summary.oldest_personal_at, oldest_personal_age) {
-        (Some(at), Some(age)) => println!(
-            "personal data:   {} event(s), sealed; oldest {at} ({}); erased {} day(s) after acknowledgement",
-            summary.personal,
-            human_age(age),
-            config.data.personal_retention_days
-        ),
-        _ => println!(
-            "personal data:   none held; erased {} day(s) after acknowledgement",
-            config.data.personal_retention_days
-        ),
-    }
-    println!(
-        "erased:          {} event(s) kept as tombstones",
-        summary.purged
-    );
-    // Receipts that never reached paper (the ticket itself is valid and queued for the platform).
-    println!("unprinted jobs:  {}", unprinted.len());
-    for job in unprinted {
-        println!(
-            "  job {} ({}) {} at {}: {}",
-            job.id,
-            job.subject,
-            job.status,
-            job.created_at,
-            job.detail.as_deref().unwrap_or("never sent")
-        );
-    }
-    Ok(())
+/// An event the platform refused, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectionRow {
+    pub seq: u64,
+    pub kind: String,
+    pub reason: String,
 }
 
-/// Drain everything now; an error (non-zero exit) with the reason when the platform cannot be reached.
-pub fn sync_once(config: &Config) -> anyhow::Result<()> {
+/// A receipt that did not print (the errand itself is valid and queued).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnprintedJob {
+    pub id: i64,
+    pub subject: String,
+    pub subject_id: String,
+    pub status: String,
+    pub detail: Option<String>,
+    pub created_at: String,
+}
+
+/// Personal data at rest in the outbox: how much, how old, how much was already erased (tombstones).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonalDataReport {
+    /// Events whose sealed personal fields are still held.
+    pub events: u64,
+    pub oldest_at: Option<String>,
+    pub oldest_age_secs: Option<i64>,
+    /// Events whose personal fields were erased after acknowledgement (kept as tombstones).
+    pub erased: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxReport {
+    pub platform: Option<String>,
+    pub pending: u64,
+    pub applied: u64,
+    pub rejected: u64,
+    pub last_seq: u64,
+    pub oldest_pending_at: Option<String>,
+    pub oldest_pending_age_secs: Option<i64>,
+    pub last_error: Option<String>,
+    pub personal_data: PersonalDataReport,
+    /// Newest first.
+    pub rejections: Vec<RejectionRow>,
+    /// Newest first.
+    pub unprinted_jobs: Vec<UnprintedJob>,
+}
+
+/// How many rejections and unprinted jobs a report lists.
+pub const LIST_LIMIT: usize = 20;
+
+impl OutboxReport {
+    /// Read the backlog from `store` at `now`; `platform` is the configured URL.
+    pub fn gather(
+        store: &Store,
+        platform: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> crate::store::Result<OutboxReport> {
+        let summary = store.outbox_summary()?;
+        let age = |at: Option<&str>| {
+            at.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| (now - t.to_utc()).num_seconds().max(0))
+        };
+        let oldest_pending_age_secs = age(summary.oldest_pending_at.as_deref());
+        let personal_data = PersonalDataReport {
+            events: summary.personal,
+            oldest_age_secs: age(summary.oldest_personal_at.as_deref()),
+            oldest_at: summary.oldest_personal_at,
+            erased: summary.purged,
+        };
+        Ok(OutboxReport {
+            platform: platform.map(str::to_string),
+            pending: summary.pending,
+            applied: summary.applied,
+            rejected: summary.rejected,
+            last_seq: summary.last_seq,
+            oldest_pending_at: summary.oldest_pending_at,
+            oldest_pending_age_secs,
+            last_error: summary.last_error.filter(|e| !e.is_empty()),
+            personal_data,
+            rejections: store
+                .rejections(LIST_LIMIT)?
+                .into_iter()
+                .map(|(seq, kind, reason)| RejectionRow { seq, kind, reason })
+                .collect(),
+            unprinted_jobs: store
+                .failed_print_jobs(LIST_LIMIT)?
+                .into_iter()
+                .map(|j| UnprintedJob {
+                    id: j.id,
+                    subject: j.subject,
+                    subject_id: j.subject_id,
+                    status: j.status,
+                    detail: j.detail,
+                    created_at: j.created_at,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// "45 s ago", "12 min ago", "3.1 h ago".
+pub fn human_age(secs: i64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s ago"),
+        s if s < 7200 => format!("{} min ago", s / 60),
+        s => format!("{:.1} h ago", s as f64 / 3600.0),
+    }
+}
+
+/// What `sync --once` sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub sent: usize,
+    pub batches: usize,
+    pub rejected: usize,
+    pub still_pending: u64,
+    /// Acknowledged events whose personal data was erased afterwards (retention elapsed).
+    pub erased: usize,
+}
+
+/// Drain everything now; an error with the reason when the platform cannot be reached.
+pub fn sync_once(config: &Config) -> anyhow::Result<SyncReport> {
     let (Some(url), Some(token)) = (&config.platform.url, &config.platform.token) else {
         anyhow::bail!("no platform configured: set [platform] url and token in the config file");
     };
@@ -123,18 +155,23 @@ pub fn sync_once(config: &Config) -> anyhow::Result<()> {
         }
     })?;
     let erased = store.purge_personal(chrono::Utc::now(), config.data.personal_retention())?;
-    if erased > 0 {
-        println!("erased the personal data of {erased} acknowledged event(s)");
-    }
-    let left = store.outbox_summary()?.pending;
-    println!("sent {sent} events in {batches} batches; {rejected} rejected by the platform; {left} still pending");
-    Ok(())
+    Ok(SyncReport {
+        sent,
+        batches,
+        rejected,
+        still_pending: store.outbox_summary()?.pending,
+        erased,
+    })
 }
 
-fn human_age(secs: i64) -> String {
-    match secs {
-        s if s < 120 => format!("{s} s ago"),
-        s if s < 7200 => format!("{} min ago", s / 60),
-        s => format!("{:.1} h ago", s as f64 / 3600.0),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_well() {
+        assert_eq!(human_age(45), "45 s ago");
+        assert_eq!(human_age(720), "12 min ago");
+        assert_eq!(human_age(3 * 3600 + 360), "3.1 h ago");
     }
 }

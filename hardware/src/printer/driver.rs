@@ -300,6 +300,39 @@ impl<T: Transport> Printer<T> {
         Ok(encoding_rs::GB18030.decode(name).0.trim().to_string())
     }
 
+    /// Bring the answer stream in step with this connection. A job sent by an earlier connection (the kiosk
+    /// restarted while the printer still worked on it) answers its `GS r` later; counted as this connection's
+    /// answer, it would confirm a job still on its way. `GS I 69` is answered in order with the jobs, and its reply
+    /// (`5F`, a name, `00`) cannot be mistaken for a `GS r` reply (`0000xxxx`), so every `GS r` reply that arrives
+    /// before it is stale and dropped. Waits at most `max_wait` (about the longest job's print time); a printer
+    /// without `GS I` simply never answers. Returns whether the stream is known to be in step.
+    pub fn settle(&mut self, max_wait: Duration) -> Result<bool, PrinterError> {
+        self.t.discard_input()?;
+        // A printer that does not answer the real-time status at all is not waited for.
+        self.read_status()?;
+        self.t.send(&[0x1D, 0x49, 0x45])?;
+        let deadline = Instant::now() + max_wait;
+        let mut in_reply = false;
+        let mut buf = [0u8; 64];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(false);
+            }
+            let n = self.t.recv(&mut buf, left)?;
+            for &b in &buf[..n] {
+                if in_reply {
+                    if b == 0 {
+                        return Ok(true);
+                    }
+                } else if !is_gs_r_reply(b) && !is_dle_eot_reply(b) {
+                    // 5F, or the name's first character when the firmware leaves the 5F out.
+                    in_reply = true;
+                }
+            }
+        }
+    }
+
     /// The printer's font coverage: what `GS I 69` names, else `configured` (the printer did not answer or
     /// named a font that says neither GB18030 nor GB2312).
     pub fn printer_font(&mut self, configured: PrinterFont) -> PrinterFont {

@@ -123,6 +123,8 @@ pub async fn post_appointment(
             req.date
         )));
     }
+    // The kiosk's booking code, echoed so both sides print the same one.
+    let code = req.code.clone();
     let catalog = state.store.current_catalog().await?;
     // A well-formed booking that names no bookable slot (unknown service, one that takes no appointments, a past
     // day or one it is closed, no such slot).
@@ -141,6 +143,7 @@ pub async fn post_appointment(
         BookOutcome::Booked { appointment_id } | BookOutcome::AlreadyBooked { appointment_id } => {
             Ok(Json(AppointmentReply {
                 appointment_id,
+                code,
                 confirmed: true,
             }))
         }

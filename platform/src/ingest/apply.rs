@@ -59,6 +59,27 @@ impl<'a> Ledger<'a> {
             EventPayload::PickupCollected(p) => self.pickup(ev, p),
             EventPayload::RatingSubmitted(p) => self.rating(ev, p),
             EventPayload::HelpRequested(p) => self.help_requested(ev, p),
+            EventPayload::MaintenanceAccess(_) | EventPayload::MaintenanceAction(_) => {
+                self.maintenance(ev)
+            }
+            // Until the appointment tables grow: the check-in's priority ticket is recorded like any ticket.
+            EventPayload::AppointmentCheckedIn(p) => self.ticket(ev, &p.ticket),
+            EventPayload::AppointmentCancelled(_) | EventPayload::AppointmentRefusalSeen(_) => {
+                Err(format!(
+                    "{} is not stored by this platform version",
+                    ev.payload.kind()
+                ))
+            }
+            // Not kept by this platform version yet: recorded as rejected with the reason, so the kiosk's queue
+            // goes on and the kiosk keeps the event.
+            EventPayload::PickupHeld(_)
+            | EventPayload::PickupCodeRejected(_)
+            | EventPayload::PostalRequested(_)
+            | EventPayload::LockerDeposited(_)
+            | EventPayload::LockerAlert(_) => Err(format!(
+                "{} is not stored by this platform version",
+                ev.payload.kind()
+            )),
         };
         let outcome = match verdict {
             Ok(()) => Outcome::Applied,
@@ -213,6 +234,12 @@ impl<'a> Ledger<'a> {
             page: p.page.clone(),
             occurred_at: ev.occurred_at.clone(),
         });
+        Ok(())
+    }
+
+    fn maintenance(&mut self, ev: &ParsedEvent) -> Verdict {
+        let row = crate::maintenance::audit_row(ev)?;
+        self.writes.maintenance.push(row);
         Ok(())
     }
 
@@ -386,8 +413,12 @@ impl<'a> Ledger<'a> {
     }
 
     fn rating(&mut self, ev: &ParsedEvent, p: &RatingSubmitted) -> Verdict {
-        if !(1..=5).contains(&p.level) {
-            return Err(format!("rating level {} is not between 1 and 5", p.level));
+        if p.level_code != p.level.code_in(sanban_wire::LevelNumbering::FiveIsBest) {
+            return Err(format!(
+                "rating level_code {} does not match level {}",
+                p.level_code,
+                p.level.name()
+            ));
         }
         if !RATED_ERRANDS.contains(&p.errand.as_str()) {
             return Err(format!(
@@ -401,8 +432,8 @@ impl<'a> Ledger<'a> {
                 return Err(format!("unknown service {service:?}"));
             }
         }
-        if p.reason.as_deref().is_some_and(|r| r.chars().count() > 200) {
-            return Err("rating reason is longer than 200 characters".into());
+        if p.text.as_deref().is_some_and(|r| r.chars().count() > 200) {
+            return Err("rating text is longer than 200 characters".into());
         }
         let rating_id = p.rating_id.to_string();
         if !self.facts.rating_ids.insert(rating_id.clone()) {
@@ -413,8 +444,8 @@ impl<'a> Ledger<'a> {
             seq: ev.seq,
             errand: p.errand.clone(),
             service: p.service.clone(),
-            level: p.level,
-            reason: p.reason.clone(),
+            level: p.level_code,
+            reason: (!p.reasons.is_empty()).then(|| p.reasons.join(",")),
             occurred_at: ev.occurred_at.clone(),
         });
         Ok(())
@@ -437,7 +468,7 @@ pub fn serial_of(number: &str, letter: char) -> Option<u32> {
     ((1..=MAX_NUMBER).contains(&serial) && format!("{serial:03}") == digits).then_some(serial)
 }
 
-fn plain_text(s: &str, max_chars: usize) -> bool {
+pub(crate) fn plain_text(s: &str, max_chars: usize) -> bool {
     !s.trim().is_empty() && s.chars().count() <= max_chars && !s.chars().any(char::is_control)
 }
 

@@ -185,7 +185,17 @@ fn uses_catalog(payload: &EventPayload) -> bool {
     match payload {
         EventPayload::TicketIssued(_)
         | EventPayload::PickupCollected(_)
-        | EventPayload::HelpRequested(_) => false,
+        | EventPayload::HelpRequested(_)
+        | EventPayload::PickupHeld(_)
+        | EventPayload::PickupCodeRejected(_)
+        | EventPayload::PostalRequested(_)
+        | EventPayload::LockerDeposited(_)
+        | EventPayload::LockerAlert(_)
+        | EventPayload::MaintenanceAccess(_)
+        | EventPayload::MaintenanceAction(_)
+        | EventPayload::AppointmentCheckedIn(_)
+        | EventPayload::AppointmentCancelled(_)
+        | EventPayload::AppointmentRefusalSeen(_) => false,
         EventPayload::GuidePrinted(_)
         | EventPayload::AppointmentRequested(_)
         | EventPayload::ApplicationSubmitted(_) => true,

@@ -32,7 +32,11 @@ impl FactsQuery {
         let mut q = FactsQuery::default();
         for ev in events {
             match &ev.payload {
-                EventPayload::TicketIssued(p) => {
+                EventPayload::TicketIssued(p)
+                | EventPayload::AppointmentCheckedIn(sanban_wire::AppointmentCheckedIn {
+                    ticket: p,
+                    ..
+                }) => {
                     q.ticket_ids.push(p.ticket_id.to_string());
                     q.ticket_numbers.push((
                         p.business_day.clone(),
@@ -42,7 +46,17 @@ impl FactsQuery {
                     q.lease_days
                         .push((p.business_day.clone(), p.category.clone()));
                 }
-                EventPayload::GuidePrinted(_) | EventPayload::HelpRequested(_) => {}
+                EventPayload::GuidePrinted(_)
+                | EventPayload::HelpRequested(_)
+                | EventPayload::PickupHeld(_)
+                | EventPayload::PickupCodeRejected(_)
+                | EventPayload::PostalRequested(_)
+                | EventPayload::LockerDeposited(_)
+                | EventPayload::LockerAlert(_)
+                | EventPayload::MaintenanceAccess(_)
+                | EventPayload::MaintenanceAction(_)
+                | EventPayload::AppointmentCancelled(_)
+                | EventPayload::AppointmentRefusalSeen(_) => {}
                 EventPayload::AppointmentRequested(p) => {
                     q.appointment_requests.push(p.request_id.to_string());
                     q.slots

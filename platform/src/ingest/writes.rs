@@ -58,6 +58,18 @@ pub struct HelpRequestRow {
     pub occurred_at: String,
 }
 
+/// A technician's access or action (`maintenance.access`, `maintenance.action`), for the audit trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaintenanceRow {
+    pub seq: u64,
+    pub kind: &'static str,
+    pub technician: Option<String>,
+    pub what: String,
+    pub target: Option<String>,
+    pub result: Option<String>,
+    pub occurred_at: String,
+}
+
 /// A booking made by an `appointment.requested` event (source "event").
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppointmentRow {
@@ -117,6 +129,7 @@ pub struct Writes {
     pub tickets: Vec<TicketRow>,
     pub guide_prints: Vec<GuidePrintRow>,
     pub help_requests: Vec<HelpRequestRow>,
+    pub maintenance: Vec<MaintenanceRow>,
     pub appointments: Vec<AppointmentRow>,
     pub applications: Vec<ApplicationRow>,
     pub pickups_collected: Vec<PickupCollection>,

@@ -149,7 +149,7 @@ pub(super) fn apply(doc: &mut Value) {
     rule(
         doc,
         "RatingSubmitted",
-        "level",
+        "level_code",
         json!({"minimum": 1, "maximum": 5}),
     );
     rule(
@@ -158,7 +158,12 @@ pub(super) fn apply(doc: &mut Value) {
         "errand",
         json!({"enum": RATED_ERRANDS}),
     );
-    rule(doc, "RatingSubmitted", "reason", json!({"maxLength": 200}));
+    rule(
+        doc,
+        "RatingSubmitted",
+        "text",
+        json!({"maxLength": sanban_wire::RATING_TEXT_MAX}),
+    );
     for schema in [
         "GuidePrinted",
         "AppointmentRequested",
@@ -189,7 +194,7 @@ pub(super) fn add_examples(doc: &mut Value) {
             "/v1/appointments",
             json!({
             "request_id": "01936f3e-8a2b-7c4d-9e10-1234567890ab", "kiosk_id": "K07", "service": "RES-01",
-            "date": "2030-01-07", "slot_id": "0930", "citizen_ref": "9f2c41d0a7"}),
+            "date": "2030-01-07", "slot_id": "0930", "citizen_ref": "9f2c41d0a7", "code": "2JW9-TNE4"}),
         ),
         (
             "/v1/kiosks/{id}/events",
@@ -200,7 +205,9 @@ pub(super) fn add_examples(doc: &mut Value) {
                          "number": "E012", "business_day": "2026-11-26", "priority": false, "offline": false}},
             {"seq": 2, "id": "01936f3e-8a2b-7c4d-9e10-000000000002", "kind": "rating.submitted",
              "occurred_at": "2026-11-26T09:16:40+08:00",
-             "payload": {"rating_id": "01936f3e-8a2b-7c4d-9e10-00000000b001", "errand": "ticket", "level": 5}}]}),
+             "payload": {"rating_id": "01936f3e-8a2b-7c4d-9e10-00000000b001", "errand": "ticket",
+                 "errand_id": "A001", "channel": "self_service_terminal", "level": "very_satisfied",
+                 "level_code": 5, "times_rated": 1}}]}),
         ),
         (
             "/v1/kiosks/{id}/ticket-leases",

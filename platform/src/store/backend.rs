@@ -55,6 +55,11 @@ pub trait Backend: Send + Sync {
     /// The hall's key of `citizen_ref` (hex), made on first use and the same ever after, for every kiosk and on
     /// every instance.
     async fn citizen_key(&self) -> Result<String, StoreError>;
+    /// `kiosk`'s maintenance one-time-code secret (hex): the stored one, or a new one when there is none or with
+    /// `rotate`. An unregistered kiosk is an error.
+    async fn maintenance_secret(&self, kiosk: &str, rotate: bool) -> Result<String, StoreError>;
+    /// `kiosk`'s maintenance secret if one was made.
+    async fn stored_maintenance_secret(&self, kiosk: &str) -> Result<Option<String>, StoreError>;
 
     // Event ingestion.
 

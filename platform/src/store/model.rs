@@ -80,7 +80,17 @@ pub fn decide_booking(
 
 /// A new key of `citizen_ref` for the hall: 32 random bytes, hex. It never appears in logs.
 pub fn new_citizen_key() -> String {
+    new_secret()
+}
+
+/// 32 random bytes, hex.
+pub fn new_secret() -> String {
     hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// Where a kiosk's maintenance code secret is kept among the platform's secrets.
+pub fn maintenance_secret_name(kiosk: &str) -> String {
+    format!("maintenance_code_secret:{kiosk}")
 }
 
 /// Checks a document to put in a locker (the CLI's `pickup add`).

@@ -239,6 +239,20 @@ pub const TABLES: &[Table] = &[
         order_by: "kiosk_id, seq",
     },
     Table {
+        name: "maintenance_events",
+        columns: &[
+            ("kiosk_id", Text),
+            ("seq", Int),
+            ("kind", Text),
+            ("technician", Text),
+            ("what", Text),
+            ("target", Text),
+            ("result", Text),
+            ("occurred_at", Text),
+        ],
+        order_by: "kiosk_id, seq",
+    },
+    Table {
         name: "platform_secrets",
         columns: &[("name", Text), ("value", Text), ("created_at", Text)],
         order_by: "name",

@@ -38,4 +38,10 @@ pub struct Heartbeat {
     pub oldest_pending_secs: Option<u64>,
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub sent_at: String,
+    /// The catalog version the kiosk holds (the fleet page flags a kiosk behind the platform's current one).
+    #[serde(default)]
+    pub catalog_version: Option<u64>,
+    /// The maintenance pad: wrong PINs in a row and a lock-out (the fleet page raises lock-outs).
+    #[serde(default)]
+    pub maintenance: Option<crate::MaintenancePadState>,
 }

@@ -4,25 +4,33 @@
 //! JSON field names are the API contract: change them only with a new API version.
 
 mod applications;
+mod appointments;
+mod calendar;
 mod catalog;
 mod categories;
 mod events;
 mod heartbeat;
 mod keys;
 mod leases;
+mod maintenance;
 mod payloads;
 mod pickups;
+mod ratings;
 mod slots;
 
 pub use applications::*;
+pub use appointments::*;
+pub use calendar::*;
 pub use catalog::*;
 pub use categories::*;
 pub use events::*;
 pub use heartbeat::*;
 pub use keys::*;
 pub use leases::*;
+pub use maintenance::*;
 pub use payloads::*;
 pub use pickups::*;
+pub use ratings::*;
 pub use slots::*;
 
 /// A JSON error without the values serde quotes: payloads can carry personal data, and the reason is logged and

@@ -38,14 +38,35 @@ event_payloads! {
     GuidePrinted(GuidePrinted) = "guide.printed",
     /// 预约: a booking taken at the kiosk (offline, or a copy of an online one).
     AppointmentRequested(AppointmentRequested) = "appointment.requested",
+    /// 预约: a booking cancelled by the citizen.
+    AppointmentCancelled(crate::AppointmentCancelled) = "appointment.cancelled",
+    /// 预约签到: the citizen checked in and took a priority ticket (the ticket travels inside).
+    AppointmentCheckedIn(crate::AppointmentCheckedIn) = "appointment.checked_in",
+    /// 预约: a kiosk showed the citizen that an offline booking was refused.
+    AppointmentRefusalSeen(crate::AppointmentRefusalSeen) = "appointment.refusal_seen",
     /// 申办: an application submitted.
     ApplicationSubmitted(ApplicationSubmitted) = "application.submitted",
     /// 取件: a locker door opened for a waiting document.
     PickupCollected(PickupCollected) = "pickup.collected",
+    /// 取件: a waiting document could not be handed over (jammed door, an opening cut off by a restart); it stays
+    /// in its door for the staff.
+    PickupHeld(PickupHeld) = "pickup.held",
+    /// 取件: a wrong pickup code was typed (the keypad locks after too many).
+    PickupCodeRejected(PickupCodeRejected) = "pickup.code_rejected",
+    /// 免费邮寄: the citizen asked for a waiting document to be posted; it stays in its door for the staff.
+    PostalRequested(PostalRequested) = "pickup.post_requested",
+    /// 存件: the staff put a document in a door; the platform issues its code to the citizen.
+    LockerDeposited(LockerDeposited) = "locker.deposited",
+    /// A locker door alert for the technicians (door left open, opened with no command, jammed).
+    LockerAlert(LockerAlert) = "locker.alert",
     /// 好差评: a rating of an errand.
     RatingSubmitted(RatingSubmitted) = "rating.submitted",
     /// 呼叫帮助: a citizen asked for the hall's staff at this kiosk.
     HelpRequested(HelpRequested) = "help.requested",
+    /// 维护: a try at the maintenance pad (granted, refused, locked out).
+    MaintenanceAccess(crate::MaintenanceAccess) = "maintenance.access",
+    /// 维护: the audit record of a technician's action in maintenance mode.
+    MaintenanceAction(crate::MaintenanceAction) = "maintenance.action",
 }
 
 /// Why an event's payload does not fit its kind. The text never echoes payload values (they may be personal).
@@ -148,8 +169,9 @@ pub struct TicketIssued {
 
 /// Payload of [`EventPayload::AppointmentRequested`]: a booking the kiosk took while the platform was unreachable (the
 /// slip says "awaiting confirmation"), or a copy of one confirmed online. The platform books it on arrival if the slot
-/// still has room, else rejects the event with a reason. Idempotent with `POST /v1/appointments` by `request_id`:
-/// a request already booked online is acknowledged without a second booking.
+/// still has room and the rules allow it (judged at `occurred_at`), else rejects the event with a reason that starts
+/// with a [`crate::RefusalReason`] code. Idempotent with `POST /v1/appointments` by (kiosk, `request_id`): a request
+/// already booked online is acknowledged without a second booking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -162,8 +184,10 @@ pub struct AppointmentRequested {
     pub date: String,
     /// A `slot_id` from `GET /v1/slots`, e.g. "0930".
     pub slot_id: String,
-    /// Salted hash of the ID number (never the number itself).
+    /// Keyed hash of the ID number (never the number itself).
     pub citizen_ref: String,
+    /// The booking code printed on the slip ([`crate::booking_code`]).
+    pub code: String,
 }
 
 /// How a finished document reaches the citizen.
@@ -225,6 +249,20 @@ impl std::fmt::Debug for ApplicationSubmitted {
     }
 }
 
+/// How a door opening was proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OpeningProof {
+    /// The door sensor read shut before the pulse and open after it.
+    #[default]
+    Sensor,
+    /// The lock was fired but the sensor already read open (a broken wire reads the same): not proven.
+    SensorStuck,
+    /// The kiosk restarted during the opening and then found the door open.
+    FoundOpen,
+}
+
 /// Payload of [`EventPayload::PickupCollected`]: a locker door was opened for a waiting document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -235,24 +273,170 @@ pub struct PickupCollected {
     pub locker_door: u32,
     /// "code" (pickup code typed) or "idcard" (ID card read).
     pub method: String,
+    #[serde(default)]
+    pub proof: OpeningProof,
 }
 
-/// Payload of [`EventPayload::RatingSubmitted`] (好差评).
+/// Why a waiting document could not be handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HoldReason {
+    /// The lock was fired but the door never read open.
+    Jammed,
+    /// The kiosk stopped between deciding to open the door and knowing how it went, and found the door shut: the
+    /// lock may or may not have been fired, so it is not fired again; the staff check the door.
+    Interrupted,
+}
+
+/// Payload of [`EventPayload::PickupHeld`]: the document stays assigned to its door, waiting for the staff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PickupHeld {
+    pub pickup_id: String,
+    pub locker_door: u32,
+    pub reason: HoldReason,
+}
+
+/// Payload of [`EventPayload::PickupCodeRejected`]. Neither the code typed nor its hash travels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PickupCodeRejected {
+    /// Wrong codes at this kiosk within the counting window, this one included.
+    pub failures_in_window: u32,
+    /// Set when this failure locked the keypad: until when (RFC 3339).
+    #[serde(default)]
+    pub locked_until: Option<String>,
+}
+
+/// Where a posted document goes. Personal data: the platform keeps it encrypted and it is never logged.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PostalAddress {
+    /// The recipient's name as on the ID card.
+    pub name: String,
+    /// Mobile number, 11 digits.
+    pub phone: String,
+    /// The full address.
+    pub address: String,
+}
+
+impl std::fmt::Debug for PostalAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PostalAddress(<personal>)")
+    }
+}
+
+/// Payload of [`EventPayload::PostalRequested`] (免费邮寄). Idempotent by `request_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PostalRequested {
+    pub request_id: uuid::Uuid,
+    pub pickup_id: String,
+    pub locker_door: u32,
+    /// `citizen_ref` of the card read for the request.
+    pub citizen_ref: String,
+    pub recipient: PostalAddress,
+}
+
+/// Payload of [`EventPayload::LockerDeposited`] (存件 by the staff).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LockerDeposited {
+    /// Chosen by the kiosk (a UUID): the pickup the platform creates for the document has this id.
+    pub pickup_id: String,
+    pub locker_door: u32,
+    /// The document's number in the department's system (scanned or typed), which names its citizen.
+    pub document_no: String,
+}
+
+/// What a door alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LockerAlertKind {
+    /// Still open this long after it was opened.
+    LeftOpen,
+    /// Opened with no command behind it (forced, or a sensor wire that broke): a security alert.
+    OpenedUnexpectedly,
+    /// Fired, but never read open.
+    Jammed,
+    /// Fired while its sensor already read open: the sensor may be broken.
+    SensorStuck,
+    /// The kiosk restarted during an opening of this door.
+    Interrupted,
+}
+
+/// Payload of [`EventPayload::LockerAlert`], shown on the fleet page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LockerAlert {
+    pub locker_door: u32,
+    pub alert: LockerAlertKind,
+    /// For `left_open`: how long it had been open.
+    #[serde(default)]
+    pub open_seconds: Option<u32>,
+}
+
+/// Payload of [`EventPayload::RatingSubmitted`] (好差评), with the national rating record's fields: 评价编号
+/// (`rating_id`), 办件编号 (`errand_id`), 事项 (`service`), 评价渠道 (`channel`), 评价时间 (the event's
+/// `occurred_at`), 评价等级 and its code (`level`, `level_code`), 差评原因 (`reasons`), 文字评价 (`text`), 评价次数
+/// (`times_rated`), and an optional number to call back (回访). `Debug` leaves out the text and the number.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RatingSubmitted {
     pub rating_id: Uuid,
     /// The errand rated: one of [`RATED_ERRANDS`].
     pub errand: String,
+    /// 办件编号: the errand's own number (a ticket number, an application number…).
+    pub errand_id: String,
     /// The service's [`crate::Service::id`], when the errand concerned one.
     #[serde(default)]
     pub service: Option<String>,
-    /// 1 (非常不满意) ..= 5 (非常满意).
-    pub level: u8,
-    /// Why, for a bad rating (level 1 or 2); free text or a reason code, no personal data.
+    /// 评价渠道: [`crate::CHANNEL_SELF_SERVICE_TERMINAL`] for a kiosk.
+    pub channel: String,
+    pub level: crate::RatingLevel,
+    /// The level's code in [`crate::LevelNumbering::FiveIsBest`] (5 = 非常满意); must agree with `level`.
+    pub level_code: u8,
+    /// 差评原因: codes of [`crate::BAD_RATING_REASONS`] (bad ratings only).
     #[serde(default)]
-    pub reason: Option<String>,
+    pub reasons: Vec<String>,
+    /// 文字评价, at most [`crate::RATING_TEXT_MAX`] characters.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// 回访 number the citizen chose to leave (personal data: never logged).
+    #[serde(default)]
+    pub callback_phone: Option<String>,
+    /// 评价次数 of this errand, this rating included: one rating per errand, so 1.
+    pub times_rated: u32,
+}
+
+impl std::fmt::Debug for RatingSubmitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RatingSubmitted")
+            .field("rating_id", &self.rating_id)
+            .field("errand", &self.errand)
+            .field("errand_id", &self.errand_id)
+            .field("service", &self.service)
+            .field("channel", &self.channel)
+            .field("level", &self.level)
+            .field("level_code", &self.level_code)
+            .field("reasons", &self.reasons)
+            .field("text", &self.text.as_ref().map(|_| "<text>"))
+            .field(
+                "callback_phone",
+                &self.callback_phone.as_ref().map(|_| "<personal>"),
+            )
+            .field("times_rated", &self.times_rated)
+            .finish()
+    }
 }
 
 /// Errands a citizen can rate.

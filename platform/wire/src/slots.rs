@@ -15,6 +15,14 @@ pub struct Slot {
     pub booked: u32,
 }
 
+impl Slot {
+    /// Places still free.
+    pub fn free(&self) -> u32 {
+        self.capacity.saturating_sub(self.booked)
+    }
+}
+
+/// `GET /v1/slots` reply. A day outside the bookable window, or one the service is closed, has no slots.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlotList {
@@ -24,7 +32,8 @@ pub struct SlotList {
     pub slots: Vec<Slot>,
 }
 
-/// `POST /v1/appointments`. The ID number travels only as a salted hash; the platform never needs it in clear.
+/// `POST /v1/appointments`. The ID number travels only as a keyed hash; the platform never needs it in clear.
+/// Idempotent by (`kiosk_id`, `request_id`): a retry gets the first answer, never a second booking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -36,11 +45,16 @@ pub struct AppointmentRequest {
     pub date: String,
     pub slot_id: String,
     pub citizen_ref: String,
+    /// The booking code the kiosk prints ([`crate::booking_code`]).
+    pub code: String,
 }
 
+/// `POST /v1/appointments` reply (200): the booking is confirmed. A refusal is a 409 with
+/// [`crate::AppointmentRefused`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppointmentReply {
     pub appointment_id: String,
+    pub code: String,
     pub confirmed: bool,
 }

@@ -3,9 +3,13 @@
 //! layout test and the tour learn about pages from here, never from a `match` over pages.
 
 pub mod apply;
+pub mod appointment;
 pub mod guide;
 pub mod home;
+pub mod maintenance;
+pub mod pickup;
 pub mod priority;
+pub mod rating;
 pub mod ticket;
 
 use std::future::Future;
@@ -23,6 +27,10 @@ pub fn all() -> &'static [&'static dyn Flow] {
         &priority::Priority,
         &guide::Guide,
         &apply::Apply,
+        &pickup::Pickup,
+        &rating::Rating,
+        &maintenance::Maintenance,
+        &appointment::Appointment,
     ]
 }
 

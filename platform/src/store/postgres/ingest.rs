@@ -491,6 +491,24 @@ async fn write(t: &PgTx<'_>, w: &Writes) -> Result<(), StoreError> {
             )
             .await?;
         }
+        for m in &w.maintenance {
+            t.execute(
+                "INSERT INTO maintenance_events
+                     (kiosk_id, seq, kind, technician, what, target, result, occurred_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    &kiosk,
+                    &to_i64(m.seq)?,
+                    &m.kind,
+                    &m.technician,
+                    &m.what,
+                    &m.target,
+                    &m.result,
+                    &m.occurred_at,
+                ],
+            )
+            .await?;
+        }
         for p in &w.pickups_collected {
             t.execute(
                 "UPDATE pickups SET collected_at = $2, collected_seq = $3, collected_method = $4

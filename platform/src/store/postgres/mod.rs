@@ -201,6 +201,14 @@ impl Backend for PgStore {
         secrets::citizen_key(&self.client().await?).await
     }
 
+    async fn maintenance_secret(&self, kiosk: &str, rotate: bool) -> Result<String, StoreError> {
+        secrets::maintenance_secret(&self.client().await?, kiosk, rotate).await
+    }
+
+    async fn stored_maintenance_secret(&self, kiosk: &str) -> Result<Option<String>, StoreError> {
+        secrets::stored_maintenance_secret(&self.client().await?, kiosk).await
+    }
+
     async fn settle_batch(
         &self,
         kiosk: &str,

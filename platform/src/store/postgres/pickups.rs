@@ -59,19 +59,27 @@ pub async fn add_pickup(
 pub async fn open_pickups(client: &Object, kiosk: &str) -> Result<Vec<Pickup>, StoreError> {
     let rows = client
         .query(
-            "SELECT pickup_id, code_sha256, locker_door, document FROM pickups
+            "SELECT pickup_id, code_sha256, locker_door, document, created_at FROM pickups
              WHERE kiosk_id = $1 AND collected_at IS NULL ORDER BY locker_door",
             &[&kiosk],
         )
         .await
         .map_err(pg_err)?;
+    // The stored hash is unsalted, which is the salted hash with an empty salt (per-document salts are left for
+    // the pickups' own tables).
     Ok(rows
         .iter()
         .map(|r| Pickup {
             pickup_id: r.get(0),
-            code_sha256: r.get(1),
+            code_salt: String::new(),
+            code_hash: r.get(1),
             locker_door: to_u32(r.get(2)),
             document: r.get(3),
+            document_en: String::new(),
+            citizen_ref: None,
+            holder: String::new(),
+            postable: false,
+            deposited_at: r.get(4),
         })
         .collect())
 }

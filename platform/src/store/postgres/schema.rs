@@ -12,7 +12,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Any constant the platform alone uses: "sanban" in ASCII.
 const MIGRATION_LOCK: i64 = 0x73616e62616e;
 
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 pub async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     client
@@ -236,6 +236,21 @@ CREATE TABLE help_requests (
     kiosk_id    TEXT NOT NULL REFERENCES kiosks(id),
     seq         BIGINT NOT NULL,
     page        TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, seq)
+);
+";
+
+/// v3: the kiosks' maintenance audit events (`maintenance.access`, `maintenance.action`).
+const V3: &str = "
+CREATE TABLE maintenance_events (
+    kiosk_id    TEXT NOT NULL REFERENCES kiosks(id),
+    seq         BIGINT NOT NULL,
+    kind        TEXT NOT NULL,
+    technician  TEXT,
+    what        TEXT NOT NULL,
+    target      TEXT,
+    result      TEXT,
     occurred_at TEXT NOT NULL,
     PRIMARY KEY (kiosk_id, seq)
 );

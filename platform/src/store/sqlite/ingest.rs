@@ -277,6 +277,13 @@ fn write(conn: &Connection, w: &Writes) -> Result<(), StoreError> {
             params![kiosk, h.seq, h.page, h.occurred_at],
         )?;
     }
+    for m in &w.maintenance {
+        conn.execute_cached(
+            "INSERT INTO maintenance_events (kiosk_id, seq, kind, technician, what, target, result, occurred_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![kiosk, m.seq, m.kind, m.technician, m.what, m.target, m.result, m.occurred_at],
+        )?;
+    }
     for a in &w.appointments {
         conn.execute_cached(
             "INSERT INTO appointments

@@ -213,6 +213,18 @@ impl Backend for SqliteStore {
         self.write(secrets::citizen_key).await
     }
 
+    async fn maintenance_secret(&self, kiosk: &str, rotate: bool) -> Result<String, StoreError> {
+        let kiosk = kiosk.to_string();
+        self.write(move |conn| secrets::maintenance_secret(conn, &kiosk, rotate))
+            .await
+    }
+
+    async fn stored_maintenance_secret(&self, kiosk: &str) -> Result<Option<String>, StoreError> {
+        let kiosk = kiosk.to_string();
+        self.read(move |conn| secrets::stored_maintenance_secret(conn, &kiosk))
+            .await
+    }
+
     async fn settle_batch(
         &self,
         kiosk: &str,

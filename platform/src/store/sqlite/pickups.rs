@@ -51,15 +51,23 @@ pub fn add_pickup(
 /// Documents still waiting at `kiosk`, by door.
 pub fn open_pickups(conn: &Connection, kiosk: &str) -> Result<Vec<Pickup>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT pickup_id, code_sha256, locker_door, document FROM pickups
+        "SELECT pickup_id, code_sha256, locker_door, document, created_at FROM pickups
          WHERE kiosk_id = ?1 AND collected_at IS NULL ORDER BY locker_door",
     )?;
+    // Interim, until pickups move to the storage interface: the stored hash is unsalted, which is the salted hash
+    // with an empty salt.
     let rows = stmt.query_map([kiosk], |r| {
         Ok(Pickup {
             pickup_id: r.get(0)?,
-            code_sha256: r.get(1)?,
+            code_salt: String::new(),
+            code_hash: r.get(1)?,
             locker_door: r.get(2)?,
             document: r.get(3)?,
+            document_en: String::new(),
+            citizen_ref: None,
+            holder: String::new(),
+            postable: false,
+            deposited_at: r.get(4)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

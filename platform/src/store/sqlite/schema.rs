@@ -8,7 +8,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -255,6 +255,26 @@ fn v5(conn: &Connection) -> Result<(), StoreError> {
             reply       TEXT NOT NULL,          -- JSON array of the leases granted
             created_at  TEXT NOT NULL,
             PRIMARY KEY (kiosk_id, request_id)
+        ) WITHOUT ROWID;
+        ",
+    )?;
+    Ok(())
+}
+
+/// v6: the kiosks' maintenance audit events (`maintenance.access`, `maintenance.action`).
+fn v6(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "
+        CREATE TABLE maintenance_events (
+            kiosk_id    TEXT NOT NULL REFERENCES kiosks(id),
+            seq         INTEGER NOT NULL,
+            kind        TEXT NOT NULL,
+            technician  TEXT,
+            what        TEXT NOT NULL,
+            target      TEXT,
+            result      TEXT,
+            occurred_at TEXT NOT NULL,
+            PRIMARY KEY (kiosk_id, seq)
         ) WITHOUT ROWID;
         ",
     )?;

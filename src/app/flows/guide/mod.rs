@@ -158,7 +158,17 @@ impl Flow for Guide {
             k.go(LIST);
         });
         let k = kiosk.clone();
-        a.on_open(move |id| open(&k, &id));
+        a.on_open(move |id| {
+            // Picking a service for another flow (预约): that flow takes it from here.
+            let picking = k
+                .window()
+                .map(|w| w.global::<GuideAdapter>().get_pick_for().to_string())
+                .unwrap_or_default();
+            match super::all().iter().find(|f| f.name() == picking) {
+                Some(flow) if !picking.is_empty() => flow.start_for_service(&k, &id),
+                _ => open(&k, &id),
+            }
+        });
         let k = kiosk.clone();
         a.on_reload(move || {
             let id = STATE.with(|s| s.borrow().open.as_ref().map(|(s, _)| s.id.clone()));
@@ -199,6 +209,7 @@ impl Flow for Guide {
         let (first, more) = chips.split_at(chips.len().min(search::CHIPS / 2));
         kiosk.with_window(|w| {
             let a = w.global::<GuideAdapter>();
+            a.set_pick_for("".into());
             a.set_chips(ModelRc::new(VecModel::from(first.to_vec())));
             a.set_chips_more(ModelRc::new(VecModel::from(more.to_vec())));
         });
@@ -211,6 +222,7 @@ impl Flow for Guide {
         let a = window.global::<GuideAdapter>();
         a.set_query("".into());
         a.set_chip("".into());
+        a.set_pick_for("".into());
         a.set_results(ModelRc::default());
         a.set_listed(ModelRc::default());
         a.set_notice_sent(false);
@@ -278,6 +290,13 @@ impl Flow for Guide {
             Ok(())
         })
     }
+}
+
+/// The guide's search and browse pages as the first step of flow `flow`: tapping a service hands it to that
+/// flow's [`Flow::start_for_service`] instead of opening its guide.
+pub fn pick_service(kiosk: &Kiosk, flow: &str) {
+    Guide.start(kiosk, "");
+    kiosk.with_window(|w| w.global::<GuideAdapter>().set_pick_for(flow.into()));
 }
 
 /// The index of the catalog the kiosk holds now (rebuilt when its version changed).

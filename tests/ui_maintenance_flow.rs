@@ -1,0 +1,246 @@
+//! Maintenance mode through the real UI (testing backend, software renderer, simulated devices on
+//! pseudo-terminals), played by the script runner: the hidden long press, an unprovisioned kiosk, a wrong and a
+//! right PIN, every page and self-test, reprint, sync, leave; the one-time code and the idle timeout; the lock-out.
+//! Every action is checked in the outbox as an audited event. One #[test]: one Slint event loop per process.
+
+use std::time::Duration;
+
+use sanban_hardware::printer::PaperLevel;
+use sanban_kiosk::app::{KioskApp, Services, HOME};
+use sanban_kiosk::config::Config;
+use sanban_kiosk::headless::driver::visible_texts;
+use sanban_kiosk::headless::script::{self, Options};
+use sanban_kiosk::maintenance::credentials;
+use sanban_kiosk::ui::{AppWindow, MaintenanceAdapter, Nav};
+use slint::ComponentHandle;
+
+const SECRET_HEX: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+fn page(w: &AppWindow) -> String {
+    w.global::<Nav>().get_page().to_string()
+}
+
+async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
+    let steps = script::parse(text)?;
+    let reports = script::run(
+        app,
+        &steps,
+        &Options {
+            shots: None,
+            print: false,
+        },
+    )
+    .await;
+    if let Some(bad) = reports.iter().find(|r| !r.ok) {
+        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
+    }
+    Ok(())
+}
+
+/// The maintenance events in the outbox, as (kind, payload).
+fn maintenance_events(app: &KioskApp) -> Vec<(String, serde_json::Value)> {
+    app.services
+        .store()
+        .pending_events(500)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind.starts_with("maintenance."))
+        .map(|e| (e.kind.clone(), e.payload.clone()))
+        .collect()
+}
+
+fn actions(app: &KioskApp) -> Vec<String> {
+    maintenance_events(app)
+        .into_iter()
+        .filter(|(k, _)| k == "maintenance.action")
+        .map(|(_, p)| {
+            format!(
+                "{} {}",
+                p["technician"].as_str().unwrap(),
+                p["action"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+async fn scenario(app: &KioskApp, secrets: &std::path::Path) -> anyhow::Result<()> {
+    let w = &app.window;
+    let sim = app
+        .services
+        .devices
+        .printer_sim
+        .clone()
+        .expect("printer simulator");
+
+    // No credentials: the pad says how to provision them, and nothing can be typed in.
+    play(app, "hold 维护入口 3.5\nwait maintenance.pad 2\nsee sanban-kiosk maintenance set-pin\ntap 首页\nwait home.main 2\n").await?;
+
+    credentials::set_pin(secrets, "T07", "482913")?;
+    credentials::set_code_secret(secrets, SECRET_HEX)?;
+
+    // A short tap on the kiosk's name does nothing.
+    play(app, "tap 维护入口\nsleep 0.5\n").await?;
+    assert_eq!(page(w), HOME);
+
+    // A receipt that did not print (paper out), for the reprint below.
+    sim.set_paper(PaperLevel::Out);
+    play(
+        app,
+        "tap 取号\ntap 公安事务类\nsee 前面还有\nsleep 1\ntap 完成\ntap 跳过\nwait home.main 2\n",
+    )
+    .await?;
+    sim.set_paper(PaperLevel::Ok);
+    let before = sim.jobs().len();
+
+    // A wrong PIN, then the right one.
+    play(
+        app,
+        "hold 维护入口 3.5\nwait maintenance.pad 2\ntype 111111\ntap 确认\nsee 还可以再试 4 次\n",
+    )
+    .await?;
+    play(
+        app,
+        "type 482913\ntap 确认\nwait maintenance.menu 10\nsee 维护人员：T07\n",
+    )
+    .await?;
+
+    // Network and sync: no platform configured here.
+    play(app, "tap 网络与同步\nwait maintenance.sync 2\nsee 待上传事件\nsee 未配置（单机运行\ntap 立即同步\nsee 未配置平台\ntap 返回\nwait maintenance.menu 2\n").await?;
+
+    // Devices: the test page, a card read (masked), a door.
+    play(app, "tap 设备检测\nwait maintenance.devices 2\nsee 凭条打印机\ntap 打印测试页\nsee 测试页: printed\nsee 打印纸\n").await?;
+    let jobs = sim.wait_for_jobs(before + 1, Duration::from_secs(5));
+    let (gb, _, _) = encoding_rs::GB18030.encode("打印测试页");
+    assert!(
+        jobs.last().unwrap().windows(gb.len()).any(|w| w == &gb[..]),
+        "the CLI's test page"
+    );
+    play(app, "tap 读卡测试\nsee 读卡成功\n").await?;
+    let card = sanban_kiosk::devices::sim_card(&app.services.config.devices.sim_card)
+        .expect("the sample card");
+    let rows: Vec<(String, String)> =
+        slint::Model::iter(&w.global::<MaintenanceAdapter>().get_rows())
+            .map(|r| (r.label.to_string(), r.value.to_string()))
+            .collect();
+    let id = rows
+        .iter()
+        .find(|(l, _)| l == "id number")
+        .expect("every field of the card");
+    assert!(id.1.contains("**********"), "{id:?}");
+    assert!(rows.iter().any(|(l, v)| l == "valid to" && v == "长期"));
+    assert!(
+        !visible_texts(w)
+            .join("\n")
+            .contains(card.record.id_number()),
+        "masked on screen"
+    );
+    play(
+        app,
+        "tap 下一个柜门\ntap 打开柜门\nsee 柜门 2: 已打开\ntap 返回\nwait maintenance.menu 2\n",
+    )
+    .await?;
+
+    // The receipt that did not print, reprinted.
+    play(app, "tap 未打印的凭条\nwait maintenance.jobs 2\nsee paper out\ntap 重印 1\nsee 重印 #1: printed\nsee 没有未打印的凭条\n").await?;
+    assert!(app.services.store().failed_print_jobs(10)?.is_empty());
+
+    play(
+        app,
+        "tap 返回\nwait maintenance.menu 2\ntap 存放待取文件\nwait pickup.staff 5\n\
+         tap 返回\nwait maintenance.menu 5\ntap 退出维护\nwait home.main 2\n",
+    )
+    .await?;
+    assert_eq!(
+        actions(app),
+        [
+            "T07 sync_now",
+            "T07 print_test_page",
+            "T07 read_card",
+            "T07 open_door",
+            "T07 reprint",
+            "T07 staff_deposit",
+            "T07 leave"
+        ]
+    );
+    let events = maintenance_events(app);
+    let access: Vec<&str> = events
+        .iter()
+        .filter(|(k, _)| k == "maintenance.access")
+        .map(|(_, p)| p["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(access, ["refused", "granted"]);
+    let door = events
+        .iter()
+        .find(|(_, p)| p["action"] == "open_door")
+        .unwrap();
+    assert_eq!(door.1["target"], "2");
+    assert_eq!(door.1["result"], "opened");
+    let read = serde_json::to_string(&events).unwrap();
+    assert!(
+        !read.contains(card.record.id_number()),
+        "no personal data in the audit"
+    );
+
+    // The platform's one-time code; maintenance times out like a citizen session.
+    let now = app.services.clock.now().timestamp() as u64;
+    let secret = hex::decode(SECRET_HEX)?;
+    let code = sanban_wire::one_time_code(
+        &secret,
+        &app.services.config.kiosk.id,
+        sanban_wire::code_window(now),
+    );
+    play(
+        app,
+        &format!("hold 维护入口 3.5\nwait maintenance.pad 2\ntap 使用一次性维护码\nsee 请输入一次性维护码\ntype {code}\ntap 确认\nwait maintenance.menu 10\nwait home.main 40\n"),
+    )
+    .await?;
+    assert_eq!(actions(app).last().unwrap(), "one-time-code timed_out");
+
+    // The same code again is refused (used once).
+    play(app, &format!("hold 维护入口 3.5\nwait maintenance.pad 2\ntap 使用一次性维护码\ntype {code}\ntap 确认\nsee 还可以再试\n")).await?;
+
+    // Wrong PINs until the pad locks.
+    play(app, "tap 改用维护密码\n").await?;
+    // The used code was the first wrong try; three more wrong PINs, and the fifth locks the pad.
+    for left in [3, 2, 1] {
+        play(
+            app,
+            &format!("type 999999\ntap 确认\nsee 还可以再试 {left} 次\n"),
+        )
+        .await?;
+    }
+    play(app, "type 999999\ntap 确认\nsee 已锁定\n").await?;
+    let locked = maintenance_events(app);
+    assert_eq!(locked.last().unwrap().1["outcome"], "locked_out");
+    play(
+        app,
+        "tap 首页\nwait home.main 2\nhold 维护入口 3.5\nwait maintenance.pad 2\nsee 已锁定\n",
+    )
+    .await?;
+    Ok(())
+}
+
+#[test]
+fn maintenance_mode_through_the_ui() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets/maintenance.toml");
+    let mut config = Config::default();
+    config.data.dir = dir.path().to_owned();
+    config.maintenance.credentials = secrets.clone();
+    config.devices.poll_ms = 200;
+    config.session.idle_seconds = 15;
+    config.session.countdown_seconds = 3;
+    sanban_kiosk::headless::init_headless().unwrap();
+    let app = KioskApp::new(Services::start(config, None).unwrap()).unwrap();
+    sanban_kiosk::headless::set_size(&app.window, 1080, 1920);
+    let result = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let r = result.clone();
+    slint::spawn_local(async move {
+        *r.borrow_mut() = Some(scenario(&app, &secrets).await);
+        slint::quit_event_loop().unwrap();
+    })
+    .unwrap();
+    slint::run_event_loop().unwrap();
+    let outcome = result.borrow_mut().take().expect("scenario finished");
+    outcome.unwrap();
+}

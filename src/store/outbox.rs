@@ -76,16 +76,21 @@ fn context(id: &Uuid) -> Vec<u8> {
     format!("sanban outbox {id}").into_bytes()
 }
 
-/// Take `keys` out of `payload` into an object of their own (`None` when the payload has none of them).
+/// Take `keys` out of `payload` into an object of their own (`None` when the payload has none of them). An absent
+/// optional field (`null`) is left in place: there is nothing personal to seal.
 fn split_personal(
     payload: &mut serde_json::Value,
     keys: &[&str],
 ) -> Option<serde_json::Map<String, serde_json::Value>> {
     let object = payload.as_object_mut()?;
-    let taken: serde_json::Map<_, _> = keys
-        .iter()
-        .filter_map(|k| object.remove(*k).map(|v| (k.to_string(), v)))
-        .collect();
+    let mut taken = serde_json::Map::new();
+    for key in keys {
+        if object.get(*key).is_some_and(|v| !v.is_null()) {
+            if let Some(value) = object.remove(*key) {
+                taken.insert(key.to_string(), value);
+            }
+        }
+    }
     (!taken.is_empty()).then_some(taken)
 }
 

@@ -95,6 +95,10 @@ impl EventPayload {
     pub fn personal_keys(&self) -> &'static [&'static str] {
         match self {
             EventPayload::ApplicationSubmitted(_) => &["applicant", "fields"],
+            // 免费邮寄: the recipient's name, mobile number and address.
+            EventPayload::PostalRequested(_) => &["recipient"],
+            // 好差评: the number the citizen left for a call-back.
+            EventPayload::RatingSubmitted(_) => &["callback_phone"],
             _ => &[],
         }
     }

@@ -10,7 +10,7 @@
 //! [appointments] checkin_before_minutes = 30, checkin_after_minutes = 15, cancel_before_hours = 2,
 //!                online_timeout_ms = 3000
 //! [platform] url, token   (absent: the kiosk works offline and keeps everything queued)
-//! [data]     dir = "data"
+//! [data]     dir = "data", personal_retention_days = 7
 //! [maintenance] credentials = "/etc/sanban/secrets/maintenance.toml"
 //! ```
 
@@ -146,6 +146,8 @@ pub struct GuideConfig {
     pub online_guide_url: String,
     /// Where a receipt's rating QR code leads (好差评 later, on a phone); `{id}` is the errand's number.
     pub rating_url: String,
+    /// Where an application receipt's QR code leads (办件查询 on a phone); `{no}` is the application number.
+    pub track_url: String,
 }
 
 impl Default for GuideConfig {
@@ -153,6 +155,7 @@ impl Default for GuideConfig {
         Self {
             online_guide_url: "https://zwfw.hubei.gov.cn/bszn?code={code}".into(),
             rating_url: "https://zwfw.hubei.gov.cn/hcp?bjbh={id}".into(),
+            track_url: "https://zwfw.hubei.gov.cn/bjcx?bjbh={no}".into(),
         }
     }
 }
@@ -302,13 +305,23 @@ pub struct PlatformConfig {
 pub struct DataConfig {
     /// Directory of the SQLite file (tickets, outbox, print jobs); relative to the working directory.
     pub dir: PathBuf,
+    /// Days personal data stays (sealed) after the platform acknowledged it, so an event can be sent again to a
+    /// platform restored from a recent backup; then it is erased. 0: erased at acknowledgement.
+    pub personal_retention_days: u32,
 }
 
 impl Default for DataConfig {
     fn default() -> Self {
         Self {
             dir: PathBuf::from("data"),
+            personal_retention_days: 7,
         }
+    }
+}
+
+impl DataConfig {
+    pub fn personal_retention(&self) -> chrono::Duration {
+        chrono::Duration::days(self.personal_retention_days as i64)
     }
 }
 
@@ -426,6 +439,12 @@ impl Config {
                     "use \"sim\", \"none\" or a device path such as /dev/ttyUSB0",
                 );
             }
+        }
+        if self.data.personal_retention_days > 366 {
+            return invalid(
+                "data.personal_retention_days",
+                "must be at most 366: personal data is kept no longer than needed",
+            );
         }
         self.validate_locker()?;
         let p = &self.pickup;

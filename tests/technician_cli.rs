@@ -111,6 +111,27 @@ fn config_errors_name_the_key_and_outbox_status_works_offline() {
     assert!(o.status.success(), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["pending"], 0);
+    // Personal data at rest: none held, none erased, and the retention that applies.
+    let personal = &v["personal_data"];
+    assert_eq!(
+        (
+            &personal["events"],
+            &personal["erased"],
+            &personal["retention_days"]
+        ),
+        (
+            &serde_json::json!(0),
+            &serde_json::json!(0),
+            &serde_json::json!(7)
+        ),
+        "{v}"
+    );
+    let o = kiosk(&["outbox", "status"], dir.path());
+    assert!(
+        text(&o).contains("personal data:   none held; erased 7 day(s) after acknowledgement"),
+        "{}",
+        text(&o)
+    );
 
     let o = kiosk(&["sync", "--once"], dir.path());
     assert!(!o.status.success());

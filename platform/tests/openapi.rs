@@ -290,6 +290,8 @@ fn typed_payloads() -> Vec<EventPayload> {
             fields: [("reason".to_string(), "工作调动".to_string())].into(),
             materials_provided: vec!["居民身份证".into()],
             delivery: Delivery::Post,
+            applicant: None,
+            materials_deferred: vec![],
         }),
         EventPayload::PickupCollected(PickupCollected {
             pickup_id: "p-1".into(),

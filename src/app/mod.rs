@@ -4,6 +4,7 @@
 pub mod flows;
 pub mod identity;
 mod kiosk;
+pub mod pinyin;
 pub mod printing;
 pub mod run;
 pub mod services;

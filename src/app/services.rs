@@ -30,6 +30,8 @@ pub struct Services {
     pub sync_status: SharedSyncStatus,
     /// The key of `citizen_ref` (issued by the platform; a local one until it has).
     pub citizen_key: Arc<RwLock<CitizenKey>>,
+    /// Seals personal data at rest (see `privacy`).
+    pub data_key: Arc<crate::privacy::DataKey>,
     /// Acceptance runs (the tour): slips are marked as tests so nobody queues with them.
     pub test_mode: bool,
 }
@@ -51,7 +53,15 @@ impl Services {
             ),
             Err(e) => tracing::error!("cannot check for interrupted print jobs: {e}"),
         }
-        let mut store = store;
+        let (data_key, key_origin) = crate::privacy::key::load(&config)?;
+        let data_key = Arc::new(data_key);
+        tracing::info!("personal data sealed with the {key_origin}");
+        let mut store = store.with_data_key(data_key.clone());
+        match store.purge_personal(chrono::Utc::now(), config.data.personal_retention()) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("erased the personal data of {n} acknowledged event(s)"),
+            Err(e) => tracing::error!("cannot erase acknowledged personal data: {e}"),
+        }
         match store.ensure_catalog() {
             Ok(true) => tracing::info!("built-in service catalog installed"),
             Ok(false) => {}
@@ -76,6 +86,7 @@ impl Services {
             runtime.handle(),
             sync_status.clone(),
             citizen_key.clone(),
+            data_key.clone(),
         )?;
         let gateway = Gateway::new(
             crate::sync::client(&config)?,
@@ -95,6 +106,7 @@ impl Services {
             printing,
             metrics,
             citizen_key,
+            data_key,
             config,
         })
     }

@@ -2,6 +2,7 @@
 //! reaches a receipt. Text is wrapped here, not by the printer: the printer breaks a line wherever it runs out of
 //! columns, which splits English words ("tick/et").
 
+pub mod application;
 pub mod appointment;
 pub mod guide_notice;
 pub mod pickup;

@@ -74,6 +74,7 @@ impl Store {
         tz: Tz,
         rows: impl FnOnce(&Transaction) -> Result<Errand<T>>,
     ) -> Result<Committed<T>> {
+        let key = self.key.clone();
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -81,7 +82,7 @@ impl Store {
         let occurred_at = now
             .with_timezone(&tz)
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
-        let outbox_seq = outbox::append(&tx, &occurred_at, &errand.event)?;
+        let outbox_seq = outbox::append(&tx, &occurred_at, &errand.event, key.as_deref())?;
         let print_job = match &errand.print {
             Some(job) => Some(print_jobs::insert(&tx, job, outbox_seq, now)?),
             None => None,

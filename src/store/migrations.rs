@@ -245,6 +245,27 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (service, date)
     );
     "#,
+    // 8: personal data sealed apart from the outbox payload, erased after acknowledgement (tombstones); 申办
+    // applications (no personal data of their own: the applicant travels sealed in the outbox only).
+    r#"
+    ALTER TABLE outbox ADD COLUMN sealed BLOB;       -- XChaCha20-Poly1305 of the payload's personal fields
+    ALTER TABLE outbox ADD COLUMN purged_at TEXT;    -- when they were erased (the row stays as a tombstone)
+    CREATE INDEX outbox_personal ON outbox (seq) WHERE sealed IS NOT NULL;
+    CREATE TABLE applications (
+        id                 TEXT PRIMARY KEY,        -- UUIDv7, also in the receipt's QR code
+        number             TEXT NOT NULL UNIQUE,    -- as printed: K01-20261126-0003
+        business_day       TEXT NOT NULL,           -- YYYY-MM-DD in the kiosk's time zone
+        serial             INTEGER NOT NULL,        -- the number's last digits, per business day
+        service            TEXT NOT NULL,
+        citizen_ref        TEXT NOT NULL,           -- keyed hash of the ID number, never the number
+        submitted_at       TEXT NOT NULL,           -- RFC 3339 UTC
+        promised_by        TEXT,                    -- YYYY-MM-DD; NULL for 即办件
+        materials_deferred TEXT NOT NULL,           -- JSON [{name, due}]: the 容缺 commitments
+        status             TEXT,                    -- the platform's last word (ApplicationStatus code), if heard
+        status_at          TEXT
+    );
+    CREATE INDEX applications_by_citizen ON applications (citizen_ref, submitted_at);
+    "#,
 ];
 
 /// Bring the schema to the newest version, one transaction per step.

@@ -1,6 +1,7 @@
 //! The kiosk's durable state: one SQLite file (WAL, synchronous=FULL). Every citizen transaction is committed
 //! together with its outbox event in one transaction, before anything is printed.
 
+pub mod applications;
 pub mod appointments;
 pub mod catalog;
 pub mod errand;
@@ -13,6 +14,7 @@ pub mod ratings;
 pub mod tickets;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -34,6 +36,15 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("{0}")]
     Invalid(String),
+    /// An errand with personal data, and no data key to seal it with (the store was opened without one).
+    #[error("no data key: personal data cannot be stored or read")]
+    NoDataKey,
+    /// Sealed personal data did not open (`seq` names the outbox event).
+    #[error("outbox event {seq}: {source}")]
+    Sealed {
+        seq: u64,
+        source: crate::privacy::SealError,
+    },
     /// What was asked is already done and must not be done twice (a document already collected, an errand
     /// already rated): the flow tells the citizen plainly.
     #[error("{0}")]
@@ -56,6 +67,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// One connection to the kiosk database. One writer per connection; open another for another thread.
 pub struct Store {
     conn: Connection,
+    /// Seals and opens personal data (see `privacy`); absent, errands with personal data are refused.
+    key: Option<Arc<crate::privacy::DataKey>>,
 }
 
 impl Store {
@@ -86,9 +99,21 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // What is deleted or erased is overwritten, not left in free pages (personal data, even sealed, is purged).
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store { conn, key: None })
+    }
+
+    /// Seal and open personal data with `key` from now on.
+    pub fn with_data_key(mut self, key: Arc<crate::privacy::DataKey>) -> Store {
+        self.key = Some(key);
+        self
+    }
+
+    pub(crate) fn data_key(&self) -> Option<&crate::privacy::DataKey> {
+        self.key.as_deref()
     }
 
     /// The underlying connection, for modules of this crate that own their own queries.

@@ -76,6 +76,8 @@ pub struct Agent {
     /// The key of `citizen_ref`, replaced by the platform's once it has issued one.
     pub citizen_key: Arc<std::sync::RwLock<crate::devices::CitizenKey>>,
     pub config: crate::config::Config,
+    /// When personal data was last erased (at most once a minute).
+    pub last_purge: Option<tokio::time::Instant>,
     /// The id of the lease request not yet settled, sent again on retry.
     pub lease_ids: LeaseRequestIds,
 }
@@ -170,6 +172,7 @@ impl Agent {
                 Err(e) => tracing::warn!("sync: catalog pull failed: {e}"),
             }
         }
+        self.purge_acknowledged();
         // After the drain: the platform has applied this kiosk's own pickups before it lists what still waits.
         if pickups && self.config.devices.locker != "none" {
             match self.pull_pickups().await {
@@ -195,6 +198,25 @@ impl Agent {
         s.last_error = error;
         if let Some(backlog) = backlog {
             s.backlog = backlog;
+        }
+    }
+
+    /// Erase the personal data the platform acknowledged more than the retention ago (a cheap indexed query, run
+    /// at most once a minute, and after every drain when the retention is zero).
+    fn purge_acknowledged(&mut self) {
+        let retention = self.config.data.personal_retention();
+        let due = retention.is_zero()
+            || self
+                .last_purge
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(60));
+        if !due {
+            return;
+        }
+        self.last_purge = Some(tokio::time::Instant::now());
+        match self.store.purge_personal(chrono::Utc::now(), retention) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("erased the personal data of {n} acknowledged event(s)"),
+            Err(e) => tracing::error!("cannot erase acknowledged personal data: {e}"),
         }
     }
 
@@ -377,12 +399,13 @@ pub fn start_background(
     runtime: &tokio::runtime::Handle,
     status: SharedSyncStatus,
     citizen_key: Arc<std::sync::RwLock<crate::devices::CitizenKey>>,
+    data_key: Arc<crate::privacy::DataKey>,
 ) -> anyhow::Result<Option<SyncHandle>> {
     let Some(client) = client(config)? else {
         return Ok(None);
     };
     // Its own connection: the agent never shares one with the UI thread.
-    let store = Store::open(&config.database_path())?;
+    let store = Store::open(&config.database_path())?.with_data_key(data_key);
     let wake = Arc::new(tokio::sync::Notify::new());
     let agent = Agent {
         client,
@@ -397,6 +420,7 @@ pub fn start_background(
         wake: wake.clone(),
         citizen_key,
         config: config.clone(),
+        last_purge: None,
         lease_ids: LeaseRequestIds::default(),
     };
     runtime.spawn(agent.run());

@@ -160,8 +160,11 @@ pub fn locker(config: &Config, port: &str, open: Option<u16>) -> anyhow::Result<
 pub fn outbox_status(config: &Config, as_json: bool) -> anyhow::Result<()> {
     let store = crate::store::Store::open(&config.database_path())?;
     let report = OutboxReport::gather(&store, config.platform.url.as_deref(), chrono::Utc::now())?;
+    let retention_days = config.data.personal_retention_days;
     if as_json {
-        return json(&report);
+        let mut value = serde_json::to_value(&report)?;
+        value["personal_data"]["retention_days"] = retention_days.into();
+        return json(&value);
     }
     println!(
         "platform:        {}",
@@ -185,6 +188,22 @@ pub fn outbox_status(config: &Config, as_json: bool) -> anyhow::Result<()> {
     for r in &report.rejections {
         println!("  rejected #{} {}: {}", r.seq, r.kind, r.reason);
     }
+    // Personal data at rest: how much, how old; erased this long after the platform acknowledged it.
+    let personal = &report.personal_data;
+    match (&personal.oldest_at, personal.oldest_age_secs) {
+        (Some(at), Some(age)) => println!(
+            "personal data:   {} event(s), sealed; oldest {at} ({}); erased {retention_days} day(s) after acknowledgement",
+            personal.events,
+            human_age(age),
+        ),
+        _ => println!(
+            "personal data:   none held; erased {retention_days} day(s) after acknowledgement"
+        ),
+    }
+    println!(
+        "erased:          {} event(s) kept as tombstones",
+        personal.erased
+    );
     // Receipts that never reached paper (the errand itself is valid and queued for the platform).
     println!("unprinted jobs:  {}", report.unprinted_jobs.len());
     for job in &report.unprinted_jobs {
@@ -203,6 +222,12 @@ pub fn outbox_status(config: &Config, as_json: bool) -> anyhow::Result<()> {
 /// `sync --once`
 pub fn sync_once(config: &Config) -> anyhow::Result<()> {
     let r = super::outbox::sync_once(config)?;
+    if r.erased > 0 {
+        println!(
+            "erased the personal data of {} acknowledged event(s)",
+            r.erased
+        );
+    }
     println!(
         "sent {} events in {} batches; {} rejected by the platform; {} still pending",
         r.sent, r.batches, r.rejected, r.still_pending

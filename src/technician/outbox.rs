@@ -1,5 +1,5 @@
 //! The sync backlog, as data: pending, applied and rejected events, the oldest pending, the last error, the
-//! rejections and the receipts that never reached paper. `sanban-kiosk outbox status` prints it; the maintenance
+//! rejections, the personal data still held (sealed) and the receipts that never reached paper. `sanban-kiosk outbox status` prints it; the maintenance
 //! network page shows it (with the live link state beside it). `sync --once` drains now.
 
 use std::time::Duration;
@@ -30,6 +30,17 @@ pub struct UnprintedJob {
     pub created_at: String,
 }
 
+/// Personal data at rest in the outbox: how much, how old, how much was already erased (tombstones).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonalDataReport {
+    /// Events whose sealed personal fields are still held.
+    pub events: u64,
+    pub oldest_at: Option<String>,
+    pub oldest_age_secs: Option<i64>,
+    /// Events whose personal fields were erased after acknowledgement (kept as tombstones).
+    pub erased: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxReport {
     pub platform: Option<String>,
@@ -40,6 +51,7 @@ pub struct OutboxReport {
     pub oldest_pending_at: Option<String>,
     pub oldest_pending_age_secs: Option<i64>,
     pub last_error: Option<String>,
+    pub personal_data: PersonalDataReport,
     /// Newest first.
     pub rejections: Vec<RejectionRow>,
     /// Newest first.
@@ -57,11 +69,17 @@ impl OutboxReport {
         now: DateTime<Utc>,
     ) -> crate::store::Result<OutboxReport> {
         let summary = store.outbox_summary()?;
-        let oldest_pending_age_secs = summary
-            .oldest_pending_at
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| (now - t.to_utc()).num_seconds().max(0));
+        let age = |at: Option<&str>| {
+            at.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| (now - t.to_utc()).num_seconds().max(0))
+        };
+        let oldest_pending_age_secs = age(summary.oldest_pending_at.as_deref());
+        let personal_data = PersonalDataReport {
+            events: summary.personal,
+            oldest_age_secs: age(summary.oldest_personal_at.as_deref()),
+            oldest_at: summary.oldest_personal_at,
+            erased: summary.purged,
+        };
         Ok(OutboxReport {
             platform: platform.map(str::to_string),
             pending: summary.pending,
@@ -71,6 +89,7 @@ impl OutboxReport {
             oldest_pending_at: summary.oldest_pending_at,
             oldest_pending_age_secs,
             last_error: summary.last_error.filter(|e| !e.is_empty()),
+            personal_data,
             rejections: store
                 .rejections(LIST_LIMIT)?
                 .into_iter()
@@ -108,6 +127,8 @@ pub struct SyncReport {
     pub batches: usize,
     pub rejected: usize,
     pub still_pending: u64,
+    /// Acknowledged events whose personal data was erased afterwards (retention elapsed).
+    pub erased: usize,
 }
 
 /// Drain everything now; an error with the reason when the platform cannot be reached.
@@ -116,7 +137,8 @@ pub fn sync_once(config: &Config) -> anyhow::Result<SyncReport> {
         anyhow::bail!("no platform configured: set [platform] url and token in the config file");
     };
     let client = PlatformClient::new(url, &config.kiosk.id, token, Duration::from_secs(15))?;
-    let mut store = Store::open(&config.database_path())?;
+    let (key, _) = crate::privacy::key::load(config)?;
+    let mut store = Store::open(&config.database_path())?.with_data_key(std::sync::Arc::new(key));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -132,11 +154,13 @@ pub fn sync_once(config: &Config) -> anyhow::Result<SyncReport> {
             }
         }
     })?;
+    let erased = store.purge_personal(chrono::Utc::now(), config.data.personal_retention())?;
     Ok(SyncReport {
         sent,
         batches,
         rejected,
         still_pending: store.outbox_summary()?.pending,
+        erased,
     })
 }
 

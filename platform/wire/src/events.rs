@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use crate::payloads::{EventPayload, PayloadError};
 
-/// One outbox event. `seq` is the kiosk's own gapless sequence (from 1); `id` a UUIDv7.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One outbox event. `seq` is the kiosk's own gapless sequence (from 1); `id` a UUIDv7. The payload may hold
+/// personal data: `Debug` names its fields only.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Event {
@@ -19,6 +20,23 @@ pub struct Event {
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub occurred_at: String,
     pub payload: serde_json::Value,
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<&str> = self
+            .payload
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        f.debug_struct("Event")
+            .field("seq", &self.seq)
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("occurred_at", &self.occurred_at)
+            .field("payload_fields", &fields)
+            .finish()
+    }
 }
 
 /// `POST /v1/kiosks/{id}/events` request body.

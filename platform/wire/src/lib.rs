@@ -3,6 +3,7 @@
 //! Shared by the kiosk's sync agent and the reference platform so both sides agree on every field.
 //! JSON field names are the API contract: change them only with a new API version.
 
+mod applications;
 mod appointments;
 mod calendar;
 mod catalog;
@@ -17,6 +18,7 @@ mod pickups;
 mod ratings;
 mod slots;
 
+pub use applications::*;
 pub use appointments::*;
 pub use calendar::*;
 pub use catalog::*;

@@ -89,6 +89,20 @@ impl std::fmt::Display for PayloadError {
 impl std::error::Error for PayloadError {}
 
 impl EventPayload {
+    /// The payload's top-level fields that hold personal data (names, ID numbers, addresses, phones): a kiosk
+    /// keeps them encrypted at rest and erases them once the platform has acknowledged the event. A kind with
+    /// personal data lists its fields here.
+    pub fn personal_keys(&self) -> &'static [&'static str] {
+        match self {
+            EventPayload::ApplicationSubmitted(_) => &["applicant", "fields"],
+            // 免费邮寄: the recipient's name, mobile number and address.
+            EventPayload::PostalRequested(_) => &["recipient"],
+            // 好差评: the number the citizen left for a call-back.
+            EventPayload::RatingSubmitted(_) => &["callback_phone"],
+            _ => &[],
+        }
+    }
+
     /// Split into the wire's `kind` and `payload`.
     pub fn to_parts(&self) -> (&'static str, serde_json::Value) {
         let kind = self.kind();
@@ -192,9 +206,11 @@ pub enum Delivery {
     Post,
 }
 
-/// Payload of [`EventPayload::ApplicationSubmitted`] (申办). The ID card pre-fills the applicant (减证便民), so only the
-/// salted `citizen_ref` travels; `fields` holds the service's extra form fields by `FormField::key`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Payload of [`EventPayload::ApplicationSubmitted`] (申办). The ID card pre-fills the applicant (减证便民): the
+/// citizen confirms it, never types it; `citizen_ref` matches the citizen's applications without the number.
+/// `fields` holds the service's extra form fields by `FormField::key`. `applicant` and `fields` are personal data
+/// (see [`EventPayload::personal_keys`]): `Debug` shows the applicant masked and the fields' keys only.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationSubmitted {
@@ -212,6 +228,29 @@ pub struct ApplicationSubmitted {
     pub materials_provided: Vec<String>,
     #[serde(default)]
     pub delivery: Delivery,
+    /// The applicant as read from the card. `None` only when a kiosk sends the event again after it purged the
+    /// personal data (the platform lost it, e.g. restored from a backup): the platform records the application
+    /// without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applicant: Option<Box<crate::Applicant>>,
+    /// The non-core materials accepted as owed (容缺受理), each with the date the citizen committed to bring it by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub materials_deferred: Vec<crate::DeferredMaterial>,
+}
+
+impl std::fmt::Debug for ApplicationSubmitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicationSubmitted")
+            .field("application_id", &self.application_id)
+            .field("application_no", &self.application_no)
+            .field("service", &self.service)
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .field("materials_provided", &self.materials_provided)
+            .field("materials_deferred", &self.materials_deferred)
+            .field("delivery", &self.delivery)
+            .field("applicant", &self.applicant)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a door opening was proven.

@@ -2,6 +2,7 @@
 //! migration and its translations — and one line in [`all`]. Navigation, the session wipe, screenshots, the
 //! layout test and the tour learn about pages from here, never from a `match` over pages.
 
+pub mod apply;
 pub mod appointment;
 pub mod guide;
 pub mod home;
@@ -25,6 +26,7 @@ pub fn all() -> &'static [&'static dyn Flow] {
         &ticket::Ticket,
         &priority::Priority,
         &guide::Guide,
+        &apply::Apply,
         &pickup::Pickup,
         &rating::Rating,
         &maintenance::Maintenance,

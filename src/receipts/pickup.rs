@@ -126,7 +126,8 @@ pub fn door_note(d: &DocumentLine, ctx: &PickupContext) -> Vec<u8> {
         },
         1,
     );
-    foot(r, ctx, false)
+    // A door that failed the citizen is worth a rating too; the note has room for the code.
+    foot(r, ctx, true)
 }
 
 /// What a free-post receipt shows of the recipient: masked.

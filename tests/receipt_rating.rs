@@ -268,7 +268,13 @@ fn receipts_with_room_carry_the_rating_qr_with_the_errands_number() {
     for p in all() {
         let codes = qr_codes(&p.bytes);
         match &p.rating_qr {
-            Some(url) => assert!(codes.contains(url), "{} ({:?}): {codes:?}", p.name, p.lang),
+            Some(url) => {
+                assert!(codes.contains(url), "{} ({:?}): {codes:?}", p.name, p.lang);
+                let hint = p
+                    .lang
+                    .pick("扫描下方二维码评价", "Scan the code below to rate it");
+                assert!(contains(&p.bytes, hint), "{} ({:?})", p.name, p.lang);
+            }
             None => assert!(
                 !codes.iter().any(|c| c.starts_with(RATE)),
                 "{} has its own QR code and no rating QR: {codes:?}",

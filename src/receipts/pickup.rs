@@ -57,7 +57,7 @@ fn document_lines(r: &mut Receipt, d: &DocumentLine, ctx: &PickupContext) {
         },
     );
     if !d.holder.is_empty() {
-        labelled(r, l.pick("领取人", "For"), d.holder);
+        labelled(r, l.pick("领取人", "Recipient"), d.holder);
     }
 }
 

@@ -215,9 +215,14 @@ async fn staff_deposit(app: &KioskApp, secrets: &std::path::Path) -> anyhow::Res
     }
     play(
         app,
-        "tap 5号柜\nwait pickup.deposit-number 5\nsee 存入 5 号柜门\ntype hn20261128\nsee HN20261128\n",
+        "tap 5号柜\nwait pickup.deposit-number 5\nsee 存入 5 号柜门\ntype hn20261128\n",
     )
     .await?;
+    // The entry shows what the keyboard typed, in capitals (its text is the field's value).
+    assert_eq!(
+        w.global::<PickupAdapter>().get_deposit_number(),
+        "HN20261128"
+    );
     play(app, "tap 开柜存件\nsee 5 号柜门已打开\n").await?;
     assert_eq!(locker.opened_log(), vec![5], "door 5 fired once");
     let (id, state, number) = in_door(app, 5)?.expect("a deposit in door 5");

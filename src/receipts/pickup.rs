@@ -53,7 +53,7 @@ fn document_lines(r: &mut Receipt, d: &DocumentLine, ctx: &PickupContext) {
         l.pick("柜门", "Door"),
         &match l {
             Lang::Zh => format!("{} 号柜门（{}）", d.door, d.place),
-            Lang::En => format!("door {} ({})", d.door, d.place),
+            Lang::En => format!("{} ({})", d.door, d.place),
         },
     );
     if !d.holder.is_empty() {

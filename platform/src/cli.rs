@@ -75,6 +75,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 好差评: the share of each level per service and per kiosk, and every bad rating (不满意, 非常不满意) with its
+    /// reasons, text and call-back number for 回访. The number is shown masked unless --reveal (it needs the data
+    /// key).
+    Ratings {
+        #[arg(long)]
+        db: DbUrl,
+        /// One JSON document instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Show call-back numbers in full (for the staff making the 回访 calls).
+        #[arg(long)]
+        reveal: bool,
+        #[command(flatten)]
+        key: DataKeyArg,
+    },
+    /// 取件: documents per kiosk waiting, collected, posted, held, overdue and taken out; wrong codes and lock-outs;
+    /// the overdue and held documents and the parcels to post (recipient masked unless --reveal).
+    Pickups {
+        #[arg(long)]
+        db: DbUrl,
+        #[arg(long)]
+        json: bool,
+        /// Documents waiting longer than this are overdue.
+        #[arg(long, default_value = "7")]
+        overdue_days: u32,
+        /// Show postal recipients in full (for the staff posting the parcels).
+        #[arg(long)]
+        reveal: bool,
+        #[command(flatten)]
+        key: DataKeyArg,
+    },
     /// Copy everything a platform holds to another store (a hall's SQLite platform joining the city's
     /// PostgreSQL one, or back). Stop the source platform first. The copy is one transaction on the target, which
     /// must hold no data unless --replace is given; kiosks carry on from the same last applied seq.
@@ -87,6 +118,34 @@ pub enum Command {
         #[arg(long)]
         replace: bool,
     },
+}
+
+/// `--data-key FILE` of the commands that open sealed personal data.
+#[derive(clap::Args)]
+pub struct DataKeyArg {
+    /// The platform's data key file (as given to `serve`; default beside a SQLite database). Never created here.
+    #[arg(long = "data-key", value_name = "FILE", env = "SANBAN_DATA_KEY")]
+    pub path: Option<PathBuf>,
+}
+
+impl DataKeyArg {
+    /// The key, if there is one: reports do without it (sealed values then say so); they never make one.
+    fn load(&self, db: &DbUrl) -> anyhow::Result<Option<crate::privacy::DataKey>> {
+        let Some(path) = self
+            .path
+            .clone()
+            .or_else(|| crate::privacy::default_key_path(db))
+        else {
+            return Ok(None);
+        };
+        if !path.exists() {
+            if self.path.is_some() {
+                anyhow::bail!("no data key at {}", path.display());
+            }
+            return Ok(None);
+        }
+        crate::privacy::DataKey::load_or_create(&path).map(Some)
+    }
 }
 
 #[derive(Subcommand)]
@@ -128,7 +187,16 @@ pub enum CatalogCommand {
 
 #[derive(Subcommand)]
 pub enum PickupCommand {
-    /// Place a document behind a locker door of a kiosk, collectable with CODE.
+    /// Print the codes of staff deposits waiting for their SMS (`PICKUP_ID KIOSK DOOR DOCUMENT_NO CODE`, one a
+    /// line), then erase them: each code is printed once. Needs the data key.
+    Notices {
+        #[arg(long)]
+        db: DbUrl,
+        #[command(flatten)]
+        key: DataKeyArg,
+    },
+    /// Place a document behind a locker door of a kiosk. A random 6-digit pickup code is issued and printed once
+    /// (`PICKUP_ID CODE` on stdout, for the SMS); only its salted hash is stored.
     Add {
         #[arg(long)]
         db: DbUrl,
@@ -136,10 +204,24 @@ pub enum PickupCommand {
         kiosk: String,
         #[arg(long)]
         door: u32,
-        #[arg(long)]
-        code: String,
+        /// What the document is, e.g. 营业执照.
         #[arg(long)]
         document: String,
+        #[arg(long, default_value = "")]
+        document_en: String,
+        /// The holder's name (stored masked: 张三 → 张*), for the pickup proof.
+        #[arg(long, default_value = "")]
+        holder: String,
+        /// The holder's citizen_ref (64 hex digits), so that the ID card finds the document.
+        #[arg(long, conflicts_with = "id_number_stdin")]
+        citizen_ref: Option<String>,
+        /// Read the holder's ID number from stdin and store its citizen_ref under the hall's key (the number
+        /// itself is not stored).
+        #[arg(long)]
+        id_number_stdin: bool,
+        /// May be sent by free post (免费邮寄) instead of collected.
+        #[arg(long)]
+        postable: bool,
     },
 }
 
@@ -171,16 +253,60 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         db,
                         kiosk,
                         door,
-                        code,
                         document,
+                        document_en,
+                        holder,
+                        citizen_ref,
+                        id_number_stdin,
+                        postable,
                     },
             } => {
-                let id = open(&db)
-                    .await?
-                    .add_pickup(&kiosk, door, &code, &document)
-                    .await?;
-                println!("{id}");
+                let store = existing(&db).await?;
+                let citizen_ref = match (citizen_ref, id_number_stdin) {
+                    (Some(r), _) => Some(r.trim().to_ascii_lowercase()),
+                    (None, true) => Some(citizen_ref_from_stdin(&store).await?),
+                    (None, false) => None,
+                };
+                let code = crate::store::model::new_pickup_code();
+                let mut pickup = crate::store::NewPickup::new(&kiosk, door, &document, &code);
+                pickup.document_en = document_en;
+                pickup.holder = crate::store::model::mask_name(&holder);
+                pickup.citizen_ref = citizen_ref;
+                pickup.postable = postable;
+                let id = store.add_pickup(&pickup).await?;
+                println!("{id} {}", code.as_str());
+                eprintln!(
+                    "pickup {id} behind door {door} of kiosk {kiosk}: its code is printed above, this once (only a \
+                     salted hash of it is stored)"
+                );
                 Ok(())
+            }
+            Command::Pickup {
+                command: PickupCommand::Notices { db, key },
+            } => {
+                let key = key
+                    .load(&db)?
+                    .ok_or_else(|| anyhow::anyhow!("the deposit codes are sealed: give --data-key"))?;
+                pickup_notices(&existing(&db).await?, &key).await
+            }
+            Command::Ratings {
+                db,
+                json,
+                reveal,
+                key,
+            } => {
+                let key = key.load(&db)?;
+                ratings(&existing(&db).await?, key.as_ref(), json, reveal).await
+            }
+            Command::Pickups {
+                db,
+                json,
+                overdue_days,
+                reveal,
+                key,
+            } => {
+                let key = key.load(&db)?;
+                pickups(&existing(&db).await?, key.as_ref(), json, overdue_days, reveal).await
             }
             Command::Catalog {
                 command: CatalogCommand::Import { file, db },
@@ -242,6 +368,21 @@ async fn existing(db: &DbUrl) -> anyhow::Result<Store> {
         }
     }
     open(db).await
+}
+
+/// `citizen_ref` of the ID number on stdin (one line), under the hall's key.
+async fn citizen_ref_from_stdin(store: &Store) -> anyhow::Result<String> {
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the ID number from stdin")?;
+    let number = line.trim();
+    if number.len() != 18 && number.len() != 15 {
+        anyhow::bail!("stdin does not hold an ID number (15 or 18 characters)");
+    }
+    let key = zeroize::Zeroizing::new(store.citizen_key().await?);
+    crate::store::model::citizen_ref(&key, number)
+        .ok_or_else(|| anyhow::anyhow!("the hall's citizen key is not hex"))
 }
 
 async fn serve(listen: &str, db: DbUrl, options: crate::ServeOptions) -> anyhow::Result<()> {
@@ -370,4 +511,162 @@ async fn tickets(store: &Store, kiosk: Option<&str>, json: bool) -> anyhow::Resu
     }
     eprintln!("{} tickets", tickets.len());
     Ok(())
+}
+
+async fn pickup_notices(store: &Store, key: &crate::privacy::DataKey) -> anyhow::Result<()> {
+    let notices = store.pending_notices().await?;
+    for n in &notices {
+        let code = key
+            .open(&format!("notice:{}", n.pickup_id), &n.code_sealed)
+            .with_context(|| format!("the code of pickup {}", n.pickup_id))?;
+        println!(
+            "{} {} {} {} {}",
+            n.pickup_id,
+            n.kiosk_id,
+            n.locker_door,
+            n.document_no.as_deref().unwrap_or("-"),
+            code.as_str()
+        );
+        std::io::stdout().flush()?;
+        // Erased once printed: the next run does not print it again.
+        store.notice_sent(&n.pickup_id).await?;
+    }
+    eprintln!("{} deposit code(s) to send", notices.len());
+    Ok(())
+}
+
+async fn ratings(
+    store: &Store,
+    key: Option<&crate::privacy::DataKey>,
+    json: bool,
+    reveal: bool,
+) -> anyhow::Result<()> {
+    let report = crate::reports::ratings_report(&store.ratings().await?, key, reveal);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("好差评: {} ratings", report.total);
+    for (title, rows) in [("SERVICE", &report.by_service), ("KIOSK", &report.by_kiosk)] {
+        let header: String = sanban_wire::RatingLevel::ALL
+            .iter()
+            .map(|l| pad_left(l.label_zh(), 14))
+            .collect();
+        println!("\n{title:<16} {:>6}{header}", "TOTAL");
+        for row in rows {
+            let cells: String = row
+                .levels
+                .iter()
+                .map(|l| pad_left(&format!("{} ({:.1}%)", l.count, l.percent), 14))
+                .collect();
+            println!("{:<16} {:>6}{cells}", row.key, row.total);
+        }
+    }
+    println!("\n差评 to follow up (回访): {}", report.bad.len());
+    for b in &report.bad {
+        println!(
+            "{} {} {} {} {} {}: {}{}{}",
+            b.rated_at,
+            b.kiosk_id,
+            b.errand,
+            b.errand_id.as_deref().unwrap_or("-"),
+            b.service.as_deref().unwrap_or("-"),
+            b.label_zh,
+            if b.reasons.is_empty() {
+                "-".to_string()
+            } else {
+                b.reasons.join(", ")
+            },
+            b.text
+                .as_deref()
+                .map(|t| format!(" 「{t}」"))
+                .unwrap_or_default(),
+            b.callback_phone
+                .as_deref()
+                .map(|p| format!(" 回访 {p}"))
+                .unwrap_or_default(),
+        );
+    }
+    Ok(())
+}
+
+async fn pickups(
+    store: &Store,
+    key: Option<&crate::privacy::DataKey>,
+    json: bool,
+    overdue_days: u32,
+    reveal: bool,
+) -> anyhow::Result<()> {
+    let report = crate::reports::pickups_report(
+        &store.pickup_records().await?,
+        &store.code_rejections().await?,
+        overdue_days,
+        chrono::Utc::now(),
+        key,
+        reveal,
+    );
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "{:<16} {:>8} {:>10} {:>7} {:>5} {:>8} {:>10} {:>12} {:>9}",
+        "KIOSK",
+        "WAITING",
+        "COLLECTED",
+        "POSTED",
+        "HELD",
+        "OVERDUE",
+        "TAKEN OUT",
+        "WRONG CODES",
+        "LOCKOUTS"
+    );
+    for k in &report.kiosks {
+        println!(
+            "{:<16} {:>8} {:>10} {:>7} {:>5} {:>8} {:>10} {:>12} {:>9}",
+            k.kiosk_id,
+            k.waiting,
+            k.collected,
+            k.posted,
+            k.held,
+            k.overdue,
+            k.taken_out,
+            k.wrong_codes,
+            k.lockouts
+        );
+    }
+    for (title, items) in [
+        (
+            format!("overdue (waiting more than {overdue_days} days)"),
+            &report.overdue,
+        ),
+        ("held for the staff".to_string(), &report.held),
+        ("to post (免费邮寄)".to_string(), &report.to_post),
+    ] {
+        println!("\n{title}: {}", items.len());
+        for i in items {
+            println!(
+                "{} door {} {} {} since {}{}",
+                i.kiosk_id,
+                i.locker_door,
+                i.pickup_id,
+                i.document,
+                i.since,
+                i.detail
+                    .as_deref()
+                    .map(|d| format!(" — {d}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `text` right-aligned in `width` terminal columns after a space (a CJK character takes two).
+fn pad_left(text: &str, width: usize) -> String {
+    let used: usize = text
+        .chars()
+        .map(|c| if c >= '\u{2E80}' { 2 } else { 1 })
+        .sum();
+    format!(" {}{text}", " ".repeat(width.saturating_sub(used)))
 }

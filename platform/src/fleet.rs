@@ -15,6 +15,7 @@ use sanban_wire::{DeviceState, Heartbeat};
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::model::StoredLockerAlert;
 use crate::store::KioskRow;
 
 /// Not heard from for this long (heartbeats come every minute or so): someone should look.
@@ -190,6 +191,30 @@ pub fn escape(s: &str) -> String {
 }
 
 pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
+    render_with_alerts(rows, &[], now)
+}
+
+/// How many locker door alerts the page shows (newest first).
+pub const LOCKER_ALERTS_SHOWN: u32 = 50;
+
+/// What a door alert means, for the page.
+fn alert_text(alert: &str) -> &'static str {
+    match alert {
+        "left_open" => "left open 柜门未关",
+        "opened_unexpectedly" => "opened with no command (security) 异常开启",
+        "jammed" => "jammed 柜门卡住",
+        "sensor_stuck" => "sensor reads open before firing 传感器异常",
+        "interrupted" => "opening interrupted by a restart 开柜中断",
+        _ => "other",
+    }
+}
+
+/// The page, with the kiosks' recent locker door alerts below the kiosks (a door opened with no command first).
+pub fn render_with_alerts(
+    rows: &[FleetRow],
+    alerts: &[StoredLockerAlert],
+    now: DateTime<Utc>,
+) -> String {
     let mut html = String::from(
         "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"refresh\" content=\"60\">\
@@ -244,7 +269,39 @@ pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
             escape(&oldest),
         );
     }
-    html.push_str("</tbody></table>\n</body></html>\n");
+    html.push_str("</tbody></table>\n");
+    if !alerts.is_empty() {
+        let _ = writeln!(
+            html,
+            "<h2>Locker alerts 取件柜告警</h2>\n<p>The {} newest, security alerts first.</p>\n\
+             <table><thead><tr><th>Kiosk</th><th>Door</th><th>Alert</th><th>At</th></tr></thead><tbody>",
+            alerts.len()
+        );
+        let mut ordered: Vec<&StoredLockerAlert> = alerts.iter().collect();
+        ordered.sort_by_key(|a| a.alert != "opened_unexpectedly");
+        for a in ordered {
+            let class = if a.alert == "opened_unexpectedly" {
+                "FAULT"
+            } else {
+                "WARNING"
+            };
+            let open = a
+                .open_seconds
+                .map(|s| format!(", open {}", ago(i64::from(s))))
+                .unwrap_or_default();
+            let _ = writeln!(
+                html,
+                "<tr class=\"{class}\"><td>{}</td><td class=\"n\">{}</td><td>{}{}</td><td>{}</td></tr>",
+                escape(&a.kiosk_id),
+                a.locker_door,
+                alert_text(&a.alert),
+                escape(&open),
+                escape(&a.occurred_at),
+            );
+        }
+        html.push_str("</tbody></table>\n");
+    }
+    html.push_str("</body></html>\n");
     html
 }
 
@@ -253,10 +310,11 @@ pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
     responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
 pub async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
     let kiosks = state.store.list_kiosks().await?;
+    let alerts = state.store.locker_alerts(LOCKER_ALERTS_SHOWN).await?;
     let now = Utc::now();
     let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now)).collect();
     sort(&mut rows);
-    Ok(Html(render(&rows, now)))
+    Ok(Html(render_with_alerts(&rows, &alerts, now)))
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub mod fleet;
 pub mod ingest;
 pub mod maintenance;
 pub mod openapi;
+pub mod privacy;
+pub mod reports;
 pub mod schedule;
 pub mod server;
 pub mod state;

@@ -47,6 +47,12 @@ pub struct ServeOptions {
     /// Seconds that shutdown waits for requests in flight before dropping the connections left.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub shutdown_deadline: Duration,
+    /// The data key file sealing personal data at rest (postal addresses, call-back numbers, deposit codes): 32
+    /// random bytes as hex, made 0600 on first use. Default: beside a SQLite database (`FILE.key`). A PostgreSQL
+    /// platform has none unless given, and every instance must be given the same file; without a key, events
+    /// carrying such data are rejected (the kiosks keep them).
+    #[arg(long, value_name = "FILE", env = "SANBAN_DATA_KEY")]
+    pub data_key: Option<std::path::PathBuf>,
 }
 
 impl Default for ServeOptions {
@@ -57,6 +63,7 @@ impl Default for ServeOptions {
             request_timeout: REQUEST_TIMEOUT,
             max_connections: 1024,
             shutdown_deadline: Duration::from_secs(10),
+            data_key: None,
         }
     }
 }
@@ -93,9 +100,16 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let db = db.into();
+    let data_key = crate::privacy::data_key_for(&db, options.data_key.as_deref())?;
+    if data_key.is_none() {
+        tracing::warn!(
+            "no --data-key: postal requests, call-back numbers and staff deposits will be rejected"
+        );
+    }
     let state = AppState::open(&db)
         .await
-        .with_context(|| format!("opening database {db}"))?;
+        .with_context(|| format!("opening database {db}"))?
+        .with_data_key(data_key);
     serve_state(listener, state, options, shutdown).await;
     // The state (and with it the store: SQLite's writer thread, or the PostgreSQL pool) is dropped here: queued
     // writes are finished before we return.

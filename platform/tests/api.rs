@@ -344,16 +344,31 @@ async fn pickups_list_code_hashes_only(store: StoreKind) {
     let token = p.add_kiosk("K01").await;
     p.add_kiosk("K02").await;
     p.store
-        .add_pickup("K01", 2, "839201", "居民身份证")
+        .add_pickup(&sanban_platform::store::NewPickup::new(
+            "K01",
+            2,
+            "居民身份证",
+            "839201",
+        ))
         .await
         .unwrap();
     p.store
-        .add_pickup("K02", 1, "111111", "营业执照")
+        .add_pickup(&sanban_platform::store::NewPickup::new(
+            "K02",
+            1,
+            "营业执照",
+            "111111",
+        ))
         .await
         .unwrap();
     let err = p
         .store
-        .add_pickup("K01", 2, "000000", "second doc, same door")
+        .add_pickup(&sanban_platform::store::NewPickup::new(
+            "K01",
+            2,
+            "second doc, same door",
+            "000000",
+        ))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("already holds"), "{err}");

@@ -56,7 +56,7 @@ fn kiosk_pickup_serve_tickets_on(store: StoreKind, db: &str) {
         assert!(!raw.windows(token.len()).any(|w| w == token.as_bytes()));
     }
 
-    let (ok, _, _) = run(&[
+    let (ok, out, _) = run(&[
         "pickup",
         "add",
         "--db",
@@ -65,12 +65,18 @@ fn kiosk_pickup_serve_tickets_on(store: StoreKind, db: &str) {
         "K07",
         "--door",
         "4",
-        "--code",
-        "246810",
         "--document",
         "不动产权证书",
     ]);
     assert!(ok);
+    // "PICKUP_ID CODE": a random 6-digit code, printed this once; only its salted hash is stored.
+    let (_, code) = out.trim().split_once(' ').expect("pickup id and code");
+    assert!(sanban_wire::is_pickup_code(code), "{out}");
+    if store == StoreKind::Sqlite {
+        let mut raw = std::fs::read(db).unwrap();
+        raw.extend(std::fs::read(format!("{db}-wal")).unwrap_or_default());
+        assert!(!raw.windows(code.len()).any(|w| w == code.as_bytes()));
+    }
     let (ok, _, err) = run(&[
         "pickup",
         "add",
@@ -79,8 +85,6 @@ fn kiosk_pickup_serve_tickets_on(store: StoreKind, db: &str) {
         "--kiosk",
         "K99",
         "--door",
-        "1",
-        "--code",
         "1",
         "--document",
         "x",
@@ -180,11 +184,21 @@ async fn migrate_moves_a_halls_data_to_postgres_and_back_keeping_exactly_once() 
     hall.add_kiosk("K02").await;
     let pickup = hall
         .store
-        .add_pickup("K01", 3, "123456", "营业执照")
+        .add_pickup(&sanban_platform::store::NewPickup::new(
+            "K01",
+            3,
+            "营业执照",
+            "123456",
+        ))
         .await
         .unwrap();
     hall.store
-        .add_pickup("K02", 1, "654321", "居民身份证")
+        .add_pickup(&sanban_platform::store::NewPickup::new(
+            "K02",
+            1,
+            "居民身份证",
+            "654321",
+        ))
         .await
         .unwrap();
     let lease_request = json!({"business_day": today(), "categories": ["tax"], "block_size": 10,

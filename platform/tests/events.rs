@@ -285,7 +285,12 @@ async fn every_kind_applies(store: StoreKind) {
     let day = common::next_working_day();
     let pickup = p
         .store
-        .add_pickup("K01", 3, "123456", "营业执照")
+        .add_pickup(&sanban_platform::store::NewPickup::new(
+            "K01",
+            3,
+            "营业执照",
+            "123456",
+        ))
         .await
         .unwrap();
     let batch = vec![

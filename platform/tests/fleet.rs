@@ -5,7 +5,48 @@ mod common;
 use common::{Platform, StoreKind};
 use serde_json::json;
 
-on_both_stores!(a_heartbeat_with_script_and_bidi_override_reaches_the_page_as_visible_text);
+on_both_stores!(
+    a_heartbeat_with_script_and_bidi_override_reaches_the_page_as_visible_text,
+    locker_alerts_reach_the_page_security_first,
+);
+
+async fn locker_alerts_reach_the_page_security_first(store: StoreKind) {
+    let p = Platform::start(store).await;
+    let token = p.add_kiosk("K07").await;
+    let (status, reply) = p
+        .events(
+            "K07",
+            &token,
+            vec![
+                common::event(
+                    1,
+                    "locker.alert",
+                    json!({"locker_door": 2, "alert": "left_open", "open_seconds": 180}),
+                ),
+                common::event(
+                    2,
+                    "locker.alert",
+                    json!({"locker_door": 5, "alert": "opened_unexpectedly"}),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let html = p
+        .http
+        .get(p.url("/fleet"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let security = html.find("opened with no command").expect("security alert");
+    let left_open = html.find("left open").expect("door left open");
+    assert!(security < left_open, "security first: {html}");
+    assert!(html.contains("open 3 min"), "{html}");
+    p.stop().await;
+}
 
 async fn a_heartbeat_with_script_and_bidi_override_reaches_the_page_as_visible_text(
     store: StoreKind,

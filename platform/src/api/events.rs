@@ -52,7 +52,10 @@ pub async fn post_events(
             }
         })?;
     let count = events.len();
-    let outcome = state.store.settle_batch(&kiosk, events).await?;
+    let outcome = state
+        .store
+        .settle_batch(&kiosk, events, state.data_key.clone())
+        .await?;
     match outcome {
         BatchOutcome::Settled(reply) => {
             tracing::debug!(kiosk = %kiosk, events = count, applied_through = reply.applied_through,

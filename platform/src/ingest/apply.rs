@@ -6,16 +6,19 @@ use std::collections::BTreeSet;
 
 use sanban_wire::{
     is_window_category, ApplicationSubmitted, AppointmentRequested, Delivery, EventPayload,
-    GuidePrinted, HelpRequested, PickupCollected, RatingSubmitted, TicketIssued, RATED_ERRANDS,
-    WINDOW_CATEGORIES,
+    GuidePrinted, HelpRequested, HoldReason, LockerAlert, LockerAlertKind, LockerDeposited,
+    PickupCodeRejected, PickupCollected, PickupHeld, PostalRequested, RatingSubmitted,
+    TicketIssued, RATED_ERRANDS, RATING_TEXT_MAX, WINDOW_CATEGORIES,
 };
 
-use super::facts::{BookedRequest, Facts};
+use super::facts::{BookedRequest, Facts, PickupState};
 use super::parse::ParsedEvent;
 use super::writes::{
-    ApplicationRow, AppointmentRow, EventRow, GuidePrintRow, HelpRequestRow, Outcome,
-    PickupCollection, RatingRow, TicketRow, Writes,
+    ApplicationRow, AppointmentRow, CodeRejectionRow, DepositRow, EventRow, GuidePrintRow,
+    HelpRequestRow, LockerAlertRow, Outcome, PickupCollection, PickupHoldRow, PostalRow, RatingRow,
+    TicketRow, Writes,
 };
+use crate::privacy::DataKey;
 use crate::schedule;
 use crate::store::{CatalogIndex, MAX_NUMBER};
 
@@ -26,6 +29,8 @@ pub type Verdict = Result<(), String>;
 pub struct Ledger<'a> {
     kiosk: &'a str,
     catalog: &'a CatalogIndex,
+    /// Seals personal data before it is written; without it, events carrying such data are rejected.
+    data_key: Option<&'a DataKey>,
     facts: Facts,
     writes: Writes,
 }
@@ -34,12 +39,14 @@ impl<'a> Ledger<'a> {
     pub fn new(
         kiosk: &'a str,
         catalog: &'a CatalogIndex,
+        data_key: Option<&'a DataKey>,
         facts: Facts,
         received_at: String,
     ) -> Self {
         Ledger {
             kiosk,
             catalog,
+            data_key,
             facts,
             writes: Writes {
                 kiosk: kiosk.to_string(),
@@ -57,6 +64,11 @@ impl<'a> Ledger<'a> {
             EventPayload::AppointmentRequested(p) => self.appointment(ev, p),
             EventPayload::ApplicationSubmitted(p) => self.application(ev, p),
             EventPayload::PickupCollected(p) => self.pickup(ev, p),
+            EventPayload::PickupHeld(p) => self.pickup_held(ev, p),
+            EventPayload::PickupCodeRejected(p) => self.code_rejected(ev, p),
+            EventPayload::PostalRequested(p) => self.postal_request(ev, p),
+            EventPayload::LockerDeposited(p) => self.deposit(ev, p),
+            EventPayload::LockerAlert(p) => self.locker_alert(ev, p),
             EventPayload::RatingSubmitted(p) => self.rating(ev, p),
             EventPayload::HelpRequested(p) => self.help_requested(ev, p),
             EventPayload::MaintenanceAccess(_) | EventPayload::MaintenanceAction(_) => {
@@ -70,16 +82,6 @@ impl<'a> Ledger<'a> {
                     ev.payload.kind()
                 ))
             }
-            // Not kept by this platform version yet: recorded as rejected with the reason, so the kiosk's queue
-            // goes on and the kiosk keeps the event.
-            EventPayload::PickupHeld(_)
-            | EventPayload::PickupCodeRejected(_)
-            | EventPayload::PostalRequested(_)
-            | EventPayload::LockerDeposited(_)
-            | EventPayload::LockerAlert(_) => Err(format!(
-                "{} is not stored by this platform version",
-                ev.payload.kind()
-            )),
         };
         let outcome = match verdict {
             Ok(()) => Outcome::Applied,
@@ -402,6 +404,12 @@ impl<'a> Ledger<'a> {
                 p.pickup_id
             ));
         }
+        if let Some(at) = &state.cleared_at {
+            return Err(format!(
+                "pickup {} was taken out of its door by the staff at {at}",
+                p.pickup_id
+            ));
+        }
         state.collected_at = Some(ev.occurred_at.clone());
         self.writes.pickups_collected.push(PickupCollection {
             pickup_id: p.pickup_id.clone(),
@@ -427,14 +435,44 @@ impl<'a> Ledger<'a> {
                 RATED_ERRANDS.join(", ")
             ));
         }
+        if !plain_text(&p.errand_id, 64) {
+            return Err("errand_id (办件编号) must be 1 to 64 printable characters".into());
+        }
+        if !plain_text(&p.channel, 32) {
+            return Err("channel must be 1 to 32 printable characters".into());
+        }
         if let Some(service) = &p.service {
             if self.catalog.service(service).is_none() {
                 return Err(format!("unknown service {service:?}"));
             }
         }
-        if p.text.as_deref().is_some_and(|r| r.chars().count() > 200) {
-            return Err("rating text is longer than 200 characters".into());
+        if p.text
+            .as_deref()
+            .is_some_and(|r| r.chars().count() > RATING_TEXT_MAX)
+        {
+            return Err(format!(
+                "rating text is longer than {RATING_TEXT_MAX} characters"
+            ));
         }
+        if p.reasons.iter().any(|r| !plain_text(r, 32)) {
+            return Err("a rating reason must be 1 to 32 printable characters".into());
+        }
+        if p.times_rated == 0 {
+            return Err("times_rated counts this rating: at least 1".into());
+        }
+        // The number is personal: checked for shape only, never quoted.
+        let callback_phone_sealed = match p.callback_phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(phone) => {
+                if phone.len() > 20 || !phone.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+                    return Err("callback_phone must be digits (a mobile, or a landline with its area code)".into());
+                }
+                let Some(key) = self.data_key else {
+                    return Err(no_data_key("a call-back number"));
+                };
+                Some(key.seal(&format!("rating:{}", p.rating_id), phone))
+            }
+        };
         let rating_id = p.rating_id.to_string();
         if !self.facts.rating_ids.insert(rating_id.clone()) {
             return Err(format!("duplicate rating_id {rating_id}"));
@@ -443,13 +481,247 @@ impl<'a> Ledger<'a> {
             rating_id,
             seq: ev.seq,
             errand: p.errand.clone(),
+            errand_id: p.errand_id.clone(),
             service: p.service.clone(),
+            channel: p.channel.clone(),
             level: p.level_code,
+            level_name: p.level.name(),
             reason: (!p.reasons.is_empty()).then(|| p.reasons.join(",")),
+            reasons: to_json(&p.reasons),
+            text: p.text.clone().filter(|t| !t.trim().is_empty()),
+            callback_phone_sealed,
+            times_rated: p.times_rated,
             occurred_at: ev.occurred_at.clone(),
         });
         Ok(())
     }
+
+    /// The document at `pickup_id`, checked to be this kiosk's and behind `door`.
+    fn own_pickup(&mut self, pickup_id: &str, door: u32) -> Result<&mut PickupState, String> {
+        let kiosk = self.kiosk;
+        let Some(state) = self.facts.pickups.get_mut(pickup_id) else {
+            return Err(format!("unknown pickup {pickup_id:?}"));
+        };
+        if state.kiosk_id != kiosk {
+            return Err(format!("pickup {pickup_id} waits at another kiosk"));
+        }
+        if state.locker_door != door {
+            return Err(format!(
+                "pickup {pickup_id} is behind door {}, not door {door}",
+                state.locker_door
+            ));
+        }
+        Ok(state)
+    }
+
+    fn pickup_held(&mut self, ev: &ParsedEvent, p: &PickupHeld) -> Verdict {
+        let state = self.own_pickup(&p.pickup_id, p.locker_door)?;
+        if let Some(at) = &state.collected_at {
+            return Err(format!(
+                "pickup {} was already collected at {at}",
+                p.pickup_id
+            ));
+        }
+        if state.held_at.is_some() {
+            // Held already (a second jam of the same door): the first hold stands.
+            return Ok(());
+        }
+        state.held_at = Some(ev.occurred_at.clone());
+        self.writes.pickups_held.push(PickupHoldRow {
+            pickup_id: p.pickup_id.clone(),
+            seq: ev.seq,
+            reason: match p.reason {
+                HoldReason::Jammed => "jammed",
+                HoldReason::Interrupted => "interrupted",
+            },
+            held_at: ev.occurred_at.clone(),
+        });
+        Ok(())
+    }
+
+    fn code_rejected(&mut self, ev: &ParsedEvent, p: &PickupCodeRejected) -> Verdict {
+        if p.failures_in_window == 0 {
+            return Err("failures_in_window counts this wrong code: at least 1".into());
+        }
+        if p.locked_until
+            .as_deref()
+            .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_err())
+        {
+            return Err("locked_until is not an RFC 3339 time".into());
+        }
+        self.writes.code_rejections.push(CodeRejectionRow {
+            seq: ev.seq,
+            failures_in_window: p.failures_in_window,
+            locked_until: p.locked_until.clone(),
+            occurred_at: ev.occurred_at.clone(),
+        });
+        Ok(())
+    }
+
+    fn postal_request(&mut self, ev: &ParsedEvent, p: &PostalRequested) -> Verdict {
+        let request_id = p.request_id.to_string();
+        if let Some(pickup) = self.facts.postal_requests.get(&request_id) {
+            // The same request again (resent under a new seq): acknowledged, not stored twice.
+            return if *pickup == p.pickup_id {
+                Ok(())
+            } else {
+                Err(format!(
+                    "request_id {request_id} already asks for another document to be posted"
+                ))
+            };
+        }
+        if !plain_text(&p.citizen_ref, 128) {
+            return Err("citizen_ref must be 1 to 128 printable characters".into());
+        }
+        // Personal: checked for shape, never quoted.
+        let r = &p.recipient;
+        if !plain_text(&r.name, 32) {
+            return Err("the recipient's name must be 1 to 32 printable characters".into());
+        }
+        if !(r.phone.len() == 11
+            && r.phone.starts_with('1')
+            && r.phone.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err("the recipient's phone must be an 11-digit mobile number".into());
+        }
+        if !plain_text(&r.address, 200) {
+            return Err("the recipient's address must be 1 to 200 printable characters".into());
+        }
+        let Some(key) = self.data_key else {
+            return Err(no_data_key("a postal address"));
+        };
+        let state = self.own_pickup(&p.pickup_id, p.locker_door)?;
+        if !state.postable {
+            return Err(format!("pickup {} may not be posted", p.pickup_id));
+        }
+        if !state.in_door() {
+            return Err(format!("pickup {} is no longer in its door", p.pickup_id));
+        }
+        if let Some(at) = &state.posted_at {
+            return Err(format!(
+                "pickup {} was already asked to be posted at {at}",
+                p.pickup_id
+            ));
+        }
+        state.posted_at = Some(ev.occurred_at.clone());
+        let recipient = zeroize::Zeroizing::new(to_json(r));
+        let recipient_sealed = key.seal(&format!("postal:{request_id}"), &recipient);
+        self.facts
+            .postal_requests
+            .insert(request_id.clone(), p.pickup_id.clone());
+        self.writes.postal_requests.push(PostalRow {
+            request_id,
+            pickup_id: p.pickup_id.clone(),
+            seq: ev.seq,
+            citizen_ref: p.citizen_ref.clone(),
+            recipient_sealed,
+            requested_at: ev.occurred_at.clone(),
+        });
+        Ok(())
+    }
+
+    fn deposit(&mut self, ev: &ParsedEvent, p: &LockerDeposited) -> Verdict {
+        if !plain_text(&p.pickup_id, 64) {
+            return Err("pickup_id must be 1 to 64 printable characters".into());
+        }
+        if !plain_text(&p.document_no, 64) {
+            return Err("document_no must be 1 to 64 printable characters".into());
+        }
+        if p.locker_door == 0 {
+            return Err("locker doors are numbered from 1".into());
+        }
+        if self.facts.pickups.contains_key(&p.pickup_id) {
+            return Err(format!("pickup id {} is already in use", p.pickup_id));
+        }
+        let Some(key) = self.data_key else {
+            return Err(no_data_key("the deposit's pickup code (for its SMS)"));
+        };
+        // Documents still in that door: one waiting for its citizen means the kiosk's view is wrong (refused);
+        // held or posted ones were taken out by the staff to make room.
+        let in_door: Vec<(&String, &PickupState)> = self
+            .facts
+            .pickups
+            .iter()
+            .filter(|(_, s)| {
+                s.kiosk_id == self.kiosk && s.locker_door == p.locker_door && s.in_door()
+            })
+            .collect();
+        if let Some((id, _)) = in_door
+            .iter()
+            .find(|(_, s)| s.held_at.is_none() && s.posted_at.is_none())
+        {
+            return Err(format!(
+                "door {} still holds pickup {id}, waiting for its citizen",
+                p.locker_door
+            ));
+        }
+        let mut cleared: Vec<String> = in_door.iter().map(|(id, _)| (*id).clone()).collect();
+        cleared.sort();
+        for id in &cleared {
+            if let Some(s) = self.facts.pickups.get_mut(id) {
+                s.cleared_at = Some(ev.occurred_at.clone());
+            }
+        }
+        let code = crate::store::model::new_pickup_code();
+        let (code_salt, code_hash) = crate::store::model::salted_code(&code);
+        let code_sealed = key.seal(&format!("notice:{}", p.pickup_id), &code);
+        self.facts.pickups.insert(
+            p.pickup_id.clone(),
+            PickupState {
+                kiosk_id: self.kiosk.to_string(),
+                locker_door: p.locker_door,
+                collected_at: None,
+                held_at: None,
+                posted_at: None,
+                cleared_at: None,
+                postable: false,
+            },
+        );
+        self.writes.deposits.push(DepositRow {
+            pickup_id: p.pickup_id.clone(),
+            seq: ev.seq,
+            locker_door: p.locker_door,
+            document_no: p.document_no.clone(),
+            code_salt,
+            code_hash,
+            code_sealed,
+            deposited_at: ev.occurred_at.clone(),
+            cleared,
+        });
+        Ok(())
+    }
+
+    fn locker_alert(&mut self, ev: &ParsedEvent, p: &LockerAlert) -> Verdict {
+        if p.locker_door == 0 {
+            return Err("locker doors are numbered from 1".into());
+        }
+        self.writes.locker_alerts.push(LockerAlertRow {
+            seq: ev.seq,
+            locker_door: p.locker_door,
+            alert: alert_name(p.alert),
+            open_seconds: p.open_seconds,
+            occurred_at: ev.occurred_at.clone(),
+        });
+        Ok(())
+    }
+}
+
+/// The wire name of a door alert.
+pub fn alert_name(kind: LockerAlertKind) -> &'static str {
+    match kind {
+        LockerAlertKind::LeftOpen => "left_open",
+        LockerAlertKind::OpenedUnexpectedly => "opened_unexpectedly",
+        LockerAlertKind::Jammed => "jammed",
+        LockerAlertKind::SensorStuck => "sensor_stuck",
+        LockerAlertKind::Interrupted => "interrupted",
+    }
+}
+
+/// Why an event carrying personal data is refused by a platform started without a data key.
+fn no_data_key(what: &str) -> String {
+    format!(
+        "this platform has no data key (--data-key), so it cannot keep {what} encrypted; the event is not stored"
+    )
 }
 
 /// JSON text of the application's lists and maps (of strings: serializing them cannot fail).

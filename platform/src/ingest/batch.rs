@@ -12,6 +12,7 @@ use super::apply::Ledger;
 use super::facts::{Facts, FactsQuery};
 use super::parse::ParsedEvent;
 use super::writes::Writes;
+use crate::privacy::DataKey;
 use crate::store::{now_rfc3339, CatalogIndex, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,10 +97,12 @@ pub trait BatchTx {
 }
 
 /// Settles `events` (parsed, contiguous, ascending) of `kiosk` in `tx`.
+/// `data_key` seals the personal data some events carry (postal addresses, call-back numbers, deposit codes).
 pub async fn settle_batch<T: BatchTx>(
     tx: &mut T,
     kiosk: &str,
     events: &[ParsedEvent],
+    data_key: Option<&DataKey>,
 ) -> Result<BatchOutcome, StoreError> {
     let Some(last) = tx.lock_kiosk(kiosk).await? else {
         return Ok(BatchOutcome::UnknownKiosk);
@@ -154,7 +157,7 @@ pub async fn settle_batch<T: BatchTx>(
         let facts = tx
             .facts(kiosk, &FactsQuery::for_events(fresh.iter().copied()))
             .await?;
-        let mut ledger = Ledger::new(kiosk, &catalog, facts, now_rfc3339());
+        let mut ledger = Ledger::new(kiosk, &catalog, data_key, facts, now_rfc3339());
         for ev in &fresh {
             ledger.settle(ev);
         }

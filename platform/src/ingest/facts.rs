@@ -25,6 +25,9 @@ pub struct FactsQuery {
     pub application_nos: Vec<String>,
     pub pickup_ids: Vec<String>,
     pub rating_ids: Vec<String>,
+    pub postal_request_ids: Vec<String>,
+    /// Doors of this kiosk receiving a staff deposit: the documents still in them are needed.
+    pub deposit_doors: Vec<u32>,
 }
 
 impl FactsQuery {
@@ -48,10 +51,7 @@ impl FactsQuery {
                 }
                 EventPayload::GuidePrinted(_)
                 | EventPayload::HelpRequested(_)
-                | EventPayload::PickupHeld(_)
                 | EventPayload::PickupCodeRejected(_)
-                | EventPayload::PostalRequested(_)
-                | EventPayload::LockerDeposited(_)
                 | EventPayload::LockerAlert(_)
                 | EventPayload::MaintenanceAccess(_)
                 | EventPayload::MaintenanceAction(_)
@@ -67,6 +67,15 @@ impl FactsQuery {
                     q.application_nos.push(p.application_no.clone());
                 }
                 EventPayload::PickupCollected(p) => q.pickup_ids.push(p.pickup_id.clone()),
+                EventPayload::PickupHeld(p) => q.pickup_ids.push(p.pickup_id.clone()),
+                EventPayload::PostalRequested(p) => {
+                    q.pickup_ids.push(p.pickup_id.clone());
+                    q.postal_request_ids.push(p.request_id.to_string());
+                }
+                EventPayload::LockerDeposited(p) => {
+                    q.pickup_ids.push(p.pickup_id.clone());
+                    q.deposit_doors.push(p.locker_door);
+                }
                 EventPayload::RatingSubmitted(p) => q.rating_ids.push(p.rating_id.to_string()),
             }
         }
@@ -83,6 +92,8 @@ impl FactsQuery {
         tidy(&mut q.application_nos);
         tidy(&mut q.pickup_ids);
         tidy(&mut q.rating_ids);
+        tidy(&mut q.postal_request_ids);
+        tidy(&mut q.deposit_doors);
         q
     }
 }
@@ -103,12 +114,24 @@ pub struct BookedRequest {
     pub slot: SlotKey,
 }
 
-/// A document in a locker, as the pickup rule needs it.
+/// A document in a locker, as the pickup rules need it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PickupState {
     pub kiosk_id: String,
     pub locker_door: u32,
     pub collected_at: Option<String>,
+    pub held_at: Option<String>,
+    pub posted_at: Option<String>,
+    /// Taken out of its door by the staff (a later deposit in that door).
+    pub cleared_at: Option<String>,
+    pub postable: bool,
+}
+
+impl PickupState {
+    /// Still behind its door: neither collected nor taken out.
+    pub fn in_door(&self) -> bool {
+        self.collected_at.is_none() && self.cleared_at.is_none()
+    }
 }
 
 /// The answers to a [`FactsQuery`]. The rules update them as they apply events, so a later event of the same batch
@@ -124,6 +147,9 @@ pub struct Facts {
     pub slot_counts: HashMap<SlotKey, u32>,
     pub application_ids: HashSet<String>,
     pub application_nos: HashSet<String>,
+    /// The pickups asked for by id, and every document still in a deposit door of this kiosk.
     pub pickups: HashMap<String, PickupState>,
     pub rating_ids: HashSet<String>,
+    /// Postal requests already made: request id → pickup id.
+    pub postal_requests: HashMap<String, String>,
 }

@@ -107,14 +107,81 @@ pub struct PickupCollection {
     pub method: String,
 }
 
+/// A rating with every GB/T 39046 field the kiosk sends. `level` is the code in the FiveIsBest numbering.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatingRow {
     pub rating_id: String,
     pub seq: u64,
     pub errand: String,
+    pub errand_id: String,
     pub service: Option<String>,
+    pub channel: String,
     pub level: u8,
+    pub level_name: &'static str,
+    /// Reason codes joined with commas (the column kept from the first schema).
     pub reason: Option<String>,
+    /// JSON array of the reason codes.
+    pub reasons: String,
+    pub text: Option<String>,
+    /// Sealed under the data key (context `rating:<rating_id>`).
+    pub callback_phone_sealed: Option<String>,
+    pub times_rated: u32,
+    pub occurred_at: String,
+}
+
+/// A document held for the staff (`pickup.held`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickupHoldRow {
+    pub pickup_id: String,
+    pub seq: u64,
+    pub reason: &'static str,
+    pub held_at: String,
+}
+
+/// A postal request (`pickup.post_requested`); the document is then "posted".
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostalRow {
+    pub request_id: String,
+    pub pickup_id: String,
+    pub seq: u64,
+    pub citizen_ref: String,
+    /// The recipient (name, phone, address) as JSON, sealed under the data key (context `postal:<request_id>`).
+    pub recipient_sealed: String,
+    pub requested_at: String,
+}
+
+/// A staff deposit (`locker.deposited`): a new waiting document with a fresh salted code, the code sealed for the
+/// SMS step, and the documents the staff took out of that door to make room.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepositRow {
+    pub pickup_id: String,
+    pub seq: u64,
+    pub locker_door: u32,
+    pub document_no: String,
+    pub code_salt: String,
+    pub code_hash: String,
+    /// The code sealed under the data key (context `notice:<pickup_id>`).
+    pub code_sealed: String,
+    pub deposited_at: String,
+    pub cleared: Vec<String>,
+}
+
+/// A wrong pickup code typed at a kiosk (`pickup.code_rejected`): never the code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeRejectionRow {
+    pub seq: u64,
+    pub failures_in_window: u32,
+    pub locked_until: Option<String>,
+    pub occurred_at: String,
+}
+
+/// A locker door alert (`locker.alert`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockerAlertRow {
+    pub seq: u64,
+    pub locker_door: u32,
+    pub alert: &'static str,
+    pub open_seconds: Option<u32>,
     pub occurred_at: String,
 }
 
@@ -134,4 +201,9 @@ pub struct Writes {
     pub applications: Vec<ApplicationRow>,
     pub pickups_collected: Vec<PickupCollection>,
     pub ratings: Vec<RatingRow>,
+    pub pickups_held: Vec<PickupHoldRow>,
+    pub postal_requests: Vec<PostalRow>,
+    pub deposits: Vec<DepositRow>,
+    pub code_rejections: Vec<CodeRejectionRow>,
+    pub locker_alerts: Vec<LockerAlertRow>,
 }

@@ -12,12 +12,16 @@ use async_trait::async_trait;
 use sanban_wire::{CatalogFile, Heartbeat, Pickup, Rejection, Service};
 use tokio::sync::mpsc;
 
+use super::model::{
+    CodeRejectionCount, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup, StoredRating,
+};
 use super::tables::CopyItem;
 use super::{
     BookOutcome, Booking, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk, LeaseOutcome,
     StoreError, StoredTicket,
 };
 use crate::ingest::{BatchOutcome, ParsedEvent};
+use crate::privacy::DataKey;
 
 #[async_trait]
 pub trait Backend: Send + Sync {
@@ -64,11 +68,14 @@ pub trait Backend: Send + Sync {
     // Event ingestion.
 
     /// Settles a parsed batch of `kiosk` exactly once, in order, in one transaction (`crate::ingest`). Batches of
-    /// one kiosk are serialized, even when they reach different platform instances.
+    /// one kiosk are serialized, even when they reach different platform instances. `data_key` seals the
+    /// personal data of postal requests, call-back numbers and deposit codes (without one, such events are
+    /// rejected).
     async fn settle_batch(
         &self,
         kiosk: &str,
         events: Vec<ParsedEvent>,
+        data_key: Option<DataKey>,
     ) -> Result<BatchOutcome, StoreError>;
 
     // Queue number leases.
@@ -88,19 +95,28 @@ pub trait Backend: Send + Sync {
         date: &str,
     ) -> Result<HashMap<String, u32>, StoreError>;
 
-    // Pickups (only the SHA-256 of a pickup code is stored).
+    // Pickups (a pickup code is stored only as its salted hash).
 
     /// Puts a document behind a locker door of a kiosk (a stand-in for the departments' delivery system). Returns
-    /// the pickup id. The door must not already hold a waiting document.
-    async fn add_pickup(
-        &self,
-        kiosk: &str,
-        door: u32,
-        code: &str,
-        document: &str,
-    ) -> Result<String, StoreError>;
-    /// Documents still waiting at `kiosk`, by door.
+    /// the pickup id. The door must not already hold a document.
+    async fn add_pickup(&self, pickup: &NewPickup) -> Result<String, StoreError>;
+    /// Documents waiting at `kiosk` for their citizen, by door.
     async fn open_pickups(&self, kiosk: &str) -> Result<Vec<Pickup>, StoreError>;
+    /// Every document ever put in a locker, with its state, by kiosk, door and time.
+    async fn pickup_records(&self) -> Result<Vec<StoredPickup>, StoreError>;
+    /// Wrong pickup codes per kiosk.
+    async fn code_rejections(&self) -> Result<Vec<CodeRejectionCount>, StoreError>;
+    /// Locker door alerts, newest first, at most `limit`.
+    async fn locker_alerts(&self, limit: u32) -> Result<Vec<StoredLockerAlert>, StoreError>;
+    /// Codes of staff deposits not sent by SMS yet, oldest first.
+    async fn pending_notices(&self) -> Result<Vec<PendingNotice>, StoreError>;
+    /// Marks a deposit's code as sent and erases it; `false` if it was not pending.
+    async fn notice_sent(&self, pickup_id: &str) -> Result<bool, StoreError>;
+
+    // 好差评.
+
+    /// Every rating, by kiosk and seq.
+    async fn ratings(&self) -> Result<Vec<StoredRating>, StoreError>;
 
     // Reads for the CLI and the tests.
 

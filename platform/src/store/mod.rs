@@ -24,7 +24,7 @@ use std::sync::Arc;
 pub use backend::Backend;
 pub use catalog::{seed_services, CatalogCache, CatalogIndex, Imported};
 pub use lease_policy::{LeaseAsk, LeaseOutcome, MAX_BLOCK, MAX_NUMBER, MAX_UNUSED};
-pub use model::{BookOutcome, Booking, KioskRow, StoredTicket};
+pub use model::{BookOutcome, Booking, KioskRow, NewPickup, StoredTicket};
 pub use sqlite::{add_pickup, open_connection, PlatformDb};
 pub use url::DbUrl;
 

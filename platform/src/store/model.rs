@@ -93,20 +93,103 @@ pub fn maintenance_secret_name(kiosk: &str) -> String {
     format!("maintenance_code_secret:{kiosk}")
 }
 
-/// Checks a document to put in a locker (the CLI's `pickup add`).
-pub fn check_new_pickup(code: &str, document: &str) -> Result<(), super::StoreError> {
-    if code.trim().is_empty() || document.trim().is_empty() {
-        return Err(super::StoreError::Invalid(
-            "pickup code and document must not be empty".into(),
-        ));
-    }
-    Ok(())
+/// A document to put behind a locker door (`pickup add`), its code already salted and hashed: the code itself
+/// never reaches a store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPickup {
+    pub kiosk: String,
+    pub door: u32,
+    /// What the document is, e.g. 营业执照.
+    pub document: String,
+    pub document_en: String,
+    /// The holder's `citizen_ref` (the kiosks' keyed hash of the ID number): the ID card then finds it.
+    pub citizen_ref: Option<String>,
+    /// The holder's name, masked (张*).
+    pub holder: String,
+    /// May be sent by free post instead.
+    pub postable: bool,
+    pub code_salt: String,
+    pub code_hash: String,
 }
 
-/// Only this hash of a pickup code is stored and sent to kiosks.
-pub fn pickup_code_sha256(code: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(code.as_bytes()))
+impl NewPickup {
+    /// A document collectable with `code` (salted here with a fresh salt); no holder, not postable.
+    pub fn new(kiosk: &str, door: u32, document: &str, code: &str) -> NewPickup {
+        let (code_salt, code_hash) = salted_code(code);
+        NewPickup {
+            kiosk: kiosk.to_string(),
+            door,
+            document: document.to_string(),
+            document_en: String::new(),
+            citizen_ref: None,
+            holder: String::new(),
+            postable: false,
+            code_salt,
+            code_hash,
+        }
+    }
+
+    /// Checks it before it is stored.
+    pub fn check(&self) -> Result<(), super::StoreError> {
+        let invalid = |why: &str| Err(super::StoreError::Invalid(why.into()));
+        if self.door == 0 {
+            return invalid("locker doors are numbered from 1");
+        }
+        if !crate::ingest::apply::plain_text(&self.document, 64) {
+            return invalid("the document must be 1 to 64 printable characters");
+        }
+        if self.document_en.chars().count() > 64 || self.document_en.chars().any(char::is_control) {
+            return invalid("the English document name must be at most 64 printable characters");
+        }
+        if self.holder.chars().count() > 16 || self.holder.chars().any(char::is_control) {
+            return invalid("the masked holder name must be at most 16 printable characters");
+        }
+        if self
+            .citizen_ref
+            .as_deref()
+            .is_some_and(|r| r.len() != 64 || !r.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return invalid("citizen_ref must be 64 hex digits (the kiosks' keyed hash)");
+        }
+        if self.code_salt.len() != 2 * PICKUP_SALT_BYTES || self.code_hash.len() != 64 {
+            return invalid("the pickup code must be salted and hashed");
+        }
+        Ok(())
+    }
+}
+
+/// Bytes of a pickup code's salt.
+pub const PICKUP_SALT_BYTES: usize = 16;
+
+/// A new random pickup code: [`sanban_wire::PICKUP_CODE_DIGITS`] digits, each code equally likely.
+pub fn new_pickup_code() -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(format!("{:06}", rand::random_range(0..1_000_000u32)))
+}
+
+/// A fresh random salt (hex) and the salted hash of `code` ([`sanban_wire::pickup_code_hash`], the kiosks' check).
+pub fn salted_code(code: &str) -> (String, String) {
+    let salt = hex::encode(rand::random::<[u8; PICKUP_SALT_BYTES]>());
+    let hash = sanban_wire::pickup_code_hash(&salt, code).expect("a hex salt");
+    (salt, hash)
+}
+
+/// `citizen_ref` of an ID number under the hall's key (hex), as the kiosks compute it: HMAC-SHA256 of the
+/// number, trimmed and upper-cased, hex. `None` if the key is not hex.
+pub fn citizen_ref(key_hex: &str, id_number: &str) -> Option<String> {
+    use hmac::{Hmac, Mac};
+    let key = zeroize::Zeroizing::new(hex::decode(key_hex.trim()).ok()?);
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).ok()?;
+    mac.update(id_number.trim().to_ascii_uppercase().as_bytes());
+    Some(hex::encode(mac.finalize().into_bytes()))
+}
+
+/// A name masked for a pickup proof: its first character, then one `*` per further character (张三 → 张*).
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        None => String::new(),
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+    }
 }
 
 pub fn unknown_kiosk(kiosk: &str) -> super::StoreError {
@@ -123,4 +206,95 @@ pub fn already_registered(id: &str) -> super::StoreError {
     super::StoreError::Invalid(format!(
         "kiosk {id} is already registered (use --rotate to issue it a new token)"
     ))
+}
+
+/// A rating as the platform holds it (for the 好差评 report). Rows from before every field was kept have `None`
+/// for the fields they lack. No `Debug`: the text may say anything.
+#[derive(Clone, Serialize)]
+pub struct StoredRating {
+    pub kiosk_id: String,
+    pub seq: u64,
+    pub rating_id: String,
+    pub errand: String,
+    pub errand_id: Option<String>,
+    pub service: Option<String>,
+    pub channel: Option<String>,
+    /// In the FiveIsBest numbering (5 = 非常满意).
+    pub level_code: u8,
+    pub reasons: Vec<String>,
+    pub text: Option<String>,
+    /// Sealed under the data key (context `rating:<rating_id>`).
+    #[serde(skip)]
+    pub callback_phone_sealed: Option<String>,
+    pub times_rated: Option<u32>,
+    pub occurred_at: String,
+}
+
+/// A document in a locker with everything that happened to it (for the pickups report).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredPickup {
+    pub pickup_id: String,
+    pub kiosk_id: String,
+    pub locker_door: u32,
+    pub document: String,
+    pub document_no: Option<String>,
+    /// When it was put in its door.
+    pub created_at: String,
+    pub collected_at: Option<String>,
+    pub collected_method: Option<String>,
+    pub held_at: Option<String>,
+    pub held_reason: Option<String>,
+    pub posted_at: Option<String>,
+    pub cleared_at: Option<String>,
+    pub postable: bool,
+    /// The postal request (its id, and the recipient sealed under context `postal:<id>`), when posted.
+    #[serde(skip)]
+    pub postal: Option<(String, String)>,
+}
+
+/// Wrong pickup codes typed at one kiosk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeRejectionCount {
+    pub kiosk_id: String,
+    pub wrong_codes: u64,
+    /// Wrong codes that locked the keypad.
+    pub lockouts: u64,
+    pub last_at: Option<String>,
+}
+
+/// A locker door alert from a kiosk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredLockerAlert {
+    pub kiosk_id: String,
+    pub seq: u64,
+    pub locker_door: u32,
+    pub alert: String,
+    pub open_seconds: Option<u32>,
+    pub occurred_at: String,
+}
+
+/// The code of a staff deposit waiting for its SMS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingNotice {
+    pub pickup_id: String,
+    pub kiosk_id: String,
+    pub locker_door: u32,
+    pub document_no: Option<String>,
+    /// Sealed under the data key (context `notice:<pickup_id>`).
+    pub code_sealed: String,
+}
+
+/// Reason codes of a stored rating: the JSON list, or (rows from before it) the comma-joined column.
+pub fn rating_reasons(list: Option<&str>, joined: Option<&str>) -> Vec<String> {
+    if let Some(list) = list.and_then(|l| serde_json::from_str::<Vec<String>>(l).ok()) {
+        return list;
+    }
+    joined
+        .map(|j| {
+            j.split(',')
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -28,6 +28,7 @@ use super::{pg_err, to_i64, to_u32, to_u64};
 use crate::ingest::facts::{BookedRequest, Facts, FactsQuery, LeasedBlock, PickupState};
 use crate::ingest::writes::Writes;
 use crate::ingest::{settle_batch, BatchOutcome, BatchTx, EventIdUse, ParsedEvent, SettledEvent};
+use crate::privacy::DataKey;
 use crate::store::{CatalogCache, CatalogIndex, StoreError};
 
 pub async fn settle(
@@ -35,10 +36,11 @@ pub async fn settle(
     catalog: &CatalogCache,
     kiosk: &str,
     events: &[ParsedEvent],
+    data_key: Option<&DataKey>,
 ) -> Result<BatchOutcome, StoreError> {
     let tx = client.transaction().await.map_err(pg_err)?;
     let mut batch = PgTx { tx: &tx, catalog };
-    let outcome = settle_batch(&mut batch, kiosk, events).await?;
+    let outcome = settle_batch(&mut batch, kiosk, events, data_key).await?;
     match outcome {
         BatchOutcome::Settled(_) => tx.commit().await.map_err(pg_err)?,
         // Refused: nothing was written; release the kiosk's lock.
@@ -258,9 +260,33 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
             return Ok(Vec::new());
         }
         t.query(
-            "SELECT pickup_id, kiosk_id, locker_door, collected_at FROM pickups
-             WHERE pickup_id = ANY($1) ORDER BY pickup_id FOR UPDATE",
+            "SELECT pickup_id, kiosk_id, locker_door, collected_at, held_at, posted_at, cleared_at, postable
+             FROM pickups WHERE pickup_id = ANY($1) ORDER BY pickup_id FOR UPDATE",
             &[&q.pickup_ids],
+        )
+        .await
+    };
+    let deposit_doors: Vec<i64> = q.deposit_doors.iter().map(|&d| i64::from(d)).collect();
+    let in_doors = async {
+        if deposit_doors.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The kiosk's row lock (taken first) already orders this with its own batches and with `pickup add`.
+        t.query(
+            "SELECT pickup_id, kiosk_id, locker_door, collected_at, held_at, posted_at, cleared_at, postable
+             FROM pickups
+             WHERE kiosk_id = $1 AND locker_door = ANY($2) AND collected_at IS NULL AND cleared_at IS NULL",
+            &[&kiosk, &deposit_doors],
+        )
+        .await
+    };
+    let postal = async {
+        if q.postal_request_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        t.query(
+            "SELECT request_id, pickup_id FROM postal_requests WHERE request_id = ANY($1)",
+            &[&q.postal_request_ids],
         )
         .await
     };
@@ -285,6 +311,8 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
         application_nos,
         pickups,
         ratings,
+        in_doors,
+        postal,
     ) = tokio::try_join!(
         ticket_ids,
         holders,
@@ -294,7 +322,9 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
         application_ids,
         application_nos,
         pickups,
-        ratings
+        ratings,
+        in_doors,
+        postal
     )?;
     Ok(Facts {
         ticket_ids: ticket_ids.iter().map(|r| r.get(0)).collect(),
@@ -331,6 +361,7 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
         application_nos: application_nos.iter().map(|r| r.get(0)).collect(),
         pickups: pickups
             .iter()
+            .chain(&in_doors)
             .map(|r| {
                 (
                     r.get(0),
@@ -338,11 +369,16 @@ async fn facts(t: &PgTx<'_>, kiosk: &str, q: &FactsQuery) -> Result<Facts, Store
                         kiosk_id: r.get(1),
                         locker_door: to_u32(r.get(2)),
                         collected_at: r.get(3),
+                        held_at: r.get(4),
+                        posted_at: r.get(5),
+                        cleared_at: r.get(6),
+                        postable: r.get(7),
                     },
                 )
             })
             .collect(),
         rating_ids: ratings.iter().map(|r| r.get(0)).collect(),
+        postal_requests: postal.iter().map(|r| (r.get(0), r.get(1))).collect(),
     })
 }
 
@@ -419,16 +455,29 @@ async fn write(t: &PgTx<'_>, w: &Writes) -> Result<(), StoreError> {
     let r_levels: Vec<i64> = rt.iter().map(|x| i64::from(x.level)).collect();
     let r_reasons: Vec<Option<&str>> = rt.iter().map(|x| x.reason.as_deref()).collect();
     let r_at: Vec<&str> = rt.iter().map(|x| x.occurred_at.as_str()).collect();
+    let r_errand_ids: Vec<&str> = rt.iter().map(|x| x.errand_id.as_str()).collect();
+    let r_channels: Vec<&str> = rt.iter().map(|x| x.channel.as_str()).collect();
+    let r_level_names: Vec<&str> = rt.iter().map(|x| x.level_name).collect();
+    let r_reason_lists: Vec<&str> = rt.iter().map(|x| x.reasons.as_str()).collect();
+    let r_texts: Vec<Option<&str>> = rt.iter().map(|x| x.text.as_deref()).collect();
+    let r_phones: Vec<Option<&str>> = rt
+        .iter()
+        .map(|x| x.callback_phone_sealed.as_deref())
+        .collect();
+    let r_times: Vec<i64> = rt.iter().map(|x| i64::from(x.times_rated)).collect();
     let ratings = async {
         if r_ids.is_empty() {
             return Ok(0);
         }
         t.execute(
-            "INSERT INTO ratings (rating_id, kiosk_id, seq, errand, service, level, reason, occurred_at)
-             SELECT u.i, $1, u.s, u.e, u.sv, u.l, u.r, u.a
-             FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
-                  AS u(i, s, e, sv, l, r, a)",
-            &[&kiosk, &r_ids, &r_seqs, &r_errands, &r_services, &r_levels, &r_reasons, &r_at],
+            "INSERT INTO ratings (rating_id, kiosk_id, seq, errand, service, level, reason, occurred_at, errand_id,
+                                  channel, level_name, reasons, text, callback_phone, times_rated)
+             SELECT u.i, $1, u.s, u.e, u.sv, u.l, u.r, u.a, u.ei, u.ch, u.ln, u.rs, u.tx, u.ph, u.tr
+             FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+                         $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[])
+                  AS u(i, s, e, sv, l, r, a, ei, ch, ln, rs, tx, ph, tr)",
+            &[&kiosk, &r_ids, &r_seqs, &r_errands, &r_services, &r_levels, &r_reasons, &r_at, &r_errand_ids,
+              &r_channels, &r_level_names, &r_reason_lists, &r_texts, &r_phones, &r_times],
         )
         .await
     };
@@ -517,6 +566,7 @@ async fn write(t: &PgTx<'_>, w: &Writes) -> Result<(), StoreError> {
             )
             .await?;
         }
+        write_pickup_rows(t, w).await?;
         Ok::<_, StoreError>(0)
     };
 
@@ -538,5 +588,71 @@ async fn write(t: &PgTx<'_>, w: &Writes) -> Result<(), StoreError> {
         others,
         kiosk_row
     )?;
+    Ok(())
+}
+
+/// The rows of the interim pickup and locker events (rare: a statement per row, in order).
+async fn write_pickup_rows(t: &PgTx<'_>, w: &Writes) -> Result<(), StoreError> {
+    let kiosk = w.kiosk.as_str();
+    for h in &w.pickups_held {
+        t.execute(
+            "UPDATE pickups SET held_at = $2, held_reason = $3, held_seq = $4 WHERE pickup_id = $1",
+            &[&h.pickup_id, &h.held_at, &h.reason, &to_i64(h.seq)?],
+        )
+        .await?;
+    }
+    for d in &w.deposits {
+        for id in &d.cleared {
+            t.execute(
+                "UPDATE pickups SET cleared_at = $2 WHERE pickup_id = $1",
+                &[id, &d.deposited_at],
+            )
+            .await?;
+        }
+        t.execute(
+            "INSERT INTO pickups (pickup_id, kiosk_id, locker_door, code_salt, code_hash, document, document_no,
+                                  deposited_seq, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
+            &[&d.pickup_id, &kiosk, &i64::from(d.locker_door), &d.code_salt, &d.code_hash, &d.document_no,
+              &to_i64(d.seq)?, &d.deposited_at],
+        )
+        .await?;
+        t.execute(
+            "INSERT INTO pickup_notices (pickup_id, kiosk_id, code, created_at) VALUES ($1, $2, $3, $4)",
+            &[&d.pickup_id, &kiosk, &d.code_sealed, &w.received_at],
+        )
+        .await?;
+    }
+    for p in &w.postal_requests {
+        t.execute(
+            "INSERT INTO postal_requests (request_id, pickup_id, kiosk_id, seq, citizen_ref, recipient, requested_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&p.request_id, &p.pickup_id, &kiosk, &to_i64(p.seq)?, &p.citizen_ref, &p.recipient_sealed,
+              &p.requested_at],
+        )
+        .await?;
+        t.execute(
+            "UPDATE pickups SET posted_at = $2 WHERE pickup_id = $1",
+            &[&p.pickup_id, &p.requested_at],
+        )
+        .await?;
+    }
+    for c in &w.code_rejections {
+        t.execute(
+            "INSERT INTO pickup_code_rejections (kiosk_id, seq, failures_in_window, locked_until, occurred_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&kiosk, &to_i64(c.seq)?, &i64::from(c.failures_in_window), &c.locked_until, &c.occurred_at],
+        )
+        .await?;
+    }
+    for a in &w.locker_alerts {
+        t.execute(
+            "INSERT INTO locker_alerts (kiosk_id, seq, locker_door, alert, open_seconds, occurred_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&kiosk, &to_i64(a.seq)?, &i64::from(a.locker_door), &a.alert, &a.open_seconds.map(i64::from),
+              &a.occurred_at],
+        )
+        .await?;
+    }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod ingest;
 mod kiosks;
 mod leases;
 mod pickups;
+mod ratings;
 mod read;
 mod schema;
 mod secrets;
@@ -34,12 +35,16 @@ use tokio::sync::mpsc;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
+use super::model::{
+    CodeRejectionCount, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup, StoredRating,
+};
 use super::tables::CopyItem;
 use super::{
     Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
     LeaseOutcome, StoreError, StoredTicket,
 };
 use crate::ingest::{BatchOutcome, ParsedEvent};
+use crate::privacy::DataKey;
 
 /// Connections per platform instance (`SANBAN_PG_POOL_SIZE` overrides). Batches of one kiosk wait on its row lock
 /// holding a connection, so the pool bounds how many batches an instance works on at once.
@@ -213,8 +218,16 @@ impl Backend for PgStore {
         &self,
         kiosk: &str,
         events: Vec<ParsedEvent>,
+        data_key: Option<DataKey>,
     ) -> Result<BatchOutcome, StoreError> {
-        ingest::settle(&mut self.client().await?, &self.catalog, kiosk, &events).await
+        ingest::settle(
+            &mut self.client().await?,
+            &self.catalog,
+            kiosk,
+            &events,
+            data_key.as_ref(),
+        )
+        .await
     }
 
     async fn grant_leases(&self, kiosk: &str, ask: &LeaseAsk) -> Result<LeaseOutcome, StoreError> {
@@ -233,18 +246,36 @@ impl Backend for PgStore {
         slots::booked_counts(&self.client().await?, service, date).await
     }
 
-    async fn add_pickup(
-        &self,
-        kiosk: &str,
-        door: u32,
-        code: &str,
-        document: &str,
-    ) -> Result<String, StoreError> {
-        pickups::add_pickup(&mut self.client().await?, kiosk, door, code, document).await
+    async fn add_pickup(&self, pickup: &NewPickup) -> Result<String, StoreError> {
+        pickups::add_pickup(&mut self.client().await?, pickup).await
     }
 
     async fn open_pickups(&self, kiosk: &str) -> Result<Vec<Pickup>, StoreError> {
         pickups::open_pickups(&self.client().await?, kiosk).await
+    }
+
+    async fn pickup_records(&self) -> Result<Vec<StoredPickup>, StoreError> {
+        pickups::pickup_records(&self.client().await?).await
+    }
+
+    async fn code_rejections(&self) -> Result<Vec<CodeRejectionCount>, StoreError> {
+        pickups::code_rejections(&self.client().await?).await
+    }
+
+    async fn locker_alerts(&self, limit: u32) -> Result<Vec<StoredLockerAlert>, StoreError> {
+        pickups::locker_alerts(&self.client().await?, limit).await
+    }
+
+    async fn pending_notices(&self) -> Result<Vec<PendingNotice>, StoreError> {
+        pickups::pending_notices(&self.client().await?).await
+    }
+
+    async fn notice_sent(&self, pickup_id: &str) -> Result<bool, StoreError> {
+        pickups::notice_sent(&self.client().await?, pickup_id).await
+    }
+
+    async fn ratings(&self) -> Result<Vec<StoredRating>, StoreError> {
+        ratings::ratings(&self.client().await?).await
     }
 
     async fn tickets(&self, kiosk: Option<&str>) -> Result<Vec<StoredTicket>, StoreError> {

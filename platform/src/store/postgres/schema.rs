@@ -12,7 +12,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Any constant the platform alone uses: "sanban" in ASCII.
 const MIGRATION_LOCK: i64 = 0x73616e62616e;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 pub async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     client
@@ -254,4 +254,70 @@ CREATE TABLE maintenance_events (
     occurred_at TEXT NOT NULL,
     PRIMARY KEY (kiosk_id, seq)
 );
+";
+
+/// v4: SQLite's v7 — pickups and ratings as the kiosks send them (salted codes, holder, held/posted/cleared
+/// documents, postal requests and deposit codes sealed, wrong-code reports, door alerts, every rating field).
+const V4: &str = "
+ALTER TABLE pickups RENAME COLUMN code_sha256 TO code_hash;
+ALTER TABLE pickups ADD COLUMN code_salt TEXT NOT NULL DEFAULT '';
+ALTER TABLE pickups ADD COLUMN document_en TEXT NOT NULL DEFAULT '';
+ALTER TABLE pickups ADD COLUMN citizen_ref TEXT;
+ALTER TABLE pickups ADD COLUMN holder TEXT NOT NULL DEFAULT '';
+ALTER TABLE pickups ADD COLUMN postable BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE pickups ADD COLUMN document_no TEXT;
+ALTER TABLE pickups ADD COLUMN deposited_seq BIGINT;
+ALTER TABLE pickups ADD COLUMN held_at TEXT;
+ALTER TABLE pickups ADD COLUMN held_reason TEXT;
+ALTER TABLE pickups ADD COLUMN held_seq BIGINT;
+ALTER TABLE pickups ADD COLUMN posted_at TEXT;
+ALTER TABLE pickups ADD COLUMN cleared_at TEXT;
+DROP INDEX pickups_open_door;
+CREATE UNIQUE INDEX pickups_in_door ON pickups (kiosk_id, locker_door)
+    WHERE collected_at IS NULL AND cleared_at IS NULL;
+
+CREATE TABLE postal_requests (
+    request_id   TEXT PRIMARY KEY,
+    pickup_id    TEXT NOT NULL REFERENCES pickups(pickup_id),
+    kiosk_id     TEXT NOT NULL REFERENCES kiosks(id),
+    seq          BIGINT NOT NULL,
+    citizen_ref  TEXT NOT NULL,
+    recipient    TEXT NOT NULL,     -- sealed JSON of the PostalAddress (context postal:<request_id>)
+    requested_at TEXT NOT NULL
+);
+
+CREATE TABLE pickup_code_rejections (
+    kiosk_id           TEXT NOT NULL REFERENCES kiosks(id),
+    seq                BIGINT NOT NULL,
+    failures_in_window BIGINT NOT NULL,
+    locked_until       TEXT,
+    occurred_at        TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, seq)
+);
+
+CREATE TABLE locker_alerts (
+    kiosk_id     TEXT NOT NULL REFERENCES kiosks(id),
+    seq          BIGINT NOT NULL,
+    locker_door  BIGINT NOT NULL,
+    alert        TEXT NOT NULL,
+    open_seconds BIGINT,
+    occurred_at  TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, seq)
+);
+
+CREATE TABLE pickup_notices (
+    pickup_id  TEXT PRIMARY KEY REFERENCES pickups(pickup_id),
+    kiosk_id   TEXT NOT NULL REFERENCES kiosks(id),
+    code       TEXT,                -- sealed (context notice:<pickup_id>); NULL once sent
+    created_at TEXT NOT NULL,
+    sent_at    TEXT
+);
+
+ALTER TABLE ratings ADD COLUMN errand_id TEXT;
+ALTER TABLE ratings ADD COLUMN channel TEXT;
+ALTER TABLE ratings ADD COLUMN level_name TEXT;
+ALTER TABLE ratings ADD COLUMN reasons TEXT;          -- JSON array of reason codes
+ALTER TABLE ratings ADD COLUMN text TEXT;
+ALTER TABLE ratings ADD COLUMN callback_phone TEXT;   -- sealed (context rating:<rating_id>)
+ALTER TABLE ratings ADD COLUMN times_rated BIGINT;
 ";

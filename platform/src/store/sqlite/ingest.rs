@@ -13,6 +13,7 @@ use super::CachedExt;
 use crate::ingest::facts::{BookedRequest, Facts, FactsQuery, LeasedBlock, PickupState};
 use crate::ingest::writes::Writes;
 use crate::ingest::{settle_batch, BatchOutcome, BatchTx, EventIdUse, ParsedEvent, SettledEvent};
+use crate::privacy::DataKey;
 use crate::store::{CatalogCache, CatalogIndex, StoreError};
 
 pub fn settle(
@@ -20,9 +21,10 @@ pub fn settle(
     catalog: &CatalogCache,
     kiosk: &str,
     events: &[ParsedEvent],
+    data_key: Option<&DataKey>,
 ) -> Result<BatchOutcome, StoreError> {
     let mut tx = SqliteTx { conn, catalog };
-    futures_executor::block_on(settle_batch(&mut tx, kiosk, events))
+    futures_executor::block_on(settle_batch(&mut tx, kiosk, events, data_key))
 }
 
 struct SqliteTx<'c> {
@@ -213,22 +215,53 @@ fn facts(conn: &Connection, kiosk: &str, q: &FactsQuery) -> Result<Facts, StoreE
             f.application_nos.insert(no.clone());
         }
     }
+    const PICKUP: &str = "SELECT pickup_id, kiosk_id, locker_door, collected_at, held_at, posted_at, cleared_at, postable
+                          FROM pickups";
+    let pickup_state = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, PickupState)> {
+        Ok((
+            r.get(0)?,
+            PickupState {
+                kiosk_id: r.get(1)?,
+                locker_door: r.get(2)?,
+                collected_at: r.get(3)?,
+                held_at: r.get(4)?,
+                posted_at: r.get(5)?,
+                cleared_at: r.get(6)?,
+                postable: r.get(7)?,
+            },
+        ))
+    };
     for id in &q.pickup_ids {
-        let state = conn
+        let found = conn
             .query_row_cached(
-                "SELECT kiosk_id, locker_door, collected_at FROM pickups WHERE pickup_id = ?1",
+                &format!("{PICKUP} WHERE pickup_id = ?1"),
                 [id],
-                |r| {
-                    Ok(PickupState {
-                        kiosk_id: r.get(0)?,
-                        locker_door: r.get(1)?,
-                        collected_at: r.get(2)?,
-                    })
-                },
+                pickup_state,
             )
             .optional()?;
-        if let Some(state) = state {
-            f.pickups.insert(id.clone(), state);
+        if let Some((id, state)) = found {
+            f.pickups.insert(id, state);
+        }
+    }
+    for door in &q.deposit_doors {
+        let mut stmt = conn.prepare_cached(&format!(
+            "{PICKUP} WHERE kiosk_id = ?1 AND locker_door = ?2 AND collected_at IS NULL AND cleared_at IS NULL"
+        ))?;
+        for row in stmt.query_map(params![kiosk, door], pickup_state)? {
+            let (id, state) = row?;
+            f.pickups.insert(id, state);
+        }
+    }
+    for id in &q.postal_request_ids {
+        let pickup: Option<String> = conn
+            .query_row_cached(
+                "SELECT pickup_id FROM postal_requests WHERE request_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(pickup) = pickup {
+            f.postal_requests.insert(id.clone(), pickup);
         }
     }
     for id in &q.rating_ids {
@@ -310,15 +343,74 @@ fn write(conn: &Connection, w: &Writes) -> Result<(), StoreError> {
     }
     for r in &w.ratings {
         conn.execute_cached(
-            "INSERT INTO ratings (rating_id, kiosk_id, seq, errand, service, level, reason, occurred_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![r.rating_id, kiosk, r.seq, r.errand, r.service, r.level, r.reason, r.occurred_at],
+            "INSERT INTO ratings (rating_id, kiosk_id, seq, errand, service, level, reason, occurred_at, errand_id,
+                                  channel, level_name, reasons, text, callback_phone, times_rated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            params![r.rating_id, kiosk, r.seq, r.errand, r.service, r.level, r.reason, r.occurred_at, r.errand_id,
+                    r.channel, r.level_name, r.reasons, r.text, r.callback_phone_sealed, r.times_rated],
         )?;
     }
+    write_pickup_rows(conn, w)?;
     conn.execute_cached(
         "UPDATE kiosks SET last_applied_seq = ?2, last_seen = ?3 WHERE id = ?1",
         params![kiosk, w.applied_through, w.received_at],
     )?;
+    Ok(())
+}
+
+/// The rows of the interim pickup and locker events.
+fn write_pickup_rows(conn: &Connection, w: &Writes) -> Result<(), StoreError> {
+    let kiosk = &w.kiosk;
+    for h in &w.pickups_held {
+        conn.execute_cached(
+            "UPDATE pickups SET held_at = ?2, held_reason = ?3, held_seq = ?4 WHERE pickup_id = ?1",
+            params![h.pickup_id, h.held_at, h.reason, h.seq],
+        )?;
+    }
+    for d in &w.deposits {
+        for id in &d.cleared {
+            conn.execute_cached(
+                "UPDATE pickups SET cleared_at = ?2 WHERE pickup_id = ?1",
+                params![id, d.deposited_at],
+            )?;
+        }
+        conn.execute_cached(
+            "INSERT INTO pickups (pickup_id, kiosk_id, locker_door, code_salt, code_hash, document, document_no,
+                                  deposited_seq, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)",
+            params![d.pickup_id, kiosk, d.locker_door, d.code_salt, d.code_hash, d.document_no, d.seq,
+                    d.deposited_at],
+        )?;
+        conn.execute_cached(
+            "INSERT INTO pickup_notices (pickup_id, kiosk_id, code, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![d.pickup_id, kiosk, d.code_sealed, w.received_at],
+        )?;
+    }
+    for p in &w.postal_requests {
+        conn.execute_cached(
+            "INSERT INTO postal_requests (request_id, pickup_id, kiosk_id, seq, citizen_ref, recipient, requested_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![p.request_id, p.pickup_id, kiosk, p.seq, p.citizen_ref, p.recipient_sealed, p.requested_at],
+        )?;
+        conn.execute_cached(
+            "UPDATE pickups SET posted_at = ?2 WHERE pickup_id = ?1",
+            params![p.pickup_id, p.requested_at],
+        )?;
+    }
+    for c in &w.code_rejections {
+        conn.execute_cached(
+            "INSERT INTO pickup_code_rejections (kiosk_id, seq, failures_in_window, locked_until, occurred_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![kiosk, c.seq, c.failures_in_window, c.locked_until, c.occurred_at],
+        )?;
+    }
+    for a in &w.locker_alerts {
+        conn.execute_cached(
+            "INSERT INTO locker_alerts (kiosk_id, seq, locker_door, alert, open_seconds, occurred_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![kiosk, a.seq, a.locker_door, a.alert, a.open_seconds, a.occurred_at],
+        )?;
+    }
     Ok(())
 }
 

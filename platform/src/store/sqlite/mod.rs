@@ -9,6 +9,7 @@ mod ingest;
 mod kiosks;
 mod leases;
 mod pickups;
+mod ratings;
 mod read;
 mod schema;
 mod secrets;
@@ -28,12 +29,16 @@ use tokio::sync::mpsc;
 pub use pickups::add_pickup;
 pub use read::PlatformDb;
 
+use super::model::{
+    CodeRejectionCount, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup, StoredRating,
+};
 use super::tables::CopyItem;
 use super::{
     Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
     LeaseOutcome, StoreError, StoredTicket,
 };
 use crate::ingest::{BatchOutcome, ParsedEvent};
+use crate::privacy::DataKey;
 
 /// Opens (creating if needed) the database file, sets the pragmas every connection needs and runs migrations.
 pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -229,9 +234,10 @@ impl Backend for SqliteStore {
         &self,
         kiosk: &str,
         events: Vec<ParsedEvent>,
+        data_key: Option<DataKey>,
     ) -> Result<BatchOutcome, StoreError> {
         let (kiosk, cache) = (kiosk.to_string(), self.inner.catalog.clone());
-        self.write(move |conn| ingest::settle(conn, &cache, &kiosk, &events))
+        self.write(move |conn| ingest::settle(conn, &cache, &kiosk, &events, data_key.as_ref()))
             .await
     }
 
@@ -256,15 +262,9 @@ impl Backend for SqliteStore {
             .await
     }
 
-    async fn add_pickup(
-        &self,
-        kiosk: &str,
-        door: u32,
-        code: &str,
-        document: &str,
-    ) -> Result<String, StoreError> {
-        let (kiosk, code, document) = (kiosk.to_string(), code.to_string(), document.to_string());
-        self.write(move |conn| pickups::add_pickup(conn, &kiosk, door, &code, &document))
+    async fn add_pickup(&self, pickup: &NewPickup) -> Result<String, StoreError> {
+        let pickup = pickup.clone();
+        self.write(move |conn| pickups::add_pickup(conn, &pickup))
             .await
     }
 
@@ -272,6 +272,33 @@ impl Backend for SqliteStore {
         let kiosk = kiosk.to_string();
         self.read(move |conn| pickups::open_pickups(conn, &kiosk))
             .await
+    }
+
+    async fn pickup_records(&self) -> Result<Vec<StoredPickup>, StoreError> {
+        self.read(pickups::pickup_records).await
+    }
+
+    async fn code_rejections(&self) -> Result<Vec<CodeRejectionCount>, StoreError> {
+        self.read(pickups::code_rejections).await
+    }
+
+    async fn locker_alerts(&self, limit: u32) -> Result<Vec<StoredLockerAlert>, StoreError> {
+        self.read(move |conn| pickups::locker_alerts(conn, limit))
+            .await
+    }
+
+    async fn pending_notices(&self) -> Result<Vec<PendingNotice>, StoreError> {
+        self.read(pickups::pending_notices).await
+    }
+
+    async fn notice_sent(&self, pickup_id: &str) -> Result<bool, StoreError> {
+        let pickup_id = pickup_id.to_string();
+        self.write(move |conn| pickups::notice_sent(conn, &pickup_id))
+            .await
+    }
+
+    async fn ratings(&self) -> Result<Vec<StoredRating>, StoreError> {
+        self.read(ratings::ratings).await
     }
 
     async fn tickets(&self, kiosk: Option<&str>) -> Result<Vec<StoredTicket>, StoreError> {

@@ -8,7 +8,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6, v7];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -281,6 +281,84 @@ fn v6(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// v7: pickups and ratings as the kiosks send them. Pickup codes salted per document (`code_salt`, `code_hash`;
+/// a row made before has the empty salt, under which the salted hash is the old unsalted one), the holder's
+/// `citizen_ref` and masked name, documents held for the staff, posted, or cleared from their door by a later
+/// deposit; postal requests (recipient sealed), wrong-code reports, door alerts, and the codes of staff deposits
+/// waiting for their SMS (sealed). Ratings keep every GB/T 39046 field (call-back number sealed).
+fn v7(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(V7)?;
+    Ok(())
+}
+
+/// The PostgreSQL store's V4 says the same.
+const V7: &str = "
+    ALTER TABLE pickups RENAME COLUMN code_sha256 TO code_hash;
+    ALTER TABLE pickups ADD COLUMN code_salt TEXT NOT NULL DEFAULT '';
+    ALTER TABLE pickups ADD COLUMN document_en TEXT NOT NULL DEFAULT '';
+    ALTER TABLE pickups ADD COLUMN citizen_ref TEXT;
+    ALTER TABLE pickups ADD COLUMN holder TEXT NOT NULL DEFAULT '';     -- masked (张*)
+    ALTER TABLE pickups ADD COLUMN postable INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE pickups ADD COLUMN document_no TEXT;                    -- staff deposits: the department's number
+    ALTER TABLE pickups ADD COLUMN deposited_seq INTEGER;               -- the locker.deposited event, if any
+    ALTER TABLE pickups ADD COLUMN held_at TEXT;
+    ALTER TABLE pickups ADD COLUMN held_reason TEXT;
+    ALTER TABLE pickups ADD COLUMN held_seq INTEGER;
+    ALTER TABLE pickups ADD COLUMN posted_at TEXT;
+    ALTER TABLE pickups ADD COLUMN cleared_at TEXT;                     -- taken out by the staff (door reused)
+    -- One document per door until it is collected or taken out (held and posted ones still fill their door).
+    DROP INDEX pickups_open_door;
+    CREATE UNIQUE INDEX pickups_in_door ON pickups (kiosk_id, locker_door)
+        WHERE collected_at IS NULL AND cleared_at IS NULL;
+
+    CREATE TABLE postal_requests (
+        request_id   TEXT PRIMARY KEY,
+        pickup_id    TEXT NOT NULL REFERENCES pickups(pickup_id),
+        kiosk_id     TEXT NOT NULL REFERENCES kiosks(id),
+        seq          INTEGER NOT NULL,
+        citizen_ref  TEXT NOT NULL,
+        recipient    TEXT NOT NULL,     -- sealed JSON of the PostalAddress (context postal:<request_id>)
+        requested_at TEXT NOT NULL
+    );
+
+    -- Wrong pickup codes per kiosk: how many in the window, and the lock-out. Never the code.
+    CREATE TABLE pickup_code_rejections (
+        kiosk_id          TEXT NOT NULL REFERENCES kiosks(id),
+        seq               INTEGER NOT NULL,
+        failures_in_window INTEGER NOT NULL,
+        locked_until      TEXT,
+        occurred_at       TEXT NOT NULL,
+        PRIMARY KEY (kiosk_id, seq)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE locker_alerts (
+        kiosk_id     TEXT NOT NULL REFERENCES kiosks(id),
+        seq          INTEGER NOT NULL,
+        locker_door  INTEGER NOT NULL,
+        alert        TEXT NOT NULL,
+        open_seconds INTEGER,
+        occurred_at  TEXT NOT NULL,
+        PRIMARY KEY (kiosk_id, seq)
+    ) WITHOUT ROWID;
+
+    -- The code of a staff deposit, sealed, until the SMS step has sent it (then it is erased).
+    CREATE TABLE pickup_notices (
+        pickup_id  TEXT PRIMARY KEY REFERENCES pickups(pickup_id),
+        kiosk_id   TEXT NOT NULL REFERENCES kiosks(id),
+        code       TEXT,                -- sealed (context notice:<pickup_id>); NULL once sent
+        created_at TEXT NOT NULL,
+        sent_at    TEXT
+    );
+
+    ALTER TABLE ratings ADD COLUMN errand_id TEXT;
+    ALTER TABLE ratings ADD COLUMN channel TEXT;
+    ALTER TABLE ratings ADD COLUMN level_name TEXT;
+    ALTER TABLE ratings ADD COLUMN reasons TEXT;          -- JSON array of reason codes
+    ALTER TABLE ratings ADD COLUMN text TEXT;
+    ALTER TABLE ratings ADD COLUMN callback_phone TEXT;   -- sealed (context rating:<rating_id>)
+    ALTER TABLE ratings ADD COLUMN times_rated INTEGER;
+";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +381,11 @@ mod tests {
              -- The same event id applied twice under two seqs (possible before v5).
              INSERT INTO events VALUES ('K01', 1, 'e1', 'ticket.issued', 't', 't', 'applied');
              INSERT INTO events VALUES ('K01', 2, 'e1', 'ticket.issued', 't', 't', 'applied');
+             -- A document waiting behind an unsalted code hash (SHA-256 of \"123456\"), as before v7.
+             INSERT INTO pickups (pickup_id, kiosk_id, locker_door, code_sha256, document, created_at)
+                 VALUES ('P1', 'K01', 3,
+                         '8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92',
+                         '营业执照', '2026-01-01T00:00:00Z');
              -- A catalog version in the format before the national fields.
              INSERT INTO catalog (version, published_at, services)
                  VALUES (2, '2026-01-01T00:00:00Z',
@@ -349,6 +432,12 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(ids, ["e1", "e1 (repeated at seq 2 of K01)"]);
+        // The old document still opens with its code: the empty salt gives the old unsalted hash.
+        let waiting = super::super::pickups::open_pickups(&conn, "K01").unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].code_salt, "");
+        assert!(sanban_wire::pickup_code_matches(&waiting[0], "123456"));
+        assert!(!sanban_wire::pickup_code_matches(&waiting[0], "123457"));
         // Migrating again changes nothing.
         migrate(&conn).unwrap();
         assert_eq!(

@@ -77,6 +77,12 @@ pub enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// The staff's locker work through the configured locker and the kiosk's database (stop the kiosk first: it
+    /// owns the locker's line): put a document in a free door, or see every door.
+    Locker {
+        #[command(subcommand)]
+        command: LockerCommand,
+    },
     /// Technician credentials (PINs, the one-time code secret) and maintenance mode's state.
     Maintenance {
         #[command(subcommand)]
@@ -143,6 +149,30 @@ pub enum DeviceCommand {
         /// status | open
         action: String,
         door: Option<u16>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LockerCommand {
+    /// Put a document into a free door, as the staff page does: the door opens, put the document in and shut it;
+    /// then the platform is told (`locker.deposited`) and sends the citizen a pickup code.
+    Deposit {
+        /// The door, numbered across the boards as `locker status` lists them.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        door: u16,
+        /// The document's number: letters and digits (kept in capitals).
+        #[arg(long, value_name = "NUMBER")]
+        document: crate::technician::deposit::DocumentNo,
+        /// Seconds to wait for the door to be shut before the deposit is held for the staff to check.
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        wait: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every door: its sensor, and the document in it (waiting, held for the staff, to be posted, overdue).
+    Status {
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use sanban_kiosk::cli::{Cli, Command, DeviceCommand, MaintenanceCommand, OutboxCommand};
+use sanban_kiosk::cli::{
+    Cli, Command, DeviceCommand, LockerCommand, MaintenanceCommand, OutboxCommand,
+};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::{self, screenshot::ScreenshotOptions};
 use sanban_kiosk::technician;
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
             command: OutboxCommand::Status { json },
         } => technician::cli::outbox_status(&config, json),
         Command::Device { command } => device(&config, command),
+        Command::Locker { command } => locker(&config, command),
         Command::Maintenance { command } => maintenance(&config, command),
         Command::Sync { once: true } => technician::cli::sync_once(&config),
         Command::Sync { once: false } => Err(anyhow::anyhow!(
@@ -130,6 +133,25 @@ fn device(config: &Config, command: DeviceCommand) -> anyhow::Result<()> {
                 "use `locker --port P status` or `locker --port P open N`"
             )),
         },
+    }
+}
+
+fn locker(config: &Config, command: LockerCommand) -> anyhow::Result<()> {
+    use technician::cli;
+    match command {
+        LockerCommand::Deposit {
+            door,
+            document,
+            wait,
+            json,
+        } => cli::locker_deposit(
+            config,
+            door,
+            &document,
+            std::time::Duration::from_secs(wait),
+            json,
+        ),
+        LockerCommand::Status { json } => cli::locker_status(config, json),
     }
 }
 

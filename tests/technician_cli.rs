@@ -279,3 +279,168 @@ fn set_pin_writes_only_a_private_argon2id_hash_and_status_names_the_technician()
     );
     assert!(!o.status.success(), "a 2-digit PIN is refused");
 }
+
+/// `locker deposit` and `locker status` against the locker simulator on a pty, with the kiosk's database: the door
+/// opens, the document is in once the door is shut (`locker.deposited` queued), a taken door is refused without
+/// firing, a jammed door gives the door back with an alert, bad values are refused by the parser.
+#[test]
+fn locker_deposit_puts_a_document_in_a_free_door_and_status_lists_it() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    use sanban_hardware::locker::LockerSim;
+    use sanban_kiosk::store::Store;
+
+    let sim = LockerSim::spawn_bus(&[(1, 16)]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let cfg = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[devices]\nlocker = \"{}\"\npoll_ms = 200\nprinter = \"none\"\nidcard = \"none\"\n",
+            sim.path().display()
+        ),
+    )
+    .unwrap();
+    let config = cfg.to_str().unwrap();
+    let db = data.join("kiosk.sqlite3");
+    {
+        let mut store = Store::open(&db).unwrap();
+        let salt = "00112233445566778899aabbccddeeff".to_string();
+        store
+            .apply_pickup_list(
+                &[sanban_wire::Pickup {
+                    pickup_id: "P-4".into(),
+                    code_hash: sanban_wire::pickup_code_hash(&salt, "482913").unwrap(),
+                    code_salt: salt,
+                    locker_door: 4,
+                    document: "营业执照".into(),
+                    document_en: String::new(),
+                    citizen_ref: None,
+                    holder: "王*".into(),
+                    postable: false,
+                    deposited_at: "2026-11-01T09:00:00+08:00".into(),
+                }],
+                16,
+            )
+            .unwrap();
+    }
+    let events = |kind: &str| -> Vec<serde_json::Value> {
+        Store::open(&db)
+            .unwrap()
+            .pending_events(100)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.payload)
+            .collect()
+    };
+
+    // Door 5: it opens; the technician shuts it once the command says so.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sanban-kiosk"))
+        .args(["--config", config, "--data-dir"])
+        .arg(&data)
+        .args(["locker", "deposit", "--door", "5", "--document", "hn1128"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a line").unwrap();
+    assert_eq!(
+        first,
+        "door 5 is open: put the document in and shut the door"
+    );
+    assert_eq!(sim.opened_log(), [5]);
+    assert!(events("locker.deposited").is_empty(), "not before the shut");
+    sim.close_door(5);
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.starts_with("deposited HN1128 in door 5")),
+        "{rest:?}"
+    );
+    let deposited = events("locker.deposited");
+    assert_eq!(deposited.len(), 1);
+    assert_eq!(deposited[0]["locker_door"], 5);
+    assert_eq!(deposited[0]["document_no"], "HN1128");
+
+    // Door 4 holds a waiting document: refused, nothing fired.
+    let o = kiosk(
+        &[
+            "--config",
+            config,
+            "locker",
+            "deposit",
+            "--door",
+            "4",
+            "--document",
+            "X1",
+        ],
+        &data,
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("door 4 is not free"), "{}", text(&o));
+    assert_eq!(sim.opened_log(), [5]);
+
+    // Door 7 jammed: fired once, nothing deposited, the door free again, an alert for the technicians.
+    sim.set_jammed(7, true);
+    let o = kiosk(
+        &[
+            "--config",
+            config,
+            "locker",
+            "deposit",
+            "--door",
+            "7",
+            "--document",
+            "X2",
+        ],
+        &data,
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("door 7 did not open"), "{}", text(&o));
+    assert_eq!(sim.opened_log(), [5, 7]);
+    assert_eq!(events("locker.deposited").len(), 1);
+    assert!(events("locker.alert")
+        .iter()
+        .any(|a| a["locker_door"] == 7 && a["alert"] == "jammed"));
+    sim.set_jammed(7, false);
+
+    // Values the parser refuses, and a door the locker does not have.
+    for (args, says) in [
+        (["--door", "0", "--document", "X3"], "--door"),
+        (["--door", "5", "--document", "X 3"], "letters and digits"),
+        (["--door", "17", "--document", "X3"], "doors 1 to 16"),
+    ] {
+        let mut all = vec!["--config", config, "locker", "deposit"];
+        all.extend(args);
+        let o = kiosk(&all, &data);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(text(&o).contains(says), "{args:?}: {}", text(&o));
+    }
+    assert_eq!(sim.opened_log(), [5, 7], "nothing fired for bad values");
+
+    // Every door, with the sensor and what is in it.
+    let o = kiosk(&["--config", config, "locker", "status", "--json"], &data);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let doors = v["doors"].as_array().unwrap();
+    assert_eq!(doors.len(), 16);
+    assert_eq!(doors[3]["state"], "waiting");
+    assert_eq!(doors[3]["overdue"], true, "deposited on 1 November");
+    assert_eq!(doors[4]["state"], "deposited");
+    assert_eq!(doors[4]["document_no"], "HN1128");
+    assert_eq!(doors[6]["state"], serde_json::Value::Null, "door 7 free");
+    assert!(doors.iter().all(|d| d["sensor"] == "shut"), "{doors:?}");
+    let o = kiosk(&["--config", config, "locker", "status"], &data);
+    let out = text(&o);
+    assert!(out.contains("door   5: shut  deposited · HN1128"), "{out}");
+    assert!(out.contains("OVERDUE"), "{out}");
+    assert!(out.contains("door   7: shut  free"), "{out}");
+}

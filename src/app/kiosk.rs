@@ -108,6 +108,19 @@ impl Kiosk {
         }
     }
 
+    /// Back to `page`, an earlier page of this session, as "返回" would reach it: the pages after it leave the
+    /// history. Goes to `page` as a new step when it is not in the history.
+    pub fn return_to(&self, page: &str) {
+        let found = self.session().history.iter().rposition(|p| *p == page);
+        match found {
+            Some(i) => {
+                self.session().history.truncate(i + 1);
+                self.back();
+            }
+            None => self.go(page),
+        }
+    }
+
     /// "首页", or the idle timeout: forget everything about the citizen and show the home page.
     pub fn home(&self) {
         let from = self.page();
@@ -126,6 +139,10 @@ impl Kiosk {
     /// "完成": the errand is complete. A completed errand leads to its rating (好差评), which the citizen may
     /// skip; otherwise home.
     pub fn done(&self) {
+        let page = self.page();
+        if flows::flow_of(&page).is_some_and(|f| f.done(self, &page)) {
+            return;
+        }
         let completed = self.session().completed.clone();
         match completed {
             Some(errand) => flows::rating::start(self, errand),

@@ -83,6 +83,12 @@ pub fn rating_invitation(r: &mut Receipt, lang: crate::lang::Lang, rate_url: &st
         1,
     );
     if with_qr {
+        // Said plainly: a receipt may carry another QR code (the online guide) that does not rate anything.
+        paragraph(
+            r,
+            lang.pick("扫描下方二维码评价", "Scan the code below to rate it"),
+            1,
+        );
         r.qr(rate_url, 4).feed(1);
     }
 }

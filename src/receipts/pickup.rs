@@ -53,11 +53,11 @@ fn document_lines(r: &mut Receipt, d: &DocumentLine, ctx: &PickupContext) {
         l.pick("柜门", "Door"),
         &match l {
             Lang::Zh => format!("{} 号柜门（{}）", d.door, d.place),
-            Lang::En => format!("door {} ({})", d.door, d.place),
+            Lang::En => format!("{} ({})", d.door, d.place),
         },
     );
     if !d.holder.is_empty() {
-        labelled(r, l.pick("领取人", "For"), d.holder);
+        labelled(r, l.pick("领取人", "Recipient"), d.holder);
     }
 }
 
@@ -126,7 +126,8 @@ pub fn door_note(d: &DocumentLine, ctx: &PickupContext) -> Vec<u8> {
         },
         1,
     );
-    foot(r, ctx, false)
+    // A door that failed the citizen is worth a rating too; the note has room for the code.
+    foot(r, ctx, true)
 }
 
 /// What a free-post receipt shows of the recipient: masked.

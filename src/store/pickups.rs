@@ -17,6 +17,9 @@ use sanban_wire::{HoldReason, OpeningProof, Pickup};
 
 use super::{Result, Store, StoreError};
 
+/// The longest document number a staff deposit keeps (letters and digits).
+pub const DOCUMENT_NO_MAX: usize = 32;
+
 /// Where a document stands on this kiosk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PickupState {

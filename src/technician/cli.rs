@@ -156,6 +156,87 @@ pub fn locker(config: &Config, port: &str, open: Option<u16>) -> anyhow::Result<
     Ok(())
 }
 
+/// `locker deposit --door N --document NUMBER`: says when the door is open, then how it ended. A door that did
+/// not open, or a deposit held for a look, is a failure (non-zero exit) after its report.
+pub fn locker_deposit(
+    config: &Config,
+    door: u16,
+    document: &super::deposit::DocumentNo,
+    wait: std::time::Duration,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    use super::deposit::{DepositOutcome, Progress};
+    struct Say(bool);
+    impl Progress for Say {
+        fn door_open(&mut self, door: u16) {
+            if !self.0 {
+                println!("door {door} is open: put the document in and shut the door");
+            }
+        }
+    }
+    let report = super::deposit::deposit(config, door, document, wait, &mut Say(as_json))?;
+    if as_json {
+        json(&report)?;
+    } else {
+        match report.outcome {
+            DepositOutcome::Deposited => println!(
+                "deposited {} in door {} (event #{}: the platform sends the citizen a code)",
+                report.document_no,
+                report.door,
+                report.outbox_seq.unwrap_or_default()
+            ),
+            DepositOutcome::Jammed => println!(
+                "door {} did not open: nothing deposited, the door is free again; report the door",
+                report.door
+            ),
+            DepositOutcome::Held => println!(
+                "door {} was not shut within {}s: held for the staff to check what is inside",
+                report.door,
+                wait.as_secs()
+            ),
+        }
+    }
+    match report.outcome {
+        DepositOutcome::Deposited => Ok(()),
+        DepositOutcome::Jammed => anyhow::bail!("door {} jammed", report.door),
+        DepositOutcome::Held => anyhow::bail!("door {} held for the staff", report.door),
+    }
+}
+
+/// `locker status`
+pub fn locker_status(config: &Config, as_json: bool) -> anyhow::Result<()> {
+    let s = super::deposit::status(config)?;
+    if as_json {
+        return json(&s);
+    }
+    if let Some(e) = &s.sensors_error {
+        println!("door sensors not read: {e}");
+    }
+    for d in &s.doors {
+        let what = match (d.state, &d.document_no, &d.document) {
+            (None, _, _) => "free".to_string(),
+            (Some(state), no, name) => {
+                let mut line = state.to_string();
+                for part in [name, no].into_iter().flatten() {
+                    line.push_str(&format!(" · {part}"));
+                }
+                if let Some(days) = d.days {
+                    line.push_str(&format!(" · {days} days"));
+                }
+                if d.overdue {
+                    line.push_str(&format!(" · OVERDUE (> {} days)", s.overdue_days));
+                }
+                if let Some(reason) = &d.hold_reason {
+                    line.push_str(&format!(" · held: {reason}"));
+                }
+                line
+            }
+        };
+        println!("door {:>3}: {:<5} {what}", d.door, d.sensor.unwrap_or("?"));
+    }
+    Ok(())
+}
+
 /// `outbox status`
 pub fn outbox_status(config: &Config, as_json: bool) -> anyhow::Result<()> {
     let store = crate::store::Store::open(&config.database_path())?;

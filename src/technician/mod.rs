@@ -5,6 +5,7 @@
 
 pub mod card;
 pub mod cli;
+pub mod deposit;
 pub mod locker;
 pub mod maintenance;
 pub mod outbox;

@@ -98,6 +98,10 @@ pub trait Flow {
     }
     /// Leaving one of its pages.
     fn leave(&self, _kiosk: &Kiosk, _page: &str) {}
+    /// "完成" on one of its pages; `true` when the flow took it (a staff page returns to its own list, not home).
+    fn done(&self, _kiosk: &Kiosk, _page: &str) -> bool {
+        false
+    }
     /// A service's guide page offers this flow for that service ("预约", "申办"): the code of its button
     /// (`GuideStrings.next-step` in ui/flows/guide/guide-adapter.slint translates it), or `None`.
     fn offer_for_service(&self, _service: &sanban_wire::Service) -> Option<&'static str> {

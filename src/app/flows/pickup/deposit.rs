@@ -19,7 +19,7 @@ use crate::store::StoreError;
 use crate::ui::{DocumentItem, PickupAdapter, PickupDoorState};
 
 /// The longest document number kept.
-const NUMBER_MAX: usize = 32;
+const NUMBER_MAX: usize = crate::store::pickups::DOCUMENT_NO_MAX;
 
 thread_local! {
     /// Deposits whose door is open, waiting for it to be shut (kept across sessions: staff walk away too).
@@ -30,6 +30,12 @@ thread_local! {
 pub fn start_staff_deposit(kiosk: &Kiosk) {
     refresh_lists(kiosk);
     kiosk.go(STAFF);
+}
+
+/// "结束": the staff page again, its lists brought up to date.
+pub(super) fn finished(kiosk: &Kiosk) {
+    refresh_lists(kiosk);
+    kiosk.return_to(STAFF);
 }
 
 pub(super) fn wire(kiosk: &Kiosk, a: &PickupAdapter) {

@@ -167,6 +167,15 @@ impl Flow for Pickup {
         }
     }
 
+    /// "结束" after a staff deposit: back to the staff page (the technician stays in maintenance mode).
+    fn done(&self, kiosk: &Kiosk, page: &str) -> bool {
+        if page != DEPOSIT_OPEN {
+            return false;
+        }
+        deposit::finished(kiosk);
+        true
+    }
+
     fn clear(&self, _kiosk: &Kiosk, window: &AppWindow) {
         SESSION.with(|s| *s.borrow_mut() = Session::default());
         let a = window.global::<PickupAdapter>();

@@ -26,6 +26,9 @@ pub struct Session {
     pub generation: u64,
     /// The errand this citizen completed last (what a rating rates).
     pub completed: Option<CompletedErrand>,
+    /// The citizen's bookings as the platform listed them after the card read (those taken at other kiosks of the
+    /// hall, and how offline requests fared); empty when it did not answer in time.
+    pub platform_bookings: Vec<crate::store::appointments::Booking>,
 }
 
 /// A completed errand: what "完成" leads on from, and what a rating refers to (办件编号).

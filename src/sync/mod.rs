@@ -291,6 +291,21 @@ impl Agent {
                 "catalog updated"
             );
         }
+        // The hall calendar travels with the catalog: the day list of a booking is right offline too. A platform
+        // without the route (older) leaves the last calendar heard in place.
+        match self.client.calendar().await {
+            Ok(calendar) if calendar.validate().is_ok() => self
+                .store
+                .set_hall_calendar(&calendar)
+                .map_err(SyncError::store)?,
+            Ok(_) => {
+                tracing::warn!("the platform's hall calendar is invalid; keeping the last one")
+            }
+            Err(SyncError::Refused { status, .. }) => {
+                tracing::debug!(status, "no hall calendar from the platform")
+            }
+            Err(e) => return Err(e),
+        }
         Ok(())
     }
 

@@ -18,7 +18,7 @@ use crate::app::Kiosk;
 use crate::lang::Lang;
 use crate::receipts::appointment::{self as slip, date_label, shifted, Slip, SlipContext};
 use crate::receipts::ticket::{self as ticket_receipt, TicketContext};
-use crate::store::appointments::{Booking, NewBooking};
+use crate::store::appointments::{from_platform, merge, Booking, BookingStatus, NewBooking};
 use crate::sync::gateway::Answer;
 use crate::ui::{AppWindow, AppointmentAdapter, BookingItem, DayItem, SlotItem};
 use sanban_wire::{AppointmentRequest, ClockTime, Slot};
@@ -113,9 +113,11 @@ impl Flow for Appointment {
                     step_count: 2,
                     accept_expired: true,
                     then: Box::new(|k| {
-                        show_refusals(k);
-                        show_mine(k);
-                        k.go(MINE);
+                        with_platform_bookings(k, |k| {
+                            show_refusals(k);
+                            show_mine(k);
+                            k.go(MINE);
+                        })
                     }),
                 },
             ),
@@ -499,8 +501,10 @@ fn pick_slot(kiosk: &Kiosk, id: &str) {
                     .map(|i| i.masked_name())
                     .unwrap_or_default();
                 k.with_window(|w| w.global::<AppointmentAdapter>().set_holder(holder.into()));
-                show_refusals(k);
-                k.go(CONFIRM);
+                with_platform_bookings(k, |k| {
+                    show_refusals(k);
+                    k.go(CONFIRM);
+                });
             }),
         },
     );
@@ -540,11 +544,7 @@ fn confirm(kiosk: &Kiosk, tapped_at: Instant) {
     }
     let Some(c) = chosen(kiosk, &a) else { return };
     // One booking per citizen, service and day: said here before the platform is asked.
-    let held = kiosk
-        .services()
-        .store()
-        .citizen_bookings(&c.citizen_ref, c.date)
-        .unwrap_or_default()
+    let held = known_bookings(kiosk, &c.citizen_ref, c.date)
         .into_iter()
         .any(|b| b.service == c.service && b.date == c.date && b.status.is_active());
     if held {
@@ -599,6 +599,10 @@ fn confirm(kiosk: &Kiosk, tapped_at: Instant) {
 
 /// The platform's words reduced to what the page explains.
 fn refusal_code(reason: &str) -> &'static str {
+    // An online refusal's 409 body, or an event rejection's text.
+    if let Ok(body) = serde_json::from_str::<sanban_wire::AppointmentRefused>(reason) {
+        return body.reason.code();
+    }
     if let Some((r, _)) = sanban_wire::RefusalReason::of_rejection(reason) {
         return r.code();
     }
@@ -717,7 +721,7 @@ fn start_check_in(kiosk: &Kiosk) {
             step: 1,
             step_count: 2,
             accept_expired: true,
-            then: Box::new(show_check_in),
+            then: Box::new(|k| with_platform_bookings(k, show_check_in)),
         },
     );
 }
@@ -751,6 +755,72 @@ pub fn window(
     }
 }
 
+/// After the card read: asks the platform for the citizen's bookings (within `online_timeout_ms`), keeps them in
+/// the session, then goes on with `then` whatever the answer (offline: what this kiosk knows itself).
+fn with_platform_bookings(kiosk: &Kiosk, then: impl FnOnce(&Kiosk) + 'static) {
+    let Some(citizen_ref) = kiosk
+        .session()
+        .identity
+        .as_ref()
+        .map(|i| i.citizen_ref.clone())
+    else {
+        return then(kiosk);
+    };
+    let answer = kiosk
+        .services()
+        .gateway
+        .request(online_timeout(kiosk), move |client| async move {
+            client.citizen_appointments(&citizen_ref).await
+        });
+    let generation = kiosk.generation();
+    let k = kiosk.downgrade();
+    let _ = slint::spawn_local(async move {
+        let answer = answer.await;
+        let Some(kiosk) = k.upgrade() else { return };
+        if kiosk.generation() != generation {
+            return;
+        }
+        match answer {
+            Answer::Online(list) => {
+                let bookings: Vec<Booking> = {
+                    let store = kiosk.services().store();
+                    list.appointments
+                        .iter()
+                        .filter_map(|v| {
+                            let service = store.catalog_service(&v.service).ok().flatten()?;
+                            from_platform(v, &service.category)
+                        })
+                        .collect()
+                };
+                kiosk.session().platform_bookings = bookings;
+            }
+            Answer::Offline(why) => {
+                tracing::info!("bookings looked up without the platform: {why}")
+            }
+            Answer::Refused { status, .. } => tracing::warn!(status, "booking look-up refused"),
+        }
+        then(&kiosk);
+    });
+}
+
+/// What this kiosk knows of the citizen's bookings from `from` on (refusals whatever their day), with what the
+/// platform listed after the card read merged in.
+fn known_bookings(kiosk: &Kiosk, citizen_ref: &str, from: NaiveDate) -> Vec<Booking> {
+    let local = kiosk
+        .services()
+        .store()
+        .citizen_bookings(citizen_ref, from)
+        .unwrap_or_default();
+    let platform: Vec<Booking> = kiosk
+        .session()
+        .platform_bookings
+        .iter()
+        .filter(|b| b.date >= from || b.status == BookingStatus::Refused)
+        .cloned()
+        .collect();
+    merge(local, platform)
+}
+
 /// The citizen's bookings for today that can still be checked in (or were too early / too late).
 fn todays_bookings(kiosk: &Kiosk) -> Vec<Booking> {
     let Some(citizen_ref) = kiosk
@@ -762,11 +832,7 @@ fn todays_bookings(kiosk: &Kiosk) -> Vec<Booking> {
         return Vec::new();
     };
     let today = today(kiosk);
-    kiosk
-        .services()
-        .store()
-        .citizen_bookings(&citizen_ref, today)
-        .unwrap_or_default()
+    known_bookings(kiosk, &citizen_ref, today)
         .into_iter()
         .filter(|b| b.date == today && b.status.is_active())
         .collect()
@@ -803,10 +869,7 @@ fn show_mine(kiosk: &Kiosk) {
     let services = kiosk.services().clone();
     let limit = chrono::Duration::hours(services.config.appointments.cancel_before_hours as i64);
     let now = services.clock.now();
-    let bookings: Vec<Booking> = services
-        .store()
-        .citizen_bookings(&citizen_ref, today(kiosk))
-        .unwrap_or_default()
+    let bookings: Vec<Booking> = known_bookings(kiosk, &citizen_ref, today(kiosk))
         .into_iter()
         .filter(|b| b.status.is_active())
         .collect();
@@ -849,7 +912,9 @@ fn confirm_cancel(kiosk: &Kiosk) {
     let services = kiosk.services().clone();
     let now = services.clock.now();
     let limit = chrono::Duration::hours(services.config.appointments.cancel_before_hours as i64);
-    let booking = services.store().booking(&code).ok().flatten();
+    let booking = known_bookings(kiosk, &citizen_ref, today(kiosk))
+        .into_iter()
+        .find(|b| b.code == code);
     let Some(b) = booking.filter(|b| {
         b.status.is_active() && slot_start(b, services.tz).is_some_and(|s| now + limit <= s)
     }) else {
@@ -887,14 +952,9 @@ fn show_refusals(kiosk: &Kiosk) {
     };
     let services = kiosk.services().clone();
     let since = today(kiosk) - chrono::Duration::days(30);
-    let refused: Vec<Booking> = services
-        .store()
-        .citizen_bookings(&citizen_ref, since)
-        .unwrap_or_default()
+    let refused: Vec<Booking> = known_bookings(kiosk, &citizen_ref, since)
         .into_iter()
-        .filter(|b| {
-            b.status == crate::store::appointments::BookingStatus::Refused && !b.refusal_seen
-        })
+        .filter(|b| b.status == BookingStatus::Refused && !b.refusal_seen)
         .collect();
     let items: Vec<BookingItem> = refused
         .iter()

@@ -75,6 +75,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The 三办 KPI report: the catalog against the reform's targets (hall and departments) and what kiosks did
+    /// per day. The same figures as the operators' page `GET /kpi`.
+    Kpi {
+        #[arg(long)]
+        db: DbUrl,
+        /// Last day of the report (default: today in the hall).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<chrono::NaiveDate>,
+        /// Days in the report, ending with --to.
+        #[arg(long, default_value_t = crate::kpi::DEFAULT_DAYS,
+              value_parser = clap::value_parser!(u64).range(1..=crate::kpi::MAX_DAYS))]
+        days: u64,
+        /// The whole report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Copy everything a platform holds to another store (a hall's SQLite platform joining the city's
     /// PostgreSQL one, or back). Stop the source platform first. The copy is one transaction on the target, which
     /// must hold no data unless --replace is given; kiosks carry on from the same last applied seq.
@@ -188,6 +204,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Catalog {
                 command: CatalogCommand::Export { db, out },
             } => catalog_export(&existing(&db).await?, out.as_deref()).await,
+            Command::Kpi { db, to, days, json } => {
+                let to = to.unwrap_or_else(crate::schedule::hall_today);
+                let (from, to) = crate::kpi::range(None, Some(days), to).map_err(anyhow::Error::msg)?;
+                let report = crate::kpi::report(&existing(&db).await?, from, to).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                } else {
+                    print!("{}", crate::kpi::text::render(&report));
+                }
+                Ok(())
+            }
             Command::Tickets { db, kiosk, json } => {
                 tickets(&open(&db).await?, kiosk.as_deref(), json).await
             }

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod error;
 pub mod fleet;
 pub mod ingest;
+pub mod kpi;
 pub mod maintenance;
 pub mod openapi;
 pub mod schedule;

@@ -31,6 +31,7 @@ use crate::api;
     paths(
         api::misc::healthz,
         crate::fleet::page,
+        crate::kpi::page::page,
         api::misc::openapi,
         api::catalog::get_catalog,
         api::slots::get_slots,

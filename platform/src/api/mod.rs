@@ -74,6 +74,7 @@ fn routes() -> Vec<RouteSpec> {
     vec![
         route_get("/healthz", Public, misc::healthz),
         route_get("/fleet", Public, crate::fleet::page),
+        route_get("/kpi", Public, crate::kpi::page::page),
         route_get("/v1/openapi.json", Public, misc::openapi),
         route_get("/v1/catalog", Kiosk, catalog::get_catalog),
         route_get("/v1/slots", Kiosk, slots::get_slots),

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use sanban_wire::{CatalogFile, Heartbeat, Pickup, Rejection, Service};
 use tokio::sync::mpsc;
 
+use super::activity::Activity;
 use super::tables::CopyItem;
 use super::{
     BookOutcome, Booking, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk, LeaseOutcome,
@@ -112,6 +113,8 @@ pub trait Backend: Send + Sync {
     async fn rejections(&self, kiosk: &str) -> Result<Vec<Rejection>, StoreError>;
     /// Rows of each data table ([`super::tables::data_tables`]).
     async fn counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError>;
+    /// What kiosks did on the days `from..=to` (`YYYY-MM-DD`), counted for the KPI report.
+    async fn activity(&self, from: &str, to: &str) -> Result<Activity, StoreError>;
 
     // Moving a platform's data to another store (`sanban-platform migrate`).
 

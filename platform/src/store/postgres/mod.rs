@@ -9,6 +9,7 @@
 //! handlers answer 503, kiosks back off); broken connections are dropped by the pool and new ones are made when
 //! the server is back, with no restart of the platform.
 
+mod activity;
 mod catalog;
 mod copy;
 pub mod ingest;
@@ -34,6 +35,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
+use super::activity::Activity;
 use super::tables::CopyItem;
 use super::{
     Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
@@ -261,6 +263,10 @@ impl Backend for PgStore {
 
     async fn counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
         read::counts(&self.client().await?).await
+    }
+
+    async fn activity(&self, from: &str, to: &str) -> Result<Activity, StoreError> {
+        activity::activity(&self.client().await?, from, to).await
     }
 
     async fn export(&self, sink: mpsc::Sender<CopyItem>) -> Result<(), StoreError> {

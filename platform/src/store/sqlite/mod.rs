@@ -3,6 +3,7 @@
 //! All writes go through a single writer thread ([`writer`]) so batches from many kiosks never race on
 //! `last_applied_seq`; reads use a small pool of read-only connections, which WAL lets run beside the writer.
 
+mod activity;
 mod catalog;
 mod copy;
 mod ingest;
@@ -28,6 +29,7 @@ use tokio::sync::mpsc;
 pub use pickups::add_pickup;
 pub use read::PlatformDb;
 
+use super::activity::Activity;
 use super::tables::CopyItem;
 use super::{
     Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
@@ -293,6 +295,12 @@ impl Backend for SqliteStore {
 
     async fn counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
         self.read(read::counts).await
+    }
+
+    async fn activity(&self, from: &str, to: &str) -> Result<Activity, StoreError> {
+        let (from, to) = (from.to_string(), to.to_string());
+        self.read(move |conn| activity::activity(conn, &from, &to))
+            .await
     }
 
     async fn export(&self, sink: mpsc::Sender<CopyItem>) -> Result<(), StoreError> {

@@ -39,6 +39,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KioskCommand,
     },
+    /// Operators of the fleet and KPI pages (`/login`).
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
     /// Put documents in kiosk lockers (demos and tests).
     Pickup {
         #[command(subcommand)]
@@ -124,6 +129,31 @@ pub enum KioskCommand {
 }
 
 #[derive(Subcommand)]
+pub enum OperatorCommand {
+    /// Create operator NAME. The password (10 to 128 characters) is read from the first line of stdin, so it
+    /// never appears in the process list or the shell's history; only its Argon2id hash is stored.
+    Add {
+        name: String,
+        #[arg(long)]
+        db: DbUrl,
+        /// Set a new password for an existing operator (ends its sessions, clears its lock-out).
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Remove operator NAME and end its sessions.
+    Remove {
+        name: String,
+        #[arg(long)]
+        db: DbUrl,
+    },
+    /// List operators (name, created, locked until).
+    List {
+        #[arg(long)]
+        db: DbUrl,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum CatalogCommand {
     /// Check FILE (`{"services": [...]}`, the export format) and publish it as the next catalog version; kiosks
     /// get it at their next sync. Any problem is printed (service, field, why) and nothing is stored. A catalog
@@ -181,6 +211,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Kiosk {
                 command: KioskCommand::List { db },
             } => kiosk_list(&open(&db).await?).await,
+            Command::Operator { command } => operator(command).await,
             Command::Pickup {
                 command:
                     PickupCommand::Add {
@@ -262,6 +293,42 @@ async fn open(db: &DbUrl) -> anyhow::Result<Store> {
 
 /// The catalog commands work on an existing platform store only: a mistyped SQLite path must not create a new
 /// database that no server reads (a mistyped PostgreSQL database fails to connect).
+async fn operator(command: OperatorCommand) -> anyhow::Result<()> {
+    match command {
+        OperatorCommand::Add { name, db, reset } => {
+            anyhow::ensure!(
+                crate::operators::valid_name(&name),
+                "an operator name is 1 to 64 letters, digits, '-', '_' or '.'"
+            );
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from stdin")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let hash = crate::operators::hash_password(password).map_err(anyhow::Error::msg)?;
+            open(&db).await?.put_operator(&name, &hash, reset).await?;
+            eprintln!("operator {name}: password set (only its Argon2id hash is stored)");
+        }
+        OperatorCommand::Remove { name, db } => {
+            anyhow::ensure!(
+                existing(&db).await?.remove_operator(&name).await?,
+                "no operator {name}"
+            );
+            eprintln!("operator {name} removed; its sessions ended");
+        }
+        OperatorCommand::List { db } => {
+            for o in existing(&db).await?.operators().await? {
+                let locked = o
+                    .locked_until
+                    .map(|t| format!("  locked until {t}"))
+                    .unwrap_or_default();
+                println!("{}  created {}{locked}", o.name, o.created_at);
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn existing(db: &DbUrl) -> anyhow::Result<Store> {
     if let DbUrl::Sqlite(path) = db {
         if !path.is_file() {

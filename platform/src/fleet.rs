@@ -43,6 +43,16 @@ impl Status {
             Status::Ok => "OK",
         }
     }
+
+    fn label_zh(self) -> &'static str {
+        match self {
+            Status::Fault => "故障",
+            Status::Unseen => "失联",
+            Status::Warning => "警告",
+            Status::Backlog => "积压",
+            Status::Ok => "正常",
+        }
+    }
 }
 
 /// One kiosk as the page shows it.
@@ -198,17 +208,24 @@ pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
          table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:.4em .6em;text-align:left}\
          th{background:#eee}.FAULT{background:#fdd}.UNSEEN{background:#fed}.WARNING{background:#ffc}\
          .BACKLOG{background:#eef}td.n{text-align:right}</style></head><body>\n\
-         <h1>Sanban kiosks 自助终端</h1>\n",
+         ",
     );
+    html.push_str(crate::pages::NAV);
+    html.push_str("<h1>自助终端运维 <span style=\"color:#555\">Kiosk fleet</span></h1>\n");
     let _ = writeln!(
         html,
-        "<p>{} kiosks, as of {} UTC. Most urgent first: faults, unseen, warnings, backlogs.</p>",
-        rows.len(),
-        escape(&now.format("%Y-%m-%d %H:%M:%S").to_string())
+        "<p>{n} 台终端，北京时间 {t}，最紧急的在前：故障、失联、警告、积压。<br><span style=\"color:#555\">{n} \
+         kiosks as of {t} (UTC+8). Most urgent first: faults, unseen, warnings, backlogs.</span></p>",
+        n = rows.len(),
+        t = escape(
+            &(now + chrono::Duration::hours(8))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        )
     );
     html.push_str(
-        "<table><thead><tr><th>Status</th><th>Kiosk</th><th>Last seen</th><th>Version</th>\
-         <th>Outbox backlog</th><th>Oldest pending</th><th>Alerts</th></tr></thead><tbody>\n",
+        "<table><thead><tr><th>状态 Status</th><th>终端 Kiosk</th><th>最后联系 Last seen</th><th>版本 Version</th>\
+         <th>待同步 Outbox backlog</th><th>最早待同步 Oldest pending</th><th>告警 Alerts</th></tr></thead><tbody>\n",
     );
     for r in rows {
         let label = r.status.label();
@@ -235,13 +252,14 @@ pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
         };
         let _ = writeln!(
             html,
-            "<tr class=\"{label}\"><td>{label}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+            "<tr class=\"{label}\"><td>{zh} {label}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
              <td>{}</td><td>{alerts}</td></tr>",
             escape(&r.id),
             escape(&seen),
             escape(&r.app_version),
             escape(&backlog),
             escape(&oldest),
+            zh = r.status.label_zh(),
         );
     }
     html.push_str("</tbody></table>\n</body></html>\n");
@@ -250,7 +268,11 @@ pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
 
 #[utoipa::path(get, path = "/fleet", tag = "operations",
     summary = "Technicians' fleet page (HTML): kiosks ordered faults, unseen, warnings, backlogs",
-    responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
+    security(("operatorSession" = [])),
+    responses(
+        (status = 200, description = "HTML page", body = String, content_type = "text/html"),
+        (status = 401, description = "No live operator session: a page that moves on to `/login`", body = String,
+            content_type = "text/html")))]
 pub async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
     let kiosks = state.store.list_kiosks().await?;
     let now = Utc::now();

@@ -15,6 +15,8 @@ pub mod ingest;
 pub mod kpi;
 pub mod maintenance;
 pub mod openapi;
+pub mod operators;
+pub mod pages;
 pub mod schedule;
 pub mod server;
 pub mod state;

@@ -24,9 +24,11 @@ async fn a_heartbeat_with_script_and_bidi_override_reaches_the_page_as_visible_t
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
+    let cookie = p.operator_cookie().await;
     let html = p
         .http
         .get(p.url("/fleet"))
+        .header("cookie", cookie)
         .send()
         .await
         .unwrap()

@@ -254,17 +254,22 @@ async fn the_report_matches_figures_worked_out_by_hand(store: StoreKind) {
     d.p.stop().await;
 }
 
-async fn the_page_draws_the_targets_and_refuses_a_bad_range(store: StoreKind) {
-    let d = data(store).await;
-    let (status, _, html) = common::raw(
-        d.p.addr(),
+async fn kpi_page(addr: &str, cookie: &str, query: &str) -> (u16, String) {
+    let (status, _, body) = common::raw(
+        addr,
         format!(
-            "GET /kpi?to={}&days=7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-            d.today
+            "GET /kpi?{query} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
         )
         .as_bytes(),
     )
     .await;
+    (status, body)
+}
+
+async fn the_page_draws_the_targets_and_refuses_a_bad_range(store: StoreKind) {
+    let d = data(store).await;
+    let cookie = d.p.operator_cookie().await;
+    let (status, html) = kpi_page(d.p.addr(), &cookie, &format!("to={}&days=7", d.today)).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("<svg"), "server-drawn charts");
     assert!(html.contains("即办件比例") && html.contains("未达标"));
@@ -279,11 +284,7 @@ async fn the_page_draws_the_targets_and_refuses_a_bad_range(store: StoreKind) {
     );
 
     for bad in ["days=0", "days=367", "to=2026-02-30", "days=x"] {
-        let (status, _, body) = common::raw(
-            d.p.addr(),
-            format!("GET /kpi?{bad} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await;
+        let (status, body) = kpi_page(d.p.addr(), &cookie, bad).await;
         assert_eq!(status, 400, "{bad}: {body}");
         let reply: Value = serde_json::from_str(&body).unwrap();
         assert!(reply["error"].is_string(), "{bad}: {body}");

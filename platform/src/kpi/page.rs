@@ -28,8 +28,11 @@ pub struct KpiQuery {
             the hall)", example = "2026-11-30"),
         ("days" = Option<u64>, Query, minimum = 1, maximum = 366, description = "Days in the report, ending \
             with `to` (default 28)", example = 28)),
+    security(("operatorSession" = [])),
     responses(
         (status = 200, description = "HTML page", body = String, content_type = "text/html"),
+        (status = 401, description = "No live operator session: a page that moves on to `/login`", body = String,
+            content_type = "text/html"),
         (status = 400, description = "A malformed date or a number of days outside 1–366",
             body = sanban_wire::ApiError)))]
 pub async fn page(
@@ -54,6 +57,7 @@ pub fn render(r: &KpiReport) -> String {
          .cards{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #bbb;padding:.6em 1em;min-width:11em}\
          .card b{font-size:1.6em;display:block}</style></head><body>\n",
     );
+    html.push_str(crate::pages::NAV);
     let _ = writeln!(
         html,
         "<h1>“马上办、网上办、一次办”改革指标 <span class=\"en\">Reform KPIs</span></h1>\n\
@@ -105,20 +109,21 @@ pub fn render(r: &KpiReport) -> String {
 
     let u = &r.usage;
     html.push_str("<h2>自助终端办件 <span class=\"en\">Errands at the kiosks</span></h2>\n<div class=\"cards\">");
+    let due = u.appointments.checked_in + u.appointments.no_show;
     let cards = [
         ("办件 Errands", u.errands.to_string()),
-        ("离线办理 Offline", format!("{:.1}%", u.offline_percent)),
+        ("离线办理 Offline", share(u.errands, u.offline_percent)),
         (
             "预约履约 Appointments kept",
-            format!("{:.1}%", u.appointments.kept_percent),
+            share(due, u.appointments.kept_percent),
         ),
         (
             "容缺受理 Deferred materials",
-            format!("{:.1}%", u.deferred_percent),
+            share(u.applications, u.deferred_percent),
         ),
         (
             "好评率 Good ratings",
-            format!("{:.1}%", u.ratings.good_percent),
+            share(u.ratings.total, u.ratings.good_percent),
         ),
         ("差评待回访 Bad ratings", u.ratings.bad.to_string()),
     ];
@@ -209,7 +214,8 @@ pub fn render(r: &KpiReport) -> String {
     html.push_str("</tbody></table>\n");
     if !u.departments.is_empty() {
         html.push_str(
-            "<table><thead><tr><th>部门 Department</th><th>自助办件 Errands</th><th>评价 Ratings</th>\
+            "<p>自助办件与评价（评价最差在前） <span class=\"en\">Errands and ratings, worst rated first</span></p>\
+             <table><thead><tr><th>部门 Department</th><th>自助办件 Errands</th><th>评价 Ratings</th>\
              <th>好评率 Good</th><th>差评 Bad</th></tr></thead><tbody>\n",
         );
         for d in &u.departments {
@@ -220,7 +226,7 @@ pub fn render(r: &KpiReport) -> String {
                 escape(&d.department),
                 d.errands,
                 d.ratings,
-                rated_share(d.ratings, d.good_percent),
+                share(d.ratings, d.good_percent),
                 d.bad
             );
         }
@@ -247,7 +253,7 @@ pub fn render(r: &KpiReport) -> String {
             s.applications,
             s.deferred,
             s.ratings,
-            rated_share(s.ratings, s.good_percent),
+            share(s.ratings, s.good_percent),
             s.bad
         );
     }
@@ -290,8 +296,9 @@ fn verdict(s: &Standing) -> &'static str {
     }
 }
 
-fn rated_share(ratings: u64, percent: f64) -> String {
-    if ratings == 0 {
+/// A share, or a dash when there was nothing to share out (0 of 0 is not 0%).
+fn share(whole: u64, percent: f64) -> String {
+    if whole == 0 {
         "–".into()
     } else {
         format!("{percent:.1}%")

@@ -13,6 +13,7 @@ use sanban_wire::{CatalogFile, Heartbeat, Pickup, Rejection, Service};
 use tokio::sync::mpsc;
 
 use super::activity::Activity;
+use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
 use super::{
     BookOutcome, Booking, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk, LeaseOutcome,
@@ -61,6 +62,46 @@ pub trait Backend: Send + Sync {
     async fn maintenance_secret(&self, kiosk: &str, rotate: bool) -> Result<String, StoreError>;
     /// `kiosk`'s maintenance secret if one was made.
     async fn stored_maintenance_secret(&self, kiosk: &str) -> Result<Option<String>, StoreError>;
+
+    // Operators of the fleet and KPI pages ([`super::operators`]).
+
+    /// Stores `name` with an Argon2id `password_hash`; an existing name only with `replace` (which ends its
+    /// sessions and clears its lock-out).
+    async fn put_operator(
+        &self,
+        name: &str,
+        password_hash: &str,
+        replace: bool,
+    ) -> Result<(), StoreError>;
+    /// Removes an operator and ends its sessions; false when there was none.
+    async fn remove_operator(&self, name: &str) -> Result<bool, StoreError>;
+    async fn operators(&self) -> Result<Vec<OperatorRow>, StoreError>;
+    async fn operator_credentials(
+        &self,
+        name: &str,
+    ) -> Result<Option<OperatorCredentials>, StoreError>;
+    /// A wrong password for `name`: counted; the `limit`th in a row locks the name until `lock_until` (and the
+    /// count starts again).
+    async fn operator_login_failed(
+        &self,
+        name: &str,
+        limit: u32,
+        lock_until: &str,
+    ) -> Result<(), StoreError>;
+    /// A right password: clears the failures and stores a session by its cookie's hash; drops expired sessions.
+    async fn start_operator_session(
+        &self,
+        name: &str,
+        token_hash: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError>;
+    /// The operator of the live session with this cookie hash at `now`.
+    async fn session_operator(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError>;
+    async fn end_operator_session(&self, token_hash: &str) -> Result<(), StoreError>;
 
     // Event ingestion.
 

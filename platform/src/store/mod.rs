@@ -14,6 +14,7 @@ mod backend;
 pub mod catalog;
 pub mod lease_policy;
 pub mod model;
+pub mod operators;
 pub mod postgres;
 pub mod sqlite;
 pub mod tables;

@@ -253,6 +253,27 @@ pub const TABLES: &[Table] = &[
         order_by: "kiosk_id, seq",
     },
     Table {
+        name: "operators",
+        columns: &[
+            ("name", Text),
+            ("password_hash", Text),
+            ("created_at", Text),
+            ("failed_logins", Int),
+            ("locked_until", Text),
+        ],
+        order_by: "name",
+    },
+    Table {
+        name: "operator_sessions",
+        columns: &[
+            ("token_sha256", Text),
+            ("operator", Text),
+            ("created_at", Text),
+            ("expires_at", Text),
+        ],
+        order_by: "token_sha256",
+    },
+    Table {
         name: "platform_secrets",
         columns: &[("name", Text), ("value", Text), ("created_at", Text)],
         order_by: "name",

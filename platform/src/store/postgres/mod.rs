@@ -15,6 +15,7 @@ mod copy;
 pub mod ingest;
 mod kiosks;
 mod leases;
+mod operators;
 mod pickups;
 mod read;
 mod schema;
@@ -36,6 +37,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::activity::Activity;
+use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
 use super::{
     Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
@@ -209,6 +211,60 @@ impl Backend for PgStore {
 
     async fn stored_maintenance_secret(&self, kiosk: &str) -> Result<Option<String>, StoreError> {
         secrets::stored_maintenance_secret(&self.client().await?, kiosk).await
+    }
+
+    async fn put_operator(
+        &self,
+        name: &str,
+        password_hash: &str,
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        operators::put(&mut self.client().await?, name, password_hash, replace).await
+    }
+
+    async fn remove_operator(&self, name: &str) -> Result<bool, StoreError> {
+        operators::remove(&mut self.client().await?, name).await
+    }
+
+    async fn operators(&self) -> Result<Vec<OperatorRow>, StoreError> {
+        operators::list(&self.client().await?).await
+    }
+
+    async fn operator_credentials(
+        &self,
+        name: &str,
+    ) -> Result<Option<OperatorCredentials>, StoreError> {
+        operators::credentials(&self.client().await?, name).await
+    }
+
+    async fn operator_login_failed(
+        &self,
+        name: &str,
+        limit: u32,
+        lock_until: &str,
+    ) -> Result<(), StoreError> {
+        operators::login_failed(&self.client().await?, name, limit, lock_until).await
+    }
+
+    async fn start_operator_session(
+        &self,
+        name: &str,
+        token_hash: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        operators::start_session(&mut self.client().await?, name, token_hash, expires_at).await
+    }
+
+    async fn session_operator(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError> {
+        operators::session_operator(&self.client().await?, token_hash, now).await
+    }
+
+    async fn end_operator_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        operators::end_session(&self.client().await?, token_hash).await
     }
 
     async fn settle_batch(

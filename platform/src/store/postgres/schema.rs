@@ -12,7 +12,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Any constant the platform alone uses: "sanban" in ASCII.
 const MIGRATION_LOCK: i64 = 0x73616e62616e;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 pub async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     client
@@ -253,5 +253,22 @@ CREATE TABLE maintenance_events (
     result      TEXT,
     occurred_at TEXT NOT NULL,
     PRIMARY KEY (kiosk_id, seq)
+);
+";
+
+/// v4: operators of the fleet and KPI pages and their sessions ([`crate::store::operators`]).
+const V4: &str = "
+CREATE TABLE operators (
+    name          TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    failed_logins BIGINT NOT NULL DEFAULT 0,
+    locked_until  TEXT
+);
+CREATE TABLE operator_sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    operator     TEXT NOT NULL REFERENCES operators(name),
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL
 );
 ";

@@ -9,6 +9,7 @@ mod copy;
 mod ingest;
 mod kiosks;
 mod leases;
+mod operators;
 mod pickups;
 mod read;
 mod schema;
@@ -30,6 +31,7 @@ pub use pickups::add_pickup;
 pub use read::PlatformDb;
 
 use super::activity::Activity;
+use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
 use super::{
     Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
@@ -224,6 +226,77 @@ impl Backend for SqliteStore {
     async fn stored_maintenance_secret(&self, kiosk: &str) -> Result<Option<String>, StoreError> {
         let kiosk = kiosk.to_string();
         self.read(move |conn| secrets::stored_maintenance_secret(conn, &kiosk))
+            .await
+    }
+
+    async fn put_operator(
+        &self,
+        name: &str,
+        password_hash: &str,
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        let (name, hash) = (name.to_string(), password_hash.to_string());
+        self.write(move |conn| operators::put(conn, &name, &hash, replace))
+            .await
+    }
+
+    async fn remove_operator(&self, name: &str) -> Result<bool, StoreError> {
+        let name = name.to_string();
+        self.write(move |conn| operators::remove(conn, &name)).await
+    }
+
+    async fn operators(&self) -> Result<Vec<OperatorRow>, StoreError> {
+        self.read(operators::list).await
+    }
+
+    async fn operator_credentials(
+        &self,
+        name: &str,
+    ) -> Result<Option<OperatorCredentials>, StoreError> {
+        let name = name.to_string();
+        self.read(move |conn| operators::credentials(conn, &name))
+            .await
+    }
+
+    async fn operator_login_failed(
+        &self,
+        name: &str,
+        limit: u32,
+        lock_until: &str,
+    ) -> Result<(), StoreError> {
+        let (name, until) = (name.to_string(), lock_until.to_string());
+        self.write(move |conn| operators::login_failed(conn, &name, limit, &until))
+            .await
+    }
+
+    async fn start_operator_session(
+        &self,
+        name: &str,
+        token_hash: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        let (name, hash, expires) = (
+            name.to_string(),
+            token_hash.to_string(),
+            expires_at.to_string(),
+        );
+        self.write(move |conn| operators::start_session(conn, &name, &hash, &expires))
+            .await
+    }
+
+    async fn session_operator(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (hash, now) = (token_hash.to_string(), now.to_string());
+        self.read(move |conn| operators::session_operator(conn, &hash, &now))
+            .await
+    }
+
+    async fn end_operator_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let hash = token_hash.to_string();
+        self.write(move |conn| operators::end_session(conn, &hash))
             .await
     }
 

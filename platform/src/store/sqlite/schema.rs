@@ -8,7 +8,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6, v7];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -276,6 +276,28 @@ fn v6(conn: &Connection) -> Result<(), StoreError> {
             occurred_at TEXT NOT NULL,
             PRIMARY KEY (kiosk_id, seq)
         ) WITHOUT ROWID;
+        ",
+    )?;
+    Ok(())
+}
+
+/// v7: operators of the fleet and KPI pages and their sessions ([`crate::store::operators`]).
+fn v7(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "
+        CREATE TABLE operators (
+            name          TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,      -- Argon2id, PHC string
+            created_at    TEXT NOT NULL,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until  TEXT
+        );
+        CREATE TABLE operator_sessions (
+            token_sha256 TEXT PRIMARY KEY,    -- the cookie's SHA-256; the cookie is never stored
+            operator     TEXT NOT NULL REFERENCES operators(name),
+            created_at   TEXT NOT NULL,
+            expires_at   TEXT NOT NULL
+        );
         ",
     )?;
     Ok(())

@@ -120,6 +120,22 @@ pub enum KioskCommand {
         /// Issue an existing kiosk a new token (the old one stops working).
         #[arg(long)]
         rotate: bool,
+        /// What the hall calls it, for the fleet page ("一楼东侧 2 号机").
+        #[arg(long)]
+        name: Option<String>,
+        /// The hall it stands in ("汉南区政务服务中心").
+        #[arg(long)]
+        hall: Option<String>,
+    },
+    /// Set a registered kiosk's name and hall (either may be left out).
+    Describe {
+        id: String,
+        #[arg(long)]
+        db: DbUrl,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        hall: Option<String>,
     },
     /// List registered kiosks.
     List {
@@ -199,15 +215,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 options,
             } => serve(&listen, db, options).await,
             Command::Kiosk {
-                command: KioskCommand::Add { id, db, rotate },
+                command:
+                    KioskCommand::Add {
+                        id,
+                        db,
+                        rotate,
+                        name,
+                        hall,
+                    },
             } => {
-                let token = crate::register(&open(&db).await?, &id, rotate).await?;
+                let store = open(&db).await?;
+                let token = crate::register(&store, &id, rotate).await?;
+                describe(&store, &id, name, hall).await?;
                 println!("{token}");
                 eprintln!(
                     "kiosk {id}: token printed above; it is shown only this once (only its hash is stored)"
                 );
                 Ok(())
             }
+            Command::Kiosk {
+                command: KioskCommand::Describe { id, db, name, hall },
+            } => describe(&existing(&db).await?, &id, name, hall).await,
             Command::Kiosk {
                 command: KioskCommand::List { db },
             } => kiosk_list(&open(&db).await?).await,
@@ -420,20 +448,47 @@ pub async fn migrate(from: &DbUrl, to: &DbUrl, replace: bool) -> anyhow::Result<
     }
 }
 
+/// Sets a kiosk's name and hall when given: printable text of at most 64 characters each.
+async fn describe(
+    store: &Store,
+    id: &str,
+    name: Option<String>,
+    hall: Option<String>,
+) -> anyhow::Result<()> {
+    if name.is_none() && hall.is_none() {
+        return Ok(());
+    }
+    for text in [&name, &hall].into_iter().flatten() {
+        anyhow::ensure!(
+            (1..=64).contains(&text.chars().count()) && !text.chars().any(char::is_control),
+            "a kiosk's name and hall are 1 to 64 printable characters"
+        );
+    }
+    anyhow::ensure!(
+        store
+            .describe_kiosk(id, name.as_deref(), hall.as_deref())
+            .await?,
+        "no kiosk {id}"
+    );
+    Ok(())
+}
+
 async fn kiosk_list(store: &Store) -> anyhow::Result<()> {
     let kiosks = store.list_kiosks().await?;
     println!(
-        "{:<16} {:<25} {:<25} {:<10} {:>10}",
+        "{:<16} {:<25} {:<25} {:<10} {:>10}  NAME / HALL",
         "ID", "REGISTERED", "LAST SEEN", "VERSION", "LAST SEQ"
     );
     for k in kiosks {
         println!(
-            "{:<16} {:<25} {:<25} {:<10} {:>10}",
+            "{:<16} {:<25} {:<25} {:<10} {:>10}  {} / {}",
             k.id,
             k.registered_at,
             k.last_seen.as_deref().unwrap_or("never"),
             k.app_version.as_deref().unwrap_or("-"),
-            k.last_applied_seq
+            k.last_applied_seq,
+            k.name.as_deref().unwrap_or("-"),
+            k.hall.as_deref().unwrap_or("-"),
         );
     }
     Ok(())

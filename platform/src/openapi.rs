@@ -34,6 +34,7 @@ use crate::api;
         api::login::login,
         api::login::logout,
         crate::fleet::page,
+        crate::fleet::detail::page,
         crate::kpi::page::page,
         api::misc::openapi,
         api::catalog::get_catalog,
@@ -170,7 +171,7 @@ fn add_common_responses(doc: &mut Value) {
             if secured {
                 add("401", "Missing or invalid bearer token; nothing changed");
             }
-            if path.contains("{id}") {
+            if secured && path.contains("{id}") {
                 add("403", "The token belongs to another kiosk; nothing changed");
             }
             if has_body {

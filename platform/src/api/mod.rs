@@ -80,6 +80,7 @@ fn routes() -> Vec<RouteSpec> {
         route_post("/login", Public, login::login),
         route_post("/logout", Public, login::logout),
         route_get("/fleet", Operator, crate::fleet::page),
+        route_get("/fleet/kiosks/{id}", Operator, crate::fleet::detail::page),
         route_get("/kpi", Operator, crate::kpi::page::page),
         route_get("/v1/openapi.json", Public, misc::openapi),
         route_get("/v1/catalog", Kiosk, catalog::get_catalog),

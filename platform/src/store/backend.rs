@@ -13,6 +13,7 @@ use sanban_wire::{CatalogFile, Heartbeat, Pickup, Rejection, Service};
 use tokio::sync::mpsc;
 
 use super::activity::Activity;
+use super::model::MaintenanceRow;
 use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
 use super::{
@@ -38,6 +39,20 @@ pub trait Backend: Send + Sync {
         -> Result<Option<(String, String)>, StoreError>;
     async fn list_kiosks(&self) -> Result<Vec<KioskRow>, StoreError>;
     async fn record_heartbeat(&self, id: &str, heartbeat: &Heartbeat) -> Result<(), StoreError>;
+    /// Sets what the hall calls kiosk `id` and which hall it is in (`None` keeps the current one); false for an
+    /// unknown kiosk.
+    async fn describe_kiosk(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        hall: Option<&str>,
+    ) -> Result<bool, StoreError>;
+    /// The kiosk's latest `limit` maintenance audit events, newest first.
+    async fn maintenance_events(
+        &self,
+        id: &str,
+        limit: u32,
+    ) -> Result<Vec<MaintenanceRow>, StoreError>;
 
     // The versioned service catalog.
 

@@ -74,6 +74,8 @@ pub const TABLES: &[Table] = &[
             ("app_version", Text),
             ("last_heartbeat", Text),
             ("last_applied_seq", Int),
+            ("name", Text),
+            ("hall", Text),
         ],
         order_by: "id",
     },

@@ -37,6 +37,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::activity::Activity;
+use super::model::MaintenanceRow;
 use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
 use super::{
@@ -211,6 +212,23 @@ impl Backend for PgStore {
 
     async fn stored_maintenance_secret(&self, kiosk: &str) -> Result<Option<String>, StoreError> {
         secrets::stored_maintenance_secret(&self.client().await?, kiosk).await
+    }
+
+    async fn describe_kiosk(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        hall: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        kiosks::describe_kiosk(&self.client().await?, id, name, hall).await
+    }
+
+    async fn maintenance_events(
+        &self,
+        id: &str,
+        limit: u32,
+    ) -> Result<Vec<MaintenanceRow>, StoreError> {
+        kiosks::maintenance_events(&self.client().await?, id, limit).await
     }
 
     async fn put_operator(

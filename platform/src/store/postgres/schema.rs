@@ -256,8 +256,11 @@ CREATE TABLE maintenance_events (
 );
 ";
 
-/// v4: operators of the fleet and KPI pages and their sessions ([`crate::store::operators`]).
+/// v4: operators of the fleet and KPI pages and their sessions ([`crate::store::operators`]); each kiosk's
+/// name and hall for the fleet page.
 const V4: &str = "
+ALTER TABLE kiosks ADD COLUMN name TEXT;
+ALTER TABLE kiosks ADD COLUMN hall TEXT;
 CREATE TABLE operators (
     name          TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,

@@ -31,6 +31,7 @@ pub use pickups::add_pickup;
 pub use read::PlatformDb;
 
 use super::activity::Activity;
+use super::model::MaintenanceRow;
 use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
 use super::{
@@ -226,6 +227,31 @@ impl Backend for SqliteStore {
     async fn stored_maintenance_secret(&self, kiosk: &str) -> Result<Option<String>, StoreError> {
         let kiosk = kiosk.to_string();
         self.read(move |conn| secrets::stored_maintenance_secret(conn, &kiosk))
+            .await
+    }
+
+    async fn describe_kiosk(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        hall: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let (id, name, hall) = (
+            id.to_string(),
+            name.map(str::to_string),
+            hall.map(str::to_string),
+        );
+        self.write(move |conn| kiosks::describe_kiosk(conn, &id, name.as_deref(), hall.as_deref()))
+            .await
+    }
+
+    async fn maintenance_events(
+        &self,
+        id: &str,
+        limit: u32,
+    ) -> Result<Vec<MaintenanceRow>, StoreError> {
+        let id = id.to_string();
+        self.read(move |conn| kiosks::maintenance_events(conn, &id, limit))
             .await
     }
 

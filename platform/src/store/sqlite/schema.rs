@@ -281,10 +281,13 @@ fn v6(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// v7: operators of the fleet and KPI pages and their sessions ([`crate::store::operators`]).
+/// v7: operators of the fleet and KPI pages and their sessions ([`crate::store::operators`]); each kiosk's
+/// name and hall for the fleet page.
 fn v7(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
         "
+        ALTER TABLE kiosks ADD COLUMN name TEXT;
+        ALTER TABLE kiosks ADD COLUMN hall TEXT;
         CREATE TABLE operators (
             name          TEXT PRIMARY KEY,
             password_hash TEXT NOT NULL,      -- Argon2id, PHC string

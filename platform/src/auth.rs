@@ -104,6 +104,35 @@ async fn authenticate(
     }
 }
 
+/// The operator logged in on this request, put in its extensions by [`require_operator`].
+#[derive(Debug, Clone)]
+pub struct AuthedOperator(pub String);
+
+/// Middleware of the operators' pages: a live session cookie, or 401 with a page that sends the browser on to the
+/// login form (a 401 rather than a redirect: without a session nothing else of the request is looked at, and an API
+/// client is told so plainly).
+pub async fn require_operator(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let token = crate::api::login::session_cookie(req.headers()).map(str::to_string);
+    let operator = match token {
+        Some(token) => match crate::operators::session(&state.store, &token).await {
+            Ok(operator) => operator,
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+        None => None,
+    };
+    match operator {
+        Some(name) => {
+            req.extensions_mut().insert(AuthedOperator(name));
+            next.run(req).await
+        }
+        None => crate::api::login::login_required(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

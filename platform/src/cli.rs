@@ -39,6 +39,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KioskCommand,
     },
+    /// Operators of the fleet and KPI pages (`/login`).
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
     /// Put documents in kiosk lockers (demos and tests).
     Pickup {
         #[command(subcommand)]
@@ -121,6 +126,22 @@ pub enum Command {
         #[arg(long, value_name = "ZONE", default_value = "Asia/Shanghai")]
         timezone: chrono_tz::Tz,
     },
+    /// The 三办 KPI report: the catalog against the reform's targets (hall and departments) and what kiosks did
+    /// per day. The same figures as the operators' page `GET /kpi`.
+    Kpi {
+        #[arg(long)]
+        db: DbUrl,
+        /// Last day of the report (default: today in the hall).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<chrono::NaiveDate>,
+        /// Days in the report, ending with --to.
+        #[arg(long, default_value_t = crate::kpi::DEFAULT_DAYS,
+              value_parser = clap::value_parser!(u64).range(1..=crate::kpi::MAX_DAYS))]
+        days: u64,
+        /// The whole report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Copy everything a platform holds to another store (a hall's SQLite platform joining the city's
     /// PostgreSQL one, or back). Stop the source platform first. The copy is one transaction on the target, which
     /// must hold no data unless --replace is given; kiosks carry on from the same last applied seq.
@@ -173,6 +194,22 @@ pub enum KioskCommand {
         /// Issue an existing kiosk a new token (the old one stops working).
         #[arg(long)]
         rotate: bool,
+        /// What the hall calls it, for the fleet page ("一楼东侧 2 号机").
+        #[arg(long)]
+        name: Option<String>,
+        /// The hall it stands in ("汉南区政务服务中心").
+        #[arg(long)]
+        hall: Option<String>,
+    },
+    /// Set a registered kiosk's name and hall (either may be left out).
+    Describe {
+        id: String,
+        #[arg(long)]
+        db: DbUrl,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        hall: Option<String>,
     },
     /// List registered kiosks.
     List {
@@ -193,6 +230,31 @@ pub enum AppointmentsCommand {
         date: Option<String>,
         #[arg(long, value_name = "ZONE", default_value = "Asia/Shanghai")]
         timezone: chrono_tz::Tz,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OperatorCommand {
+    /// Create operator NAME. The password (10 to 128 characters) is read from the first line of stdin, so it
+    /// never appears in the process list or the shell's history; only its Argon2id hash is stored.
+    Add {
+        name: String,
+        #[arg(long)]
+        db: DbUrl,
+        /// Set a new password for an existing operator (ends its sessions, clears its lock-out).
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Remove operator NAME and end its sessions.
+    Remove {
+        name: String,
+        #[arg(long)]
+        db: DbUrl,
+    },
+    /// List operators (name, created, locked until).
+    List {
+        #[arg(long)]
+        db: DbUrl,
     },
 }
 
@@ -265,9 +327,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 options,
             } => serve(&listen, db, options).await,
             Command::Kiosk {
-                command: KioskCommand::Add { id, db, rotate },
+                command:
+                    KioskCommand::Add {
+                        id,
+                        db,
+                        rotate,
+                        name,
+                        hall,
+                    },
             } => {
-                let token = crate::register(&open(&db).await?, &id, rotate).await?;
+                let store = open(&db).await?;
+                let token = crate::register(&store, &id, rotate).await?;
+                describe(&store, &id, name, hall).await?;
                 println!("{token}");
                 eprintln!(
                     "kiosk {id}: token printed above; it is shown only this once (only its hash is stored)"
@@ -275,8 +346,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Kiosk {
+                command: KioskCommand::Describe { id, db, name, hall },
+            } => describe(&existing(&db).await?, &id, name, hall).await,
+            Command::Kiosk {
                 command: KioskCommand::List { db },
             } => kiosk_list(&open(&db).await?).await,
+            Command::Operator { command } => operator(command).await,
             Command::Pickup {
                 command:
                     PickupCommand::Add {
@@ -367,6 +442,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 let day = day_arg(date, crate::appointments::Hall::new(timezone).today())?;
                 appointments(&existing(&db).await?, &day, json).await
             }
+            Command::Kpi { db, to, days, json } => {
+                let to = to.unwrap_or_else(crate::schedule::hall_today);
+                let (from, to) = crate::kpi::range(None, Some(days), to).map_err(anyhow::Error::msg)?;
+                let report = crate::kpi::report(&existing(&db).await?, from, to).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                } else {
+                    print!("{}", crate::kpi::text::render(&report));
+                }
+                Ok(())
+            }
             Command::Tickets { db, kiosk, json } => {
                 tickets(&open(&db).await?, kiosk.as_deref(), json).await
             }
@@ -414,6 +500,42 @@ async fn open(db: &DbUrl) -> anyhow::Result<Store> {
 
 /// The catalog commands work on an existing platform store only: a mistyped SQLite path must not create a new
 /// database that no server reads (a mistyped PostgreSQL database fails to connect).
+async fn operator(command: OperatorCommand) -> anyhow::Result<()> {
+    match command {
+        OperatorCommand::Add { name, db, reset } => {
+            anyhow::ensure!(
+                crate::operators::valid_name(&name),
+                "an operator name is 1 to 64 letters, digits, '-', '_' or '.'"
+            );
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from stdin")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let hash = crate::operators::hash_password(password).map_err(anyhow::Error::msg)?;
+            open(&db).await?.put_operator(&name, &hash, reset).await?;
+            eprintln!("operator {name}: password set (only its Argon2id hash is stored)");
+        }
+        OperatorCommand::Remove { name, db } => {
+            anyhow::ensure!(
+                existing(&db).await?.remove_operator(&name).await?,
+                "no operator {name}"
+            );
+            eprintln!("operator {name} removed; its sessions ended");
+        }
+        OperatorCommand::List { db } => {
+            for o in existing(&db).await?.operators().await? {
+                let locked = o
+                    .locked_until
+                    .map(|t| format!("  locked until {t}"))
+                    .unwrap_or_default();
+                println!("{}  created {}{locked}", o.name, o.created_at);
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn existing(db: &DbUrl) -> anyhow::Result<Store> {
     if let DbUrl::Sqlite(path) = db {
         if !path.is_file() {
@@ -520,20 +642,47 @@ pub async fn migrate(from: &DbUrl, to: &DbUrl, replace: bool) -> anyhow::Result<
     }
 }
 
+/// Sets a kiosk's name and hall when given: printable text of at most 64 characters each.
+async fn describe(
+    store: &Store,
+    id: &str,
+    name: Option<String>,
+    hall: Option<String>,
+) -> anyhow::Result<()> {
+    if name.is_none() && hall.is_none() {
+        return Ok(());
+    }
+    for text in [&name, &hall].into_iter().flatten() {
+        anyhow::ensure!(
+            (1..=64).contains(&text.chars().count()) && !text.chars().any(char::is_control),
+            "a kiosk's name and hall are 1 to 64 printable characters"
+        );
+    }
+    anyhow::ensure!(
+        store
+            .describe_kiosk(id, name.as_deref(), hall.as_deref())
+            .await?,
+        "no kiosk {id}"
+    );
+    Ok(())
+}
+
 async fn kiosk_list(store: &Store) -> anyhow::Result<()> {
     let kiosks = store.list_kiosks().await?;
     println!(
-        "{:<16} {:<25} {:<25} {:<10} {:>10}",
+        "{:<16} {:<25} {:<25} {:<10} {:>10}  NAME / HALL",
         "ID", "REGISTERED", "LAST SEEN", "VERSION", "LAST SEQ"
     );
     for k in kiosks {
         println!(
-            "{:<16} {:<25} {:<25} {:<10} {:>10}",
+            "{:<16} {:<25} {:<25} {:<10} {:>10}  {} / {}",
             k.id,
             k.registered_at,
             k.last_seen.as_deref().unwrap_or("never"),
             k.app_version.as_deref().unwrap_or("-"),
-            k.last_applied_seq
+            k.last_applied_seq,
+            k.name.as_deref().unwrap_or("-"),
+            k.hall.as_deref().unwrap_or("-"),
         );
     }
     Ok(())

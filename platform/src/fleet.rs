@@ -1,8 +1,10 @@
-//! `GET /fleet`: the technicians' page. Plain HTML (no script), every value escaped, kiosks ordered so the one to
+//! `GET /fleet`: the operators' page of the kiosks (its kiosk detail: [`detail`]). Plain HTML (no script), every value escaped, kiosks ordered so the one to
 //! visit first is on top: device faults, then kiosks not heard from, then warnings, then big outbox backlogs.
 //!
 //! What kiosks report is shown as they sent it but never as markup, and never invisibly: control, format and
 //! bidirectional characters (U+202E would reverse the text after it) appear as `[U+202E]`.
+
+pub mod detail;
 
 use std::fmt::Write;
 
@@ -44,12 +46,24 @@ impl Status {
             Status::Ok => "OK",
         }
     }
+
+    fn label_zh(self) -> &'static str {
+        match self {
+            Status::Fault => "故障",
+            Status::Unseen => "失联",
+            Status::Warning => "警告",
+            Status::Backlog => "积压",
+            Status::Ok => "正常",
+        }
+    }
 }
 
 /// One kiosk as the page shows it.
 #[derive(Debug, Clone)]
 pub struct FleetRow {
     pub id: String,
+    pub name: Option<String>,
+    pub hall: Option<String>,
     pub status: Status,
     pub unseen_secs: Option<i64>,
     pub app_version: String,
@@ -58,8 +72,20 @@ pub struct FleetRow {
     pub alerts: Vec<String>,
 }
 
-/// Judges one kiosk at `now`.
-pub fn assess(k: &KioskRow, now: DateTime<Utc>) -> FleetRow {
+/// The devices kiosks report, named in Chinese first.
+pub fn device_zh(device: &str) -> &'static str {
+    match device {
+        "printer" => "打印机",
+        "idcard" => "身份证阅读器",
+        "locker" => "智能柜",
+        "touch" | "screen" => "触摸屏",
+        "network" => "网络",
+        _ => "设备",
+    }
+}
+
+/// Judges one kiosk at `now`, against the platform's `current_catalog` version.
+pub fn assess(k: &KioskRow, now: DateTime<Utc>, current_catalog: Option<u64>) -> FleetRow {
     let unseen_secs = k
         .last_seen
         .as_deref()
@@ -84,23 +110,63 @@ pub fn assess(k: &KioskRow, now: DateTime<Utc>) -> FleetRow {
             match d.state {
                 DeviceState::Fault => raise(
                     Status::Fault,
-                    format!("{} fault: {}", d.device, d.detail),
+                    format!(
+                        "{}故障 · {} fault: {}",
+                        device_zh(&d.device),
+                        d.device,
+                        d.detail
+                    ),
                     &mut alerts,
                 ),
                 DeviceState::Warning => raise(
                     Status::Warning,
-                    format!("{} warning: {}", d.device, d.detail),
+                    format!(
+                        "{}警告 · {} warning: {}",
+                        device_zh(&d.device),
+                        d.device,
+                        d.detail
+                    ),
                     &mut alerts,
                 ),
                 DeviceState::Ok | DeviceState::Absent => {}
             }
         }
+        if let (Some(have), Some(current)) = (hb.catalog_version, current_catalog) {
+            if have < current {
+                raise(
+                    Status::Warning,
+                    format!("事项清单落后（第 {have} 版，现行第 {current} 版） · catalog version {have}, current {current}"),
+                    &mut alerts,
+                );
+            }
+        }
+        if let Some(pad) = &hb.maintenance {
+            if let Some(until) = &pad.locked_until {
+                raise(
+                    Status::Warning,
+                    format!(
+                        "维护密码锁定至 {} · maintenance PIN pad locked until {until}",
+                        local_time(until)
+                    ),
+                    &mut alerts,
+                );
+            } else if pad.failures > 0 {
+                raise(
+                    Status::Warning,
+                    format!(
+                        "维护密码连续错误 {n} 次 · {n} wrong maintenance PINs in a row",
+                        n = pad.failures
+                    ),
+                    &mut alerts,
+                );
+            }
+        }
     }
     match unseen_secs {
-        None => raise(Status::Unseen, "never seen".into(), &mut alerts),
+        None => raise(Status::Unseen, "从未联系 · never seen".into(), &mut alerts),
         Some(s) if s >= UNSEEN_AFTER_SECS => raise(
             Status::Unseen,
-            format!("not seen for {}", ago(s)),
+            format!("{}未联系 · not seen for {}", ago_zh(s), ago(s)),
             &mut alerts,
         ),
         _ => {}
@@ -115,12 +181,17 @@ pub fn assess(k: &KioskRow, now: DateTime<Utc>) -> FleetRow {
             .unwrap_or_default();
         raise(
             Status::Backlog,
-            format!("outbox backlog {} events{oldest}", backlog.unwrap_or(0)),
+            format!(
+                "待同步积压 {n} 条 · outbox backlog {n} events{oldest}",
+                n = backlog.unwrap_or(0)
+            ),
             &mut alerts,
         );
     }
     FleetRow {
         id: k.id.clone(),
+        name: k.name.clone(),
+        hall: k.hall.clone(),
         status,
         unseen_secs,
         app_version: k.app_version.clone().unwrap_or_else(|| "?".into()),
@@ -148,6 +219,27 @@ pub fn sort(rows: &mut [FleetRow]) {
 /// A kiosk-reported age in seconds as the page counts them: a huge one stays huge, it does not wrap negative.
 fn saturating_secs(secs: u64) -> i64 {
     i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
+/// An RFC 3339 time as the hall reads it: its local time (UTC+8), or the text itself if it is not a time.
+pub fn local_time(rfc3339: &str) -> String {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            (t.with_timezone(&Utc) + chrono::Duration::hours(8))
+                .format("%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+/// "45 秒", "12 分钟", "3 小时 4 分", "2 天 3 小时".
+pub fn ago_zh(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} 秒"),
+        s if s < 3600 => format!("{} 分钟", s / 60),
+        s if s < 86400 => format!("{} 小时 {} 分", s / 3600, s % 3600 / 60),
+        s => format!("{} 天 {} 小时", s / 86400, s % 86400 / 3600),
+    }
 }
 
 /// "45 s", "12 min", "3 h 4 min", "2 d 3 h".
@@ -223,24 +315,37 @@ pub fn render_with_alerts(
          table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:.4em .6em;text-align:left}\
          th{background:#eee}.FAULT{background:#fdd}.UNSEEN{background:#fed}.WARNING{background:#ffc}\
          .BACKLOG{background:#eef}td.n{text-align:right}</style></head><body>\n\
-         <h1>Sanban kiosks 自助终端</h1>\n",
+         ",
     );
+    html.push_str(crate::pages::NAV);
+    html.push_str("<h1>自助终端运维 <span style=\"color:#555\">Kiosk fleet</span></h1>\n");
     let _ = writeln!(
         html,
-        "<p>{} kiosks, as of {} UTC. Most urgent first: faults, unseen, warnings, backlogs.</p>",
-        rows.len(),
-        escape(&now.format("%Y-%m-%d %H:%M:%S").to_string())
+        "<p>{n} 台终端，北京时间 {t}，最紧急的在前：故障、失联、警告、积压。<br><span style=\"color:#555\">{n} \
+         kiosks as of {t} (UTC+8). Most urgent first: faults, unseen, warnings, backlogs.</span></p>",
+        n = rows.len(),
+        t = escape(
+            &(now + chrono::Duration::hours(8))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        )
     );
     html.push_str(
-        "<table><thead><tr><th>Status</th><th>Kiosk</th><th>Last seen</th><th>Version</th>\
-         <th>Outbox backlog</th><th>Oldest pending</th><th>Alerts</th></tr></thead><tbody>\n",
+        "<table><thead><tr><th>状态 Status</th><th>终端 Kiosk</th><th>最后联系 Last seen</th><th>版本 Version</th>\
+         <th>待同步 Outbox backlog</th><th>最早待同步 Oldest pending</th><th>告警 Alerts</th></tr></thead><tbody>\n",
     );
     for r in rows {
         let label = r.status.label();
         let seen = r
             .unseen_secs
-            .map(|s| format!("{} ago", ago(s)))
-            .unwrap_or_else(|| "never".into());
+            .map(|s| format!("{}前 ({} ago)", ago_zh(s), ago(s)))
+            .unwrap_or_else(|| "从未 never".into());
+        let place: String = [&r.name, &r.hall]
+            .into_iter()
+            .flatten()
+            .map(|t| escape(t))
+            .collect::<Vec<_>>()
+            .join("<br>");
         let backlog = r
             .backlog
             .map(|b| b.to_string())
@@ -250,7 +355,7 @@ pub fn render_with_alerts(
             .map(|s| ago(saturating_secs(s)))
             .unwrap_or_else(|| "–".into());
         let alerts = if r.alerts.is_empty() {
-            "none".to_string()
+            "无 none".to_string()
         } else {
             r.alerts
                 .iter()
@@ -260,13 +365,14 @@ pub fn render_with_alerts(
         };
         let _ = writeln!(
             html,
-            "<tr class=\"{label}\"><td>{label}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
-             <td>{}</td><td>{alerts}</td></tr>",
-            escape(&r.id),
+            "<tr class=\"{label}\"><td>{zh} {label}</td><td><a href=\"/fleet/kiosks/{id}\">{id}</a>\
+             <br><small>{place}</small></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{alerts}</td></tr>",
             escape(&seen),
             escape(&r.app_version),
             escape(&backlog),
             escape(&oldest),
+            id = escape(&r.id),
+            zh = r.status.label_zh(),
         );
     }
     html.push_str("</tbody></table>\n");
@@ -307,12 +413,20 @@ pub fn render_with_alerts(
 
 #[utoipa::path(get, path = "/fleet", tag = "operations",
     summary = "Technicians' fleet page (HTML): kiosks ordered faults, unseen, warnings, backlogs",
-    responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
+    security(("operatorSession" = [])),
+    responses(
+        (status = 200, description = "HTML page", body = String, content_type = "text/html"),
+        (status = 401, description = "No live operator session: a page that moves on to `/login`", body = String,
+            content_type = "text/html")))]
 pub async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
     let kiosks = state.store.list_kiosks().await?;
     let alerts = state.store.locker_alerts(LOCKER_ALERTS_SHOWN).await?;
+    let current = state.store.current_catalog().await?.version;
     let now = Utc::now();
-    let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now)).collect();
+    let mut rows: Vec<FleetRow> = kiosks
+        .iter()
+        .map(|k| assess(k, now, Some(current)))
+        .collect();
     sort(&mut rows);
     Ok(Html(render_with_alerts(&rows, &alerts, now)))
 }
@@ -334,6 +448,8 @@ mod tests {
             app_version: Some("0.1.0".into()),
             last_applied_seq: 0,
             last_heartbeat: heartbeat.map(|h| h.to_string()),
+            name: None,
+            hall: None,
         }
     }
 
@@ -354,11 +470,11 @@ mod tests {
             kiosk("never", None, None),
             kiosk("fault", Some(5), Some(hb("fault", "paper out", 0))),
         ];
-        let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now)).collect();
+        let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now, None)).collect();
         sort(&mut rows);
         let order: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(order, ["fault", "never", "gone", "warn", "backlog", "ok"]);
-        assert_eq!(rows[0].alerts, ["printer fault: paper out"]);
+        assert_eq!(rows[0].alerts, ["打印机故障 · printer fault: paper out"]);
     }
 
     #[test]
@@ -368,7 +484,7 @@ mod tests {
             Some(5),
             Some(hb("fault", "<script>alert(1)</script>", 0)),
         );
-        let html = render(&[assess(&k, Utc::now())], Utc::now());
+        let html = render(&[assess(&k, Utc::now(), None)], Utc::now());
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
     }
@@ -381,7 +497,7 @@ mod tests {
             Some(hb("fault", "cover\u{200B} open\u{2066}x\u{2069}\n", 0)),
         );
         k.app_version = Some("1.0<script>alert(1)</script>\u{202E}3.2.1".into());
-        let html = render(&[assess(&k, Utc::now())], Utc::now());
+        let html = render(&[assess(&k, Utc::now(), None)], Utc::now());
         assert!(!html.contains("<script>"));
         assert!(
             html.contains("1.0&lt;script&gt;alert(1)&lt;/script&gt;[U+202E]3.2.1"),
@@ -404,7 +520,7 @@ mod tests {
         let mut beat = hb("ok", "", u64::MAX);
         beat["oldest_pending_secs"] = u64::MAX.into();
         let k = kiosk("k1", Some(5), Some(beat));
-        let row = assess(&k, Utc::now());
+        let row = assess(&k, Utc::now(), None);
         let html = render(std::slice::from_ref(&row), Utc::now());
         assert_eq!(row.status, Status::Backlog);
         assert!(!html.contains(">-") && !html.contains(" -"), "{html}");
@@ -413,9 +529,9 @@ mod tests {
         // A last-seen time far in the past (or future) neither wraps nor panics.
         let mut old = kiosk("k2", None, None);
         old.last_seen = Some("0001-01-01T00:00:00Z".into());
-        assert!(assess(&old, Utc::now()).unseen_secs.unwrap() > 0);
+        assert!(assess(&old, Utc::now(), None).unseen_secs.unwrap() > 0);
         old.last_seen = Some("9999-12-31T23:59:59Z".into());
-        assert_eq!(assess(&old, Utc::now()).unseen_secs, Some(0));
+        assert_eq!(assess(&old, Utc::now(), None).unseen_secs, Some(0));
     }
 
     #[test]

@@ -30,7 +30,12 @@ use crate::api;
     ),
     paths(
         api::misc::healthz,
+        api::login::form,
+        api::login::login,
+        api::login::logout,
         crate::fleet::page,
+        crate::fleet::detail::page,
+        crate::kpi::page::page,
         api::misc::openapi,
         api::catalog::get_catalog,
         api::slots::get_slots,
@@ -62,8 +67,12 @@ pub fn document_json() -> &'static str {
 fn build() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serializes");
     doc["servers"] = json!([{"url": "http://127.0.0.1:8080"}]);
-    doc["components"]["securitySchemes"] = json!({"kioskToken": {"type": "http", "scheme": "bearer",
-        "description": "Per-kiosk token; only its SHA-256 is stored. A token used on another kiosk's path gets 403."}});
+    doc["components"]["securitySchemes"] = json!({
+        "kioskToken": {"type": "http", "scheme": "bearer",
+            "description": "Per-kiosk token; only its SHA-256 is stored. A token used on another kiosk's path gets 403."},
+        "operatorSession": {"type": "apiKey", "in": "cookie", "name": crate::operators::COOKIE,
+            "description": "An operator's session, set by `POST /login`; without a live one the pages redirect \
+                (303) to `/login`."}});
     bound_integers(&mut doc);
     rules::apply(&mut doc);
     tie_event_kinds_to_payloads(&mut doc);
@@ -150,7 +159,10 @@ fn add_common_responses(doc: &mut Value) {
     let paths = doc["paths"].as_object_mut().expect("paths");
     for (path, item) in paths.iter_mut() {
         for (_method, op) in item.as_object_mut().expect("path item").iter_mut() {
-            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            // Kiosk routes answer a missing token with 401; operator pages redirect to the login form instead.
+            let secured = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.get("kioskToken").is_some()));
             let has_body = op.get("requestBody").is_some();
             let responses = op["responses"].as_object_mut().expect("responses");
             let mut add = |code: &str, description: &str| {
@@ -161,7 +173,7 @@ fn add_common_responses(doc: &mut Value) {
             if secured {
                 add("401", "Missing or invalid bearer token; nothing changed");
             }
-            if path.contains("{id}") {
+            if secured && path.contains("{id}") {
                 add("403", "The token belongs to another kiosk; nothing changed");
             }
             if has_body {

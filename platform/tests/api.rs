@@ -410,7 +410,14 @@ async fn heartbeat_then_fleet_shows_the_kiosk_and_its_alert(store: StoreKind) {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    let page = p.http.get(p.url("/fleet")).send().await.unwrap();
+    let cookie = p.operator_cookie().await;
+    let page = p
+        .http
+        .get(p.url("/fleet"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.headers()["content-type"]
         .to_str()

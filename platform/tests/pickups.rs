@@ -234,9 +234,12 @@ async fn the_staff_commands_report_pickups_and_ratings_and_hand_over_deposit_cod
 
 const ID_NUMBER: &str = "420111199003071234";
 
-/// A platform whose data key is a file in `dir` (made on first use).
+/// A platform whose data key is a file in `dir`, made by the test before the server starts.
 async fn platform_with_key(store: StoreKind, dir: &tempfile::TempDir) -> (Platform, DataKey) {
     let path = dir.path().join("data.key");
+    // Made before the server starts: the server reads it as it starts serving, after `start_with` returns, and
+    // two makers of one new key file would race.
+    let key = DataKey::load_or_create(&path).unwrap();
     let p = Platform::start_with(
         store,
         ServeOptions {
@@ -245,7 +248,6 @@ async fn platform_with_key(store: StoreKind, dir: &tempfile::TempDir) -> (Platfo
         },
     )
     .await;
-    let key = DataKey::load_or_create(&path).unwrap();
     (p, key)
 }
 

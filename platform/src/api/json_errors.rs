@@ -1,5 +1,7 @@
 //! Every error reply is JSON (`{"error": "..."}`), whoever produced it: the handlers' [`ApiError`]s already are;
 //! axum's own replies (405 with `Allow`, path and query rejections) are rewritten here, keeping their headers.
+//! The one exception is an HTML page of the operators' pages (their 401 moves a browser on to the login form),
+//! documented as such.
 
 use std::time::Duration;
 
@@ -29,12 +31,14 @@ pub async fn time_limit(limit: Duration, req: Request, next: Next) -> Response {
 /// Rewrites an error reply that is not JSON into one that is, with the same status and headers.
 pub async fn as_json(response: Response) -> Response {
     let status = response.status();
-    let is_json = response
+    let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        .unwrap_or_default();
+    let ours =
+        content_type.starts_with("application/json") || content_type.starts_with("text/html");
+    if !(status.is_client_error() || status.is_server_error()) || ours {
         return response;
     }
     let (mut parts, body) = response.into_parts();

@@ -9,6 +9,7 @@ pub(crate) mod heartbeat;
 mod json_errors;
 pub(crate) mod keys;
 pub(crate) mod leases;
+pub(crate) mod login;
 pub(crate) mod misc;
 pub(crate) mod pickups;
 pub(crate) mod slots;
@@ -35,6 +36,8 @@ pub enum Access {
     Public,
     /// A registered kiosk's bearer token; with `{id}` in the path, that kiosk's own.
     Kiosk,
+    /// A logged-in operator's session cookie; without one, a redirect to `/login`.
+    Operator,
 }
 
 struct RouteSpec {
@@ -74,7 +77,12 @@ fn routes() -> Vec<RouteSpec> {
     use Access::*;
     vec![
         route_get("/healthz", Public, misc::healthz),
-        route_get("/fleet", Public, crate::fleet::page),
+        route_get("/login", Public, login::form),
+        route_post("/login", Public, login::login),
+        route_post("/logout", Public, login::logout),
+        route_get("/fleet", Operator, crate::fleet::page),
+        route_get("/fleet/kiosks/{id}", Operator, crate::fleet::detail::page),
+        route_get("/kpi", Operator, crate::kpi::page::page),
         route_get("/v1/openapi.json", Public, misc::openapi),
         route_get("/v1/catalog", Kiosk, catalog::get_catalog),
         route_get("/v1/slots", Kiosk, slots::get_slots),
@@ -117,6 +125,12 @@ pub fn router_with_timeout(state: AppState, request_timeout: Duration) -> Router
                 .route_layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     crate::auth::require_kiosk,
+                )),
+            Access::Operator => spec
+                .handler
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::auth::require_operator,
                 )),
         };
         router = router.route(spec.path, handler);

@@ -12,9 +12,12 @@ use async_trait::async_trait;
 use sanban_wire::{CatalogFile, Heartbeat, Pickup, Rejection, Service};
 use tokio::sync::mpsc;
 
+use super::activity::Activity;
 use super::model::{
-    CodeRejectionCount, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup, StoredRating,
+    CodeRejectionCount, MaintenanceRow, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup,
+    StoredRating,
 };
+use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
 use super::{
     AppointmentRecord, BookOutcome, Booking, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
@@ -41,6 +44,20 @@ pub trait Backend: Send + Sync {
         -> Result<Option<(String, String)>, StoreError>;
     async fn list_kiosks(&self) -> Result<Vec<KioskRow>, StoreError>;
     async fn record_heartbeat(&self, id: &str, heartbeat: &Heartbeat) -> Result<(), StoreError>;
+    /// Sets what the hall calls kiosk `id` and which hall it is in (`None` keeps the current one); false for an
+    /// unknown kiosk.
+    async fn describe_kiosk(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        hall: Option<&str>,
+    ) -> Result<bool, StoreError>;
+    /// The kiosk's latest `limit` maintenance audit events, newest first.
+    async fn maintenance_events(
+        &self,
+        id: &str,
+        limit: u32,
+    ) -> Result<Vec<MaintenanceRow>, StoreError>;
 
     // The versioned service catalog.
 
@@ -65,6 +82,46 @@ pub trait Backend: Send + Sync {
     async fn maintenance_secret(&self, kiosk: &str, rotate: bool) -> Result<String, StoreError>;
     /// `kiosk`'s maintenance secret if one was made.
     async fn stored_maintenance_secret(&self, kiosk: &str) -> Result<Option<String>, StoreError>;
+
+    // Operators of the fleet and KPI pages ([`super::operators`]).
+
+    /// Stores `name` with an Argon2id `password_hash`; an existing name only with `replace` (which ends its
+    /// sessions and clears its lock-out).
+    async fn put_operator(
+        &self,
+        name: &str,
+        password_hash: &str,
+        replace: bool,
+    ) -> Result<(), StoreError>;
+    /// Removes an operator and ends its sessions; false when there was none.
+    async fn remove_operator(&self, name: &str) -> Result<bool, StoreError>;
+    async fn operators(&self) -> Result<Vec<OperatorRow>, StoreError>;
+    async fn operator_credentials(
+        &self,
+        name: &str,
+    ) -> Result<Option<OperatorCredentials>, StoreError>;
+    /// A wrong password for `name`: counted; the `limit`th in a row locks the name until `lock_until` (and the
+    /// count starts again).
+    async fn operator_login_failed(
+        &self,
+        name: &str,
+        limit: u32,
+        lock_until: &str,
+    ) -> Result<(), StoreError>;
+    /// A right password: clears the failures and stores a session by its cookie's hash; drops expired sessions.
+    async fn start_operator_session(
+        &self,
+        name: &str,
+        token_hash: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError>;
+    /// The operator of the live session with this cookie hash at `now`.
+    async fn session_operator(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError>;
+    async fn end_operator_session(&self, token_hash: &str) -> Result<(), StoreError>;
 
     // Event ingestion.
 
@@ -146,6 +203,8 @@ pub trait Backend: Send + Sync {
     async fn rejections(&self, kiosk: &str) -> Result<Vec<Rejection>, StoreError>;
     /// Rows of each data table ([`super::tables::data_tables`]).
     async fn counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError>;
+    /// What kiosks did on the days `from..=to` (`YYYY-MM-DD`), counted for the KPI report.
+    async fn activity(&self, from: &str, to: &str) -> Result<Activity, StoreError>;
 
     // Moving a platform's data to another store (`sanban-platform migrate`).
 

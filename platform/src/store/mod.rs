@@ -9,10 +9,12 @@
 //! ([`lease_policy`]), the table list used by `migrate` and the tests ([`tables`]), the catalog rules
 //! ([`catalog`]), and the event rules (`crate::ingest`), which a store feeds with facts and whose rows it writes.
 
+pub mod activity;
 mod backend;
 pub mod catalog;
 pub mod lease_policy;
 pub mod model;
+pub mod operators;
 pub mod postgres;
 pub mod sqlite;
 pub mod tables;

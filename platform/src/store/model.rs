@@ -15,6 +15,21 @@ pub struct KioskRow {
     pub last_applied_seq: u64,
     /// Raw JSON of the last heartbeat.
     pub last_heartbeat: Option<String>,
+    /// What the hall calls it ("一楼东侧 2 号机") and which hall it stands in, for the fleet page.
+    pub name: Option<String>,
+    pub hall: Option<String>,
+}
+
+/// One maintenance audit event of a kiosk, as the fleet page's kiosk detail lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MaintenanceRow {
+    pub seq: u64,
+    pub kind: String,
+    pub technician: Option<String>,
+    pub what: String,
+    pub target: Option<String>,
+    pub result: Option<String>,
+    pub occurred_at: String,
 }
 
 /// A queue ticket as the platform holds it.

@@ -74,6 +74,8 @@ pub const TABLES: &[Table] = &[
             ("app_version", Text),
             ("last_heartbeat", Text),
             ("last_applied_seq", Int),
+            ("name", Text),
+            ("hall", Text),
         ],
         order_by: "id",
     },
@@ -322,6 +324,27 @@ pub const TABLES: &[Table] = &[
             ("sent_at", Text),
         ],
         order_by: "pickup_id",
+    },
+    Table {
+        name: "operators",
+        columns: &[
+            ("name", Text),
+            ("password_hash", Text),
+            ("created_at", Text),
+            ("failed_logins", Int),
+            ("locked_until", Text),
+        ],
+        order_by: "name",
+    },
+    Table {
+        name: "operator_sessions",
+        columns: &[
+            ("token_sha256", Text),
+            ("operator", Text),
+            ("created_at", Text),
+            ("expires_at", Text),
+        ],
+        order_by: "token_sha256",
     },
     Table {
         name: "platform_secrets",

@@ -193,6 +193,31 @@ impl Platform {
         token
     }
 
+    /// Creates operator `name` with `password` (as `sanban-platform operator add` does).
+    pub async fn add_operator(&self, name: &str, password: &str) {
+        let hash = sanban_platform::operators::hash_password(password).unwrap();
+        self.store.put_operator(name, &hash, false).await.unwrap();
+    }
+
+    /// Logs in as `name`; the reply of `POST /login`, not followed.
+    pub async fn login(&self, name: &str, password: &str) -> reqwest::Response {
+        no_redirects()
+            .post(self.url("/login"))
+            .form(&[("name", name), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A `Cookie` header value of a fresh operator's live session, for the operators' pages.
+    pub async fn operator_cookie(&self) -> String {
+        self.add_operator("ops", "a long test password").await;
+        let r = self.login("ops", "a long test password").await;
+        assert_eq!(r.status(), 303);
+        let set = r.headers()["set-cookie"].to_str().unwrap();
+        set.split(';').next().unwrap().to_string()
+    }
+
     /// `host:port`, for raw TCP clients.
     pub fn addr(&self) -> &str {
         self.base.trim_start_matches("http://")
@@ -286,6 +311,14 @@ impl Platform {
 }
 
 /// `db` as the `--db` argument of the command line (the plain path or the whole URL, password included).
+/// A client that shows redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 pub fn db_arg(db: &DbUrl) -> String {
     match db {
         DbUrl::Sqlite(p) => p.display().to_string(),

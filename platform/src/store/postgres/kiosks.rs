@@ -66,7 +66,7 @@ pub async fn kiosk_by_token_hash(
 pub async fn list_kiosks(client: &Object) -> Result<Vec<KioskRow>, StoreError> {
     let rows = client
         .query(
-            "SELECT id, registered_at, last_seen, app_version, last_applied_seq, last_heartbeat
+            "SELECT id, registered_at, last_seen, app_version, last_applied_seq, last_heartbeat, name, hall
              FROM kiosks ORDER BY id",
             &[],
         )
@@ -81,6 +81,8 @@ pub async fn list_kiosks(client: &Object) -> Result<Vec<KioskRow>, StoreError> {
             app_version: r.get(3),
             last_applied_seq: to_u64(r.get(4)),
             last_heartbeat: r.get(5),
+            name: r.get(6),
+            hall: r.get(7),
         })
         .collect())
 }
@@ -103,4 +105,48 @@ pub async fn record_heartbeat(
         .await
         .map_err(pg_err)?;
     Ok(())
+}
+
+/// Sets a kiosk's name and hall (`None` leaves one as it is); false for an unknown kiosk.
+pub async fn describe_kiosk(
+    client: &Object,
+    id: &str,
+    name: Option<&str>,
+    hall: Option<&str>,
+) -> Result<bool, StoreError> {
+    Ok(client
+        .execute(
+            "UPDATE kiosks SET name = COALESCE($2, name), hall = COALESCE($3, hall) WHERE id = $1",
+            &[&id, &name, &hall],
+        )
+        .await
+        .map_err(pg_err)?
+        > 0)
+}
+
+/// The kiosk's latest maintenance events, newest first.
+pub async fn maintenance_events(
+    client: &Object,
+    id: &str,
+    limit: u32,
+) -> Result<Vec<crate::store::model::MaintenanceRow>, StoreError> {
+    Ok(client
+        .query(
+            "SELECT seq, kind, technician, what, target, result, occurred_at FROM maintenance_events
+             WHERE kiosk_id = $1 ORDER BY seq DESC LIMIT $2",
+            &[&id, &i64::from(limit)],
+        )
+        .await
+        .map_err(pg_err)?
+        .iter()
+        .map(|r| crate::store::model::MaintenanceRow {
+            seq: to_u64(r.get(0)),
+            kind: r.get(1),
+            technician: r.get(2),
+            what: r.get(3),
+            target: r.get(4),
+            result: r.get(5),
+            occurred_at: r.get(6),
+        })
+        .collect())
 }

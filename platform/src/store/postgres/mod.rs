@@ -9,11 +9,13 @@
 //! handlers answer 503, kiosks back off); broken connections are dropped by the pool and new ones are made when
 //! the server is back, with no restart of the platform.
 
+mod activity;
 mod catalog;
 mod copy;
 pub mod ingest;
 mod kiosks;
 mod leases;
+mod operators;
 mod pickups;
 mod ratings;
 mod read;
@@ -35,9 +37,12 @@ use tokio::sync::mpsc;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
+use super::activity::Activity;
 use super::model::{
-    CodeRejectionCount, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup, StoredRating,
+    CodeRejectionCount, MaintenanceRow, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup,
+    StoredRating,
 };
+use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
 use super::{
     AppointmentRecord, Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported,
@@ -215,6 +220,77 @@ impl Backend for PgStore {
         secrets::stored_maintenance_secret(&self.client().await?, kiosk).await
     }
 
+    async fn describe_kiosk(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        hall: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        kiosks::describe_kiosk(&self.client().await?, id, name, hall).await
+    }
+
+    async fn maintenance_events(
+        &self,
+        id: &str,
+        limit: u32,
+    ) -> Result<Vec<MaintenanceRow>, StoreError> {
+        kiosks::maintenance_events(&self.client().await?, id, limit).await
+    }
+
+    async fn put_operator(
+        &self,
+        name: &str,
+        password_hash: &str,
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        operators::put(&mut self.client().await?, name, password_hash, replace).await
+    }
+
+    async fn remove_operator(&self, name: &str) -> Result<bool, StoreError> {
+        operators::remove(&mut self.client().await?, name).await
+    }
+
+    async fn operators(&self) -> Result<Vec<OperatorRow>, StoreError> {
+        operators::list(&self.client().await?).await
+    }
+
+    async fn operator_credentials(
+        &self,
+        name: &str,
+    ) -> Result<Option<OperatorCredentials>, StoreError> {
+        operators::credentials(&self.client().await?, name).await
+    }
+
+    async fn operator_login_failed(
+        &self,
+        name: &str,
+        limit: u32,
+        lock_until: &str,
+    ) -> Result<(), StoreError> {
+        operators::login_failed(&self.client().await?, name, limit, lock_until).await
+    }
+
+    async fn start_operator_session(
+        &self,
+        name: &str,
+        token_hash: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        operators::start_session(&mut self.client().await?, name, token_hash, expires_at).await
+    }
+
+    async fn session_operator(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError> {
+        operators::session_operator(&self.client().await?, token_hash, now).await
+    }
+
+    async fn end_operator_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        operators::end_session(&self.client().await?, token_hash).await
+    }
+
     async fn settle_batch(
         &self,
         kiosk: &str,
@@ -314,6 +390,10 @@ impl Backend for PgStore {
 
     async fn counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
         read::counts(&self.client().await?).await
+    }
+
+    async fn activity(&self, from: &str, to: &str) -> Result<Activity, StoreError> {
+        activity::activity(&self.client().await?, from, to).await
     }
 
     async fn export(&self, sink: mpsc::Sender<CopyItem>) -> Result<(), StoreError> {

@@ -12,7 +12,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Any constant the platform alone uses: "sanban" in ASCII.
 const MIGRATION_LOCK: i64 = 0x73616e62616e;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 pub async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     client
@@ -335,4 +335,24 @@ ALTER TABLE appointments
 CREATE UNIQUE INDEX appointments_by_code ON appointments (code);
 CREATE INDEX appointments_by_citizen ON appointments (citizen_ref, date);
 CREATE INDEX appointments_by_date ON appointments (date, status);
+";
+
+/// v6: operators of the fleet and KPI pages and their sessions ([`crate::store::operators`]); each kiosk's
+/// name and hall for the fleet page.
+const V6: &str = "
+ALTER TABLE kiosks ADD COLUMN name TEXT;
+ALTER TABLE kiosks ADD COLUMN hall TEXT;
+CREATE TABLE operators (
+    name          TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    failed_logins BIGINT NOT NULL DEFAULT 0,
+    locked_until  TEXT
+);
+CREATE TABLE operator_sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    operator     TEXT NOT NULL REFERENCES operators(name),
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL
+);
 ";

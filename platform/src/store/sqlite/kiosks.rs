@@ -58,7 +58,8 @@ pub fn kiosk_by_token_hash(
 
 pub fn list_kiosks(conn: &Connection) -> Result<Vec<KioskRow>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT id, registered_at, last_seen, app_version, last_applied_seq, last_heartbeat FROM kiosks ORDER BY id",
+        "SELECT id, registered_at, last_seen, app_version, last_applied_seq, last_heartbeat, name, hall
+         FROM kiosks ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(KioskRow {
@@ -68,6 +69,8 @@ pub fn list_kiosks(conn: &Connection) -> Result<Vec<KioskRow>, StoreError> {
             app_version: r.get(3)?,
             last_applied_seq: r.get(4)?,
             last_heartbeat: r.get(5)?,
+            name: r.get(6)?,
+            hall: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -88,4 +91,41 @@ pub fn record_heartbeat(
         ],
     )?;
     Ok(())
+}
+
+/// Sets a kiosk's name and hall (`None` leaves one as it is); false for an unknown kiosk.
+pub fn describe_kiosk(
+    conn: &Connection,
+    id: &str,
+    name: Option<&str>,
+    hall: Option<&str>,
+) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE kiosks SET name = COALESCE(?2, name), hall = COALESCE(?3, hall) WHERE id = ?1",
+        params![id, name, hall],
+    )? > 0)
+}
+
+/// The kiosk's latest maintenance events, newest first.
+pub fn maintenance_events(
+    conn: &Connection,
+    id: &str,
+    limit: u32,
+) -> Result<Vec<crate::store::model::MaintenanceRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, kind, technician, what, target, result, occurred_at FROM maintenance_events
+         WHERE kiosk_id = ?1 ORDER BY seq DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![id, limit], |r| {
+        Ok(crate::store::model::MaintenanceRow {
+            seq: r.get(0)?,
+            kind: r.get(1)?,
+            technician: r.get(2)?,
+            what: r.get(3)?,
+            target: r.get(4)?,
+            result: r.get(5)?,
+            occurred_at: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -3,11 +3,13 @@
 //! All writes go through a single writer thread ([`writer`]) so batches from many kiosks never race on
 //! `last_applied_seq`; reads use a small pool of read-only connections, which WAL lets run beside the writer.
 
+mod activity;
 mod catalog;
 mod copy;
 mod ingest;
 mod kiosks;
 mod leases;
+mod operators;
 mod pickups;
 mod ratings;
 mod read;
@@ -29,9 +31,12 @@ use tokio::sync::mpsc;
 pub use pickups::add_pickup;
 pub use read::PlatformDb;
 
+use super::activity::Activity;
 use super::model::{
-    CodeRejectionCount, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup, StoredRating,
+    CodeRejectionCount, MaintenanceRow, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup,
+    StoredRating,
 };
+use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
 use super::{
     AppointmentRecord, Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported,
@@ -231,6 +236,102 @@ impl Backend for SqliteStore {
             .await
     }
 
+    async fn describe_kiosk(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        hall: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let (id, name, hall) = (
+            id.to_string(),
+            name.map(str::to_string),
+            hall.map(str::to_string),
+        );
+        self.write(move |conn| kiosks::describe_kiosk(conn, &id, name.as_deref(), hall.as_deref()))
+            .await
+    }
+
+    async fn maintenance_events(
+        &self,
+        id: &str,
+        limit: u32,
+    ) -> Result<Vec<MaintenanceRow>, StoreError> {
+        let id = id.to_string();
+        self.read(move |conn| kiosks::maintenance_events(conn, &id, limit))
+            .await
+    }
+
+    async fn put_operator(
+        &self,
+        name: &str,
+        password_hash: &str,
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        let (name, hash) = (name.to_string(), password_hash.to_string());
+        self.write(move |conn| operators::put(conn, &name, &hash, replace))
+            .await
+    }
+
+    async fn remove_operator(&self, name: &str) -> Result<bool, StoreError> {
+        let name = name.to_string();
+        self.write(move |conn| operators::remove(conn, &name)).await
+    }
+
+    async fn operators(&self) -> Result<Vec<OperatorRow>, StoreError> {
+        self.read(operators::list).await
+    }
+
+    async fn operator_credentials(
+        &self,
+        name: &str,
+    ) -> Result<Option<OperatorCredentials>, StoreError> {
+        let name = name.to_string();
+        self.read(move |conn| operators::credentials(conn, &name))
+            .await
+    }
+
+    async fn operator_login_failed(
+        &self,
+        name: &str,
+        limit: u32,
+        lock_until: &str,
+    ) -> Result<(), StoreError> {
+        let (name, until) = (name.to_string(), lock_until.to_string());
+        self.write(move |conn| operators::login_failed(conn, &name, limit, &until))
+            .await
+    }
+
+    async fn start_operator_session(
+        &self,
+        name: &str,
+        token_hash: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        let (name, hash, expires) = (
+            name.to_string(),
+            token_hash.to_string(),
+            expires_at.to_string(),
+        );
+        self.write(move |conn| operators::start_session(conn, &name, &hash, &expires))
+            .await
+    }
+
+    async fn session_operator(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (hash, now) = (token_hash.to_string(), now.to_string());
+        self.read(move |conn| operators::session_operator(conn, &hash, &now))
+            .await
+    }
+
+    async fn end_operator_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let hash = token_hash.to_string();
+        self.write(move |conn| operators::end_session(conn, &hash))
+            .await
+    }
+
     async fn settle_batch(
         &self,
         kiosk: &str,
@@ -354,6 +455,12 @@ impl Backend for SqliteStore {
 
     async fn counts(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
         self.read(read::counts).await
+    }
+
+    async fn activity(&self, from: &str, to: &str) -> Result<Activity, StoreError> {
+        let (from, to) = (from.to_string(), to.to_string());
+        self.read(move |conn| activity::activity(conn, &from, &to))
+            .await
     }
 
     async fn export(&self, sink: mpsc::Sender<CopyItem>) -> Result<(), StoreError> {

@@ -8,7 +8,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6, v7, v8];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6, v7, v8, v9];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -373,6 +373,31 @@ fn v8(conn: &Connection) -> Result<(), StoreError> {
         CREATE UNIQUE INDEX appointments_by_code ON appointments (code);
         CREATE INDEX appointments_by_citizen ON appointments (citizen_ref, date);
         CREATE INDEX appointments_by_date ON appointments (date, status);
+        ",
+    )?;
+    Ok(())
+}
+
+/// v9: operators of the fleet and KPI pages and their sessions ([`crate::store::operators`]); each kiosk's
+/// name and hall for the fleet page.
+fn v9(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "
+        ALTER TABLE kiosks ADD COLUMN name TEXT;
+        ALTER TABLE kiosks ADD COLUMN hall TEXT;
+        CREATE TABLE operators (
+            name          TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,      -- Argon2id, PHC string
+            created_at    TEXT NOT NULL,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until  TEXT
+        );
+        CREATE TABLE operator_sessions (
+            token_sha256 TEXT PRIMARY KEY,    -- the cookie's SHA-256; the cookie is never stored
+            operator     TEXT NOT NULL REFERENCES operators(name),
+            created_at   TEXT NOT NULL,
+            expires_at   TEXT NOT NULL
+        );
         ",
     )?;
     Ok(())

@@ -12,7 +12,6 @@ use super::chart::{daily_trend, share_bars, DayPoint, ShareBar};
 use super::{range, report, KpiReport, Standing};
 use crate::error::ApiError;
 use crate::fleet::escape;
-use crate::schedule::hall_today;
 use crate::state::AppState;
 
 #[derive(serde::Deserialize)]
@@ -40,7 +39,8 @@ pub async fn page(
     query: Result<Query<KpiQuery>, QueryRejection>,
 ) -> Result<Html<String>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let (from, to) = range(q.to.as_deref(), q.days, hall_today()).map_err(ApiError::BadRequest)?;
+    let (from, to) =
+        range(q.to.as_deref(), q.days, state.hall().today()).map_err(ApiError::BadRequest)?;
     let report = report(&state.store, from, to).await?;
     Ok(Html(render(&report)))
 }

@@ -1,8 +1,11 @@
 //! 免费邮寄 and the staff's deposit through the real UI, with the kiosk's locker, card reader and printer simulators
 //! on pseudo-terminals, played as scripts by the script runner:
-//! - a document that allows post: the code finds it, the card gives the address, a wrong mobile number is refused,
-//!   a right one confirms → a `pickup.post_requested` event is queued, no door is fired (the document stays in its
-//!   door for the staff), a post receipt with the recipient masked is printed, the rating follows; the same code
+//! - a document that allows post: the code finds it, the card gives the address (masked on the post page); 修改地址
+//!   shows it in full on the pinyin keyboard, a fragment typed in its place is refused next to it, 使用身份证地址
+//!   goes back to the card's, and a flat typed after the card's street (pinyin and digits) is kept; a wrong mobile
+//!   number is refused, a right one confirms → a `pickup.post_requested` event is queued with the edited address
+//!   (sealed in the outbox, read back through the store), no door is fired (the document stays in its door for the
+//!   staff), a post receipt with the recipient and address masked is printed, the rating follows; the same code
 //!   afterwards says the document is being posted;
 //! - the staff's deposit from the maintenance menu ("存放待取文件"): documents held for the staff and overdue are
 //!   listed; a free door is chosen (taken doors are not offered), the document number typed on the on-screen
@@ -16,7 +19,7 @@ use std::time::Duration;
 use chrono::Utc;
 use sanban_kiosk::app::{KioskApp, Services, HOME};
 use sanban_kiosk::config::Config;
-use sanban_kiosk::headless::driver::exists;
+use sanban_kiosk::headless::driver::{exists, visible_texts};
 use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::maintenance::credentials;
 use sanban_kiosk::store::pickups::PickupState;
@@ -97,6 +100,27 @@ fn in_door(app: &KioskApp, door: u16) -> anyhow::Result<Option<(String, PickupSt
         .map(|d| (d.pickup_id, d.state, d.document_no.unwrap_or_default())))
 }
 
+/// Some text on the page contains `text`.
+fn shows(w: &AppWindow, text: &str) -> bool {
+    visible_texts(w).iter().any(|t| t.contains(text))
+}
+
+/// Some file under `dir` (the store, its WAL) holds `text` in clear (UTF-8).
+fn on_disk(dir: &std::path::Path, text: &str) -> bool {
+    let needle = text.as_bytes();
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                return on_disk(&path, text);
+            }
+            std::fs::read(&path).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
+        })
+}
+
 fn contains(haystack: &[u8], text: &str) -> bool {
     let (gb, _, _) = encoding_rs::GB18030.encode(text);
     haystack.windows(gb.len()).any(|w| w == &gb[..])
@@ -121,12 +145,48 @@ async fn free_post(app: &KioskApp) -> anyhow::Result<()> {
     )
     .await?;
     assert!(exists(w, "开柜取件") && exists(w, "免费邮寄"));
-    // The citizen came with a code: the card is read now, for the recipient and the address.
+    // The citizen came with a code: the card is read now, for the recipient and the address — masked on this page.
+    const CARD_ADDRESS: &str = "示例省示例市测试区老年路3号";
     play(
         app,
-        "tap 免费邮寄\ncard 20\nwait pickup.post 5\nsee 示例省示例市测试区老年路3号\n",
+        "tap 免费邮寄\ncard 20\nwait pickup.post 5\nsee 示例省示例市****（身份证上的地址）\n",
     )
     .await?;
+    assert!(
+        !shows(w, "老年路"),
+        "the address is masked on the post page"
+    );
+
+    // 修改地址: the address in full on the pinyin keyboard's page. A fragment typed in its place is refused next
+    // to it; 使用身份证地址 goes back to the card's.
+    play(
+        app,
+        &format!("tap 修改地址\nwait pickup.address 5\nsee {CARD_ADDRESS}\n"),
+    )
+    .await?;
+    play(
+        app,
+        "tap 清空\ntype 3\ntype dong\ntap 栋\ntype 2\ntype danyuan\ntap 单元\ntype 501\n\
+         see 3栋2单元501\ntap 确定\nsee 地址太短\n",
+    )
+    .await?;
+    assert_eq!(page(w), "pickup.address", "a fragment is not taken");
+    play(
+        app,
+        "tap 使用身份证地址\nwait pickup.post 5\nsee 示例省示例市****（身份证上的地址）\n",
+    )
+    .await?;
+    // Edited for real: the flat typed after the card's street, by pinyin and digits.
+    play(
+        app,
+        &format!(
+            "tap 修改地址\nwait pickup.address 5\nsee {CARD_ADDRESS}\n\
+             type 3\ntype dong\ntap 栋\ntype 2\ntype danyuan\ntap 单元\ntype 501\n\
+             see {CARD_ADDRESS}3栋2单元501\ntap 确定\nwait pickup.post 5\nsee 示例省示例市****（您修改的地址）\n"
+        ),
+    )
+    .await?;
+    assert!(!shows(w, "老年路") && !shows(w, "单元"), "masked again");
     // A number that is not a mobile number is refused with a clear message, and nothing is queued.
     play(
         app,
@@ -148,6 +208,19 @@ async fn free_post(app: &KioskApp) -> anyhow::Result<()> {
     assert_eq!(posted.len(), 1);
     assert_eq!(posted[0]["pickup_id"], "P-POST");
     assert_eq!(posted[0]["locker_door"], 4);
+    // The edited address goes out exactly as the card's would: in the recipient, with the card's name.
+    assert_eq!(
+        posted[0]["recipient"]["address"],
+        format!("{CARD_ADDRESS}3栋2单元501").as_str()
+    );
+    assert_eq!(posted[0]["recipient"]["phone"], "13812345678");
+    let card_name = posted[0]["recipient"]["name"].as_str().unwrap_or_default();
+    assert!(
+        !card_name.is_empty() && !card_name.contains('*'),
+        "the card's name, whole: {card_name:?}"
+    );
+    // At rest it is sealed: no file of the kiosk's data holds the edited address in clear.
+    assert!(!on_disk(&app.services.config.data.dir, "3栋2单元501"));
     assert_eq!(state_of(app, "P-POST")?, PickupState::Posted);
     assert!(locker.opened_log().is_empty(), "no door fired for a post");
     assert!(
@@ -165,6 +238,8 @@ async fn free_post(app: &KioskApp) -> anyhow::Result<()> {
     assert!(contains(receipt, "138****5678"), "the phone, masked");
     assert!(!contains(receipt, "13812345678"), "never the full phone");
     assert!(!contains(receipt, "老年路3号"), "never the full address");
+    assert!(!contains(receipt, "单元501"), "nor the part edited");
+    assert!(contains(receipt, "示例省示例市****"), "the address, masked");
     play(app, "see 已打印，请取走邮寄回执\n").await?;
 
     // The rating of the errand follows, then home.

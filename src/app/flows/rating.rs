@@ -1,6 +1,6 @@
 //! 好差评: the step after every completed errand. "完成" on an errand's last page ([`Kiosk::done`]) leads here when
 //! the flow called `complete_errand`: five levels, each a large button with its word; 不满意 and 非常不满意 ask why
-//! (reasons, an optional text on the on-screen keyboard, an optional number to call back). One rating per errand —
+//! (reasons, an optional text on the on-screen pinyin keyboard, an optional number to call back). One rating per errand —
 //! the store refuses a second one and the citizen is told so politely; "跳过" leaves without rating. The record
 //! carries the national rating fields (see `sanban_wire::RatingSubmitted`) and goes out through the outbox.
 
@@ -15,7 +15,7 @@ use sanban_wire::{
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::{Flow, PageSpec, Preview};
-use crate::app::{CompletedErrand, Kiosk};
+use crate::app::{pinyin, CompletedErrand, Kiosk};
 use crate::store::StoreError;
 use crate::ui::{AppWindow, RatingAdapter, ReasonItem};
 
@@ -98,24 +98,14 @@ impl Flow for Rating {
             });
             show_reasons(&k);
         });
+        // The text is Chinese: typed on the pinyin keyboard (wiring it again replaces the same handlers).
+        pinyin::wire(kiosk);
         let k = kiosk.clone();
-        a.on_edit_text(move || k.go(TEXT));
-        let k = kiosk.clone();
-        a.on_text_key(move |key| {
-            edit(&k, |s| {
-                if s.text.chars().count() < RATING_TEXT_MAX {
-                    s.text.push_str(&key);
-                }
-            })
+        a.on_edit_text(move || {
+            let text = STATE.with(|s| s.borrow().text.clone());
+            pinyin::begin(&k, &text, RATING_TEXT_MAX);
+            k.go(TEXT);
         });
-        let k = kiosk.clone();
-        a.on_text_erase(move || {
-            edit(&k, |s| {
-                s.text.pop();
-            })
-        });
-        let k = kiosk.clone();
-        a.on_text_clear(move || edit(&k, |s| s.text.clear()));
         let k = kiosk.clone();
         a.on_edit_phone(move || k.go(PHONE));
         let k = kiosk.clone();
@@ -136,6 +126,10 @@ impl Flow for Rating {
         a.on_phone_clear(move || edit(&k, |s| s.phone.clear()));
         let k = kiosk.clone();
         a.on_entered(move || {
+            if k.page() == TEXT {
+                let text = pinyin::text(&k);
+                edit(&k, |s| s.text = text);
+            }
             let phone = STATE.with(|s| s.borrow().phone.clone());
             let bad = k.page() == PHONE && !phone.is_empty() && !is_callback_number(&phone);
             k.with_window(|w| w.global::<RatingAdapter>().set_phone_invalid(bad));
@@ -152,8 +146,16 @@ impl Flow for Rating {
         });
     }
 
-    fn clear(&self, _kiosk: &Kiosk, window: &AppWindow) {
+    /// The text typed (it may name people) does not stay in the keyboard once its page is left.
+    fn leave(&self, kiosk: &Kiosk, page: &str) {
+        if page == TEXT {
+            pinyin::clear(kiosk);
+        }
+    }
+
+    fn clear(&self, kiosk: &Kiosk, window: &AppWindow) {
         STATE.with(|s| *s.borrow_mut() = State::default());
+        pinyin::clear(kiosk);
         let a = window.global::<RatingAdapter>();
         a.set_errand("".into());
         a.set_errand_id("".into());
@@ -193,7 +195,7 @@ impl Flow for Rating {
                     let mut s = s.borrow_mut();
                     s.level = Some(RatingLevel::Dissatisfied);
                     s.reasons.insert("long_wait".into());
-                    s.text = "dengle tai jiu".into();
+                    s.text = "等了太久".into();
                     s.phone = if page == PHONE {
                         "1381234".into()
                     } else {
@@ -204,11 +206,14 @@ impl Flow for Rating {
                 kiosk.with_window(|w| {
                     let a = w.global::<RatingAdapter>();
                     a.set_level("dissatisfied".into());
-                    a.set_text("dengle tai jiu".into());
+                    a.set_text("等了太久".into());
                     a.set_phone(STATE.with(|s| s.borrow().phone.clone()).into());
                     a.set_phone_invalid(page == PHONE);
                     a.set_call_back(page == THANKS);
                 });
+            }
+            if page == TEXT {
+                pinyin::begin(kiosk, "等了太久", RATING_TEXT_MAX);
             }
             kiosk.go(page);
             Ok(())

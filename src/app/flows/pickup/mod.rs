@@ -6,8 +6,10 @@
 //! - [`door`]: opening a door (journal, fire, prove, commit), the door events, settling an opening cut off by a
 //!   restart;
 //! - [`post`]: free post;
+//! - [`address`]: free post's address, the card's or edited on the pinyin keyboard;
 //! - [`deposit`]: the staff's pages ([`start_staff_deposit`]).
 
+mod address;
 mod code;
 mod deposit;
 mod door;
@@ -32,6 +34,7 @@ pub const DOCUMENTS: &str = "pickup.documents";
 pub const DOCUMENT: &str = "pickup.document";
 pub const DOOR: &str = "pickup.door";
 pub const POST: &str = "pickup.post";
+pub const ADDRESS: &str = "pickup.address";
 pub const POSTED: &str = "pickup.posted";
 pub const STAFF: &str = "pickup.staff";
 pub const DEPOSIT_DOOR: &str = "pickup.deposit-door";
@@ -64,6 +67,10 @@ struct Session {
     chosen: Option<LockerDocument>,
     /// Free post: the mobile number typed.
     phone: String,
+    /// Free post: the address to post to (the card's, or edited); "" when there is none.
+    address: String,
+    /// Free post: the address was edited on the keyboard (not the card's).
+    address_edited: bool,
     /// Staff deposit: the door and the number typed.
     deposit_door: u16,
     deposit_number: String,
@@ -85,7 +92,7 @@ impl Flow for Pickup {
     }
 
     fn pages(&self) -> &'static [PageSpec] {
-        const PAGES: [PageSpec; 11] = [
+        const PAGES: [PageSpec; 12] = [
             PageSpec::new(START),
             PageSpec::new(CODE),
             PageSpec::new(DOCUMENTS),
@@ -93,6 +100,7 @@ impl Flow for Pickup {
             // Nothing to come back to once a door opened or a request was made.
             PageSpec::passing(DOOR),
             PageSpec::new(POST),
+            PageSpec::new(ADDRESS),
             PageSpec::passing(POSTED),
             PageSpec::new(STAFF),
             PageSpec::new(DEPOSIT_DOOR),
@@ -152,6 +160,9 @@ impl Flow for Pickup {
         let k = kiosk.clone();
         a.on_next_document(move || show_citizens_documents(&k));
         post::wire(kiosk, &a);
+        // The address page's keyboard (wiring it again replaces the same handlers).
+        crate::app::pinyin::wire(kiosk);
+        address::wire(kiosk, &a);
         deposit::wire(kiosk, &a);
         door::start(kiosk);
     }
@@ -165,6 +176,10 @@ impl Flow for Pickup {
         if page == DOOR {
             door::print_pending_proof(kiosk);
         }
+        // The address typed (personal) does not stay in the keyboard once its page is left.
+        if page == ADDRESS {
+            crate::app::pinyin::clear(kiosk);
+        }
     }
 
     /// "结束" after a staff deposit: back to the staff page (the technician stays in maintenance mode).
@@ -176,8 +191,9 @@ impl Flow for Pickup {
         true
     }
 
-    fn clear(&self, _kiosk: &Kiosk, window: &AppWindow) {
+    fn clear(&self, kiosk: &Kiosk, window: &AppWindow) {
         SESSION.with(|s| *s.borrow_mut() = Session::default());
+        crate::app::pinyin::clear(kiosk);
         let a = window.global::<PickupAdapter>();
         a.set_code("".into());
         a.set_code_error("".into());
@@ -191,6 +207,10 @@ impl Flow for Pickup {
         a.set_more(false);
         a.set_recipient("".into());
         a.set_address("".into());
+        a.set_has_address(false);
+        a.set_has_card_address(false);
+        a.set_address_edited(false);
+        a.set_address_error("".into());
         a.set_phone("".into());
         a.set_phone_invalid(false);
         a.set_post_error("".into());
@@ -219,6 +239,9 @@ impl Flow for Pickup {
             format!("{DOOR}#left-open"),
             POST.into(),
             format!("{POST}#no-address"),
+            format!("{POST}#edited"),
+            ADDRESS.into(),
+            format!("{ADDRESS}#short"),
             POSTED.into(),
             STAFF.into(),
             DEPOSIT_DOOR.into(),
@@ -290,11 +313,33 @@ impl Flow for Pickup {
                 (POST, v) => {
                     a.set_recipient("张*".into());
                     a.set_phone("138".into());
+                    a.set_has_card_address(v != "no-address");
+                    a.set_address_edited(v == "edited");
                     if v == "no-address" {
                         a.set_address("".into());
+                        a.set_has_address(false);
                         a.set_post_error("no-address".into());
                     } else {
-                        a.set_address("湖北省武汉市汉南区纱帽街汉南大道 88 号".into());
+                        a.set_address("湖北省武汉市****".into());
+                        a.set_has_address(true);
+                    }
+                }
+                (ADDRESS, v) => {
+                    a.set_has_card_address(true);
+                    let typed = if v == "short" {
+                        "3栋2单元501"
+                    } else {
+                        "湖北省武汉市汉南区纱帽街汉南大道88号3栋2单元501"
+                    };
+                    crate::app::pinyin::begin(kiosk, typed, address::MAX_CHARS);
+                    if v == "short" {
+                        a.set_address_error("short".into());
+                    } else {
+                        // The letters being composed, and their candidates.
+                        let pinyin = window.global::<crate::ui::PinyinAdapter>();
+                        pinyin.invoke_key("s".into());
+                        pinyin.invoke_key("h".into());
+                        pinyin.invoke_key("i".into());
                     }
                 }
                 (POSTED, _) => {

@@ -1,6 +1,6 @@
 //! 免费邮寄 (seed item 15): a document that may be posted is sent to the citizen instead of collected. The
-//! recipient and the address come from the ID card (read now if the citizen came with a code); the citizen types a
-//! mobile number and confirms. The request goes out through the outbox (the address only there: personal data);
+//! recipient comes from the ID card (read now if the citizen came with a code), the address too unless the citizen
+//! edits it ([`super::address`]); the citizen types a mobile number and confirms. The request goes out through the outbox (the address only there: personal data);
 //! the document stays in its door for the staff, and the receipt shows the recipient masked.
 
 use std::time::Instant;
@@ -64,39 +64,37 @@ pub fn is_mobile(phone: &str) -> bool {
 }
 
 fn edit(kiosk: &Kiosk, f: impl FnOnce(&mut String)) {
-    let phone = with_session(|s| {
+    let (phone, no_address) = with_session(|s| {
         f(&mut s.phone);
-        s.phone.clone()
+        (s.phone.clone(), s.address.is_empty())
     });
     kiosk.with_window(|w| {
         let a = w.global::<PickupAdapter>();
         a.set_phone(phone.into());
         a.set_phone_invalid(false);
-        a.set_post_error(if a.get_address().is_empty() {
-            "no-address".into()
-        } else {
-            "".into()
-        });
+        a.set_post_error(if no_address { "no-address" } else { "" }.into());
     });
 }
 
-/// The post page: recipient (masked) and address (in full: the citizen confirms it) from the card in the session.
+/// The post page: the recipient (masked) from the card in the session, and the card's address (masked; "修改地址"
+/// shows it in full to edit).
 fn show(kiosk: &Kiosk) {
-    let Some((holder, address)) = kiosk.session().identity.as_ref().map(|id| {
-        (
-            id.masked_name(),
-            id.full().address().map(str::to_string).unwrap_or_default(),
-        )
-    }) else {
+    let Some(holder) = kiosk.session().identity.as_ref().map(|id| id.masked_name()) else {
         kiosk.home();
         return;
     };
-    with_session(|s| s.phone.clear());
+    let address = super::address::card_address(kiosk);
+    let no_address = address.is_empty();
+    with_session(|s| {
+        s.phone.clear();
+        s.address = address;
+        s.address_edited = false;
+    });
+    super::address::show(kiosk);
     kiosk.with_window(|w| {
         let a = w.global::<PickupAdapter>();
         a.set_recipient(holder.into());
-        a.set_post_error(if address.is_empty() { "no-address" } else { "" }.into());
-        a.set_address(address.into());
+        a.set_post_error(if no_address { "no-address" } else { "" }.into());
         a.set_phone("".into());
         a.set_phone_invalid(false);
     });
@@ -114,15 +112,19 @@ fn confirm(kiosk: &Kiosk, tapped_at: Instant) {
         kiosk.home();
         return;
     };
-    let Some((name, address, masked_name, citizen_ref)) =
-        kiosk.session().identity.as_ref().and_then(|id| {
-            let address = id.full().address()?.to_string();
-            Some((
+    // The address the citizen confirmed on this page: the card's, or the one they edited (checked when typed).
+    let address = with_session(|s| s.address.clone());
+    let Some((name, masked_name, citizen_ref)) = kiosk
+        .session()
+        .identity
+        .as_ref()
+        .filter(|_| !address.is_empty())
+        .map(|id| {
+            (
                 id.full().name().to_string(),
-                address,
                 id.masked_name(),
                 id.citizen_ref.clone(),
-            ))
+            )
         })
     else {
         kiosk.with_window(|w| {

@@ -1,8 +1,8 @@
 //! 免费邮寄 and the staff's deposit through the real UI, with the kiosk's locker, card reader and printer simulators
 //! on pseudo-terminals, played as scripts by the script runner:
 //! - a document that allows post: the code finds it, the card gives the address (masked on the post page); 修改地址
-//!   shows it in full on the pinyin keyboard, a fragment typed in its place is refused next to it, 使用身份证地址
-//!   goes back to the card's, and a flat typed after the card's street (pinyin and digits) is kept; a wrong mobile
+//!   shows it in full on the pinyin keyboard, a fragment typed in its place is refused next to it, a flat typed
+//!   after the card's street (pinyin and digits) is kept, 使用身份证地址 goes back to the card's; a wrong mobile
 //!   number is refused, a right one confirms → a `pickup.post_requested` event is queued with the edited address
 //!   (sealed in the outbox, read back through the store), no door is fired (the document stays in its door for the
 //!   staff), a post receipt with the recipient and address masked is printed, the rating follows; the same code
@@ -158,34 +158,35 @@ async fn free_post(app: &KioskApp) -> anyhow::Result<()> {
     );
 
     // 修改地址: the address in full on the pinyin keyboard's page. A fragment typed in its place is refused next
-    // to it; 使用身份证地址 goes back to the card's.
+    // to it; "返回" keeps the card's.
+    let flat = "type 3\ntype dong\ntap 下一页\ntap 栋\ntype 2\ntype danyuan\ntap 单元\ntype 501\n";
     play(
         app,
-        &format!("tap 修改地址\nwait pickup.address 5\nsee {CARD_ADDRESS}\n"),
-    )
-    .await?;
-    play(
-        app,
-        "tap 清空\ntype 3\ntype dong\ntap 栋\ntype 2\ntype danyuan\ntap 单元\ntype 501\n\
-         see 3栋2单元501\ntap 确定\nsee 地址太短\n",
+        &format!(
+            "tap 修改地址\nwait pickup.address 5\nsee {CARD_ADDRESS}\n\
+             tap 清空\n{flat}see 3栋2单元501\ntap 确定\nsee 地址太短\n"
+        ),
     )
     .await?;
     assert_eq!(page(w), "pickup.address", "a fragment is not taken");
     play(
         app,
-        "tap 使用身份证地址\nwait pickup.post 5\nsee 示例省示例市****（身份证上的地址）\n",
+        "tap 返回\nwait pickup.post 5\nsee 示例省示例市****（身份证上的地址）\n",
     )
     .await?;
     // Edited for real: the flat typed after the card's street, by pinyin and digits.
+    let edit = format!(
+        "tap 修改地址\nwait pickup.address 5\nsee {CARD_ADDRESS}\n{flat}\
+         see {CARD_ADDRESS}3栋2单元501\ntap 确定\nwait pickup.post 5\nsee 示例省示例市****（您修改的地址）\n"
+    );
+    play(app, &edit).await?;
+    // 使用身份证地址 goes back to the card's (the keyboard starts from it again); then edited once more.
     play(
         app,
-        &format!(
-            "tap 修改地址\nwait pickup.address 5\nsee {CARD_ADDRESS}\n\
-             type 3\ntype dong\ntap 栋\ntype 2\ntype danyuan\ntap 单元\ntype 501\n\
-             see {CARD_ADDRESS}3栋2单元501\ntap 确定\nwait pickup.post 5\nsee 示例省示例市****（您修改的地址）\n"
-        ),
+        "tap 使用身份证地址\nsee 示例省示例市****（身份证上的地址）\n",
     )
     .await?;
+    play(app, &edit).await?;
     assert!(!shows(w, "老年路") && !shows(w, "单元"), "masked again");
     // A number that is not a mobile number is refused with a clear message, and nothing is queued.
     play(

@@ -89,7 +89,7 @@ async fn scenario(app: &KioskApp) -> anyhow::Result<()> {
     play(
         app,
         "tap 取号\ntap 公安事务类\nsee 前面还有\ntap 完成\nsee 非常满意\ntap 不满意\nsee 请告诉我们哪里让您不满意\n\
-         see 请至少选择一项原因\ntap 等候时间长\ntap 设备故障\ntap 填写意见\ntype taiman\ntap 太慢\ntap 确定\n\
+         see 请至少选择一项原因\ntap 等候时间长\ntap 设备故障\ntap 填写意见\ntype tai\ntap 太\ntype man\ntap 慢\ntap 确定\n\
          tap 留下电话\ntype 1381234\ntap 确定\nsee 号码不完整\ntype 5678\ntap 确定\n\
          tap 提交评价\nsee 感谢您的评价\nsee 工作人员会在 3 个工作日内给您回电\n",
     )

@@ -54,15 +54,14 @@ pub(super) fn wire(kiosk: &Kiosk, a: &PickupAdapter) {
     let k = kiosk.clone();
     a.on_address_done(move || done(&k));
     let k = kiosk.clone();
+    // "使用身份证地址" on the post page, once the address was edited.
     a.on_use_card_address(move || {
         let card = card_address(&k);
         with_session(|s| {
             s.address = card;
             s.address_edited = false;
         });
-        pinyin::clear(&k);
         show(&k);
-        k.return_to(POST);
     });
 }
 

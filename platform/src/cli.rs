@@ -126,8 +126,8 @@ pub enum Command {
         #[arg(long, value_name = "ZONE", default_value = "Asia/Shanghai")]
         timezone: chrono_tz::Tz,
     },
-    /// 申办: the applications (number, service, kiosk, submitted, status, materials owed; never the applicant),
-    /// newest first; `set-status` reports progress to the kiosks (the back office's stand-in).
+    /// 申办: the applications (number, service, kiosk, submitted, status, materials owed; the applicant masked,
+    /// never in clear), newest first; `set-status` reports progress to the kiosks (the back office's stand-in).
     Applications {
         #[command(subcommand)]
         command: Option<ApplicationsCommand>,
@@ -142,6 +142,9 @@ pub enum Command {
         /// Only the applications whose latest status is this one.
         #[arg(long, value_parser = crate::applications::report::status_parser())]
         status: Option<sanban_wire::ApplicationStatus>,
+        /// Opens the applicant to show it masked (张* 4201**********1234); without it the list says "sealed".
+        #[command(flatten)]
+        key: DataKeyArg,
     },
     /// The 三办 KPI report: the catalog against the reform's targets (hall and departments) and what kiosks did
     /// per day. The same figures as the operators' page `GET /kpi`.
@@ -508,13 +511,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 json,
                 number,
                 status,
+                key,
             } => {
                 let Some(db) = db else {
                     anyhow::bail!("--db is required");
                 };
+                let key = key.load(&db)?;
                 let store = existing(&db).await?;
-                let apps =
-                    crate::applications::report::list(&store, number.as_deref(), status).await?;
+                let apps = crate::applications::report::list(
+                    &store,
+                    number.as_deref(),
+                    status,
+                    key.as_ref(),
+                )
+                .await?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&apps)?);
                 } else {

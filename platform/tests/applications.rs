@@ -236,10 +236,21 @@ async fn set_status_appends_to_the_history_and_the_kiosk_sees_the_latest(store: 
     for column in [SERVICE, "K01", "materials_requested", "1"] {
         assert!(row.contains(column), "{column} in {row}");
     }
-    let (ok, out, err) = cli(&["applications", "--db", &db, "--json", "--number", no]);
+    let key = p.data_key.as_ref().unwrap().to_str().unwrap();
+    let (ok, out, err) = cli(&[
+        "applications",
+        "--db",
+        &db,
+        "--json",
+        "--number",
+        no,
+        "--data-key",
+        key,
+    ]);
     assert!(ok, "{err}");
     let listed: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(listed[0]["status"], "materials_requested");
+    assert_eq!(listed[0]["applicant"], "欧*** 4201**********7531");
     assert_eq!(
         listed[0]["set_by"],
         json!(["kiosk:K01", "back-office", "back-office"])

@@ -1,15 +1,17 @@
 //! `sanban-platform applications`: the list for the back office (never the applicant in clear) and `set-status`,
 //! its stand-in for reporting an application's progress to the kiosks.
 
-use sanban_wire::{ApplicationRecord, ApplicationStatus};
+use sanban_wire::{Applicant, ApplicationRecord, ApplicationStatus};
 use serde::Serialize;
 
+use crate::privacy::DataKey;
 use crate::store::applications::{
-    ApplicationQuery, StatusChangeRequest, StatusOutcome, StoredApplication,
+    applicant_context, ApplicationQuery, StatusChangeRequest, StatusOutcome, StoredApplication,
 };
 use crate::store::{now_rfc3339, Store};
 
-/// One application in the list: the kiosk's view plus the kiosk it was made at and who set each status.
+/// One application in the list: the kiosk's view plus the kiosk it was made at, who set each status, and the
+/// applicant masked.
 #[derive(Debug, Serialize)]
 pub struct ListedApplication {
     #[serde(flatten)]
@@ -17,13 +19,34 @@ pub struct ListedApplication {
     pub kiosk_id: String,
     /// Who set each status of `history`, in the same order.
     pub set_by: Vec<String>,
+    /// Masked (`张* 4201**********1234`), or why it cannot be shown. Never in clear.
+    pub applicant: String,
 }
 
-pub fn listed(app: &StoredApplication) -> ListedApplication {
+pub fn listed(app: &StoredApplication, key: Option<&DataKey>) -> ListedApplication {
     ListedApplication {
         record: super::record(app),
         kiosk_id: app.kiosk_id.clone(),
         set_by: app.history.iter().map(|s| s.set_by.clone()).collect(),
+        applicant: masked_applicant(app, key),
+    }
+}
+
+/// The applicant's name and ID number masked, opened with the data key.
+fn masked_applicant(app: &StoredApplication, key: Option<&DataKey>) -> String {
+    let Some(sealed) = &app.applicant_sealed else {
+        return "(not kept: the kiosk had erased it)".into();
+    };
+    let Some(key) = key else {
+        return "(sealed: no data key given)".into();
+    };
+    let opened = key
+        .open(&applicant_context(&app.application_id), sealed)
+        .ok()
+        .and_then(|json| serde_json::from_str::<Applicant>(&json).ok());
+    match opened {
+        Some(a) => format!("{} {}", a.masked_name(), a.masked_id()),
+        None => "(sealed: does not open with this data key)".into(),
     }
 }
 
@@ -32,6 +55,7 @@ pub async fn list(
     store: &Store,
     number: Option<&str>,
     status: Option<ApplicationStatus>,
+    key: Option<&DataKey>,
 ) -> anyhow::Result<Vec<ListedApplication>> {
     let query = match number {
         Some(n) => ApplicationQuery::Number(n.to_string()),
@@ -42,26 +66,27 @@ pub async fn list(
         .await?
         .iter()
         .filter(|a| status.is_none_or(|s| a.status() == s))
-        .map(listed)
+        .map(|a| listed(a, key))
         .collect())
 }
 
-/// The list as a table: number, service, kiosk, submitted, status, materials owed.
+/// The list as a table: number, service, kiosk, submitted, status, materials owed, the applicant masked.
 pub fn table(apps: &[ListedApplication]) -> String {
     let mut out = format!(
-        "{:<24} {:<12} {:<8} {:<26} {:<20} {:>4}\n",
+        "{:<24} {:<12} {:<8} {:<26} {:<20} {:>4}  APPLICANT\n",
         "NUMBER", "SERVICE", "KIOSK", "SUBMITTED", "STATUS", "OWED"
     );
     for a in apps {
         let r = &a.record;
         out.push_str(&format!(
-            "{:<24} {:<12} {:<8} {:<26} {:<20} {:>4}\n",
+            "{:<24} {:<12} {:<8} {:<26} {:<20} {:>4}  {}\n",
             r.application_no,
             r.service,
             a.kiosk_id,
             r.submitted_at,
             r.status.code(),
-            r.materials_owed.len()
+            r.materials_owed.len(),
+            a.applicant
         ));
     }
     out

@@ -16,10 +16,7 @@ fn a_confirmed_restart_is_recorded_then_the_app_exits_with_the_restart_status() 
     let data = dir.path().join("data");
     std::fs::write(
         &config,
-        format!(
-            "[maintenance]\ncredentials = \"{}\"\n",
-            secrets.display()
-        ),
+        format!("[maintenance]\ncredentials = \"{}\"\n", secrets.display()),
     )
     .unwrap();
     // If the app did not exit, the script would end after its last sleep and the run would exit with 0.
@@ -53,7 +50,11 @@ fn a_confirmed_restart_is_recorded_then_the_app_exits_with_the_restart_status() 
         Some(i32::from(sanban_kiosk::restart::EXIT_STATUS)),
         "{said}"
     );
-    assert_eq!(sanban_kiosk::restart::EXIT_STATUS, 75, "the unit's RestartForceExitStatus=");
+    assert_eq!(
+        sanban_kiosk::restart::EXIT_STATUS,
+        75,
+        "the unit's RestartForceExitStatus="
+    );
     assert!(said.contains("exiting for a restart"), "{said}");
 
     let db = Config::load(Some(&config), Some(&data))

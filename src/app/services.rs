@@ -7,8 +7,8 @@ use chrono_tz::Tz;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::maintenance::Settings;
 use crate::devices::{CitizenKey, DeviceManager, HealthListener};
+use crate::maintenance::Settings;
 use crate::printing::PrintService;
 use crate::store::{NumberSource, Store};
 use crate::sync::{Gateway, SharedSyncStatus, SyncHandle};

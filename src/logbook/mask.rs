@@ -63,7 +63,10 @@ mod tests {
             format!("id={ID_MASK},")
         );
         assert_eq!(mask_personal("11010119900307451x"), ID_MASK);
-        assert_eq!(mask_personal("no110101199003074518ab"), format!("no{ID_MASK}ab"));
+        assert_eq!(
+            mask_personal("no110101199003074518ab"),
+            format!("no{ID_MASK}ab")
+        );
     }
 
     #[test]

@@ -261,7 +261,11 @@ mod tests {
         let line = &ring.newest_first()[0];
         assert_eq!(
             line.message,
-            format!("read {} by mistake phone={}", mask::ID_MASK, mask::PHONE_MASK)
+            format!(
+                "read {} by mistake phone={}",
+                mask::ID_MASK,
+                mask::PHONE_MASK
+            )
         );
     }
 }

@@ -83,7 +83,10 @@ mod tests {
 
     fn ring() -> LogRing {
         let ring = LogRing::new(10);
-        for (i, level) in ["INFO", "WARN", "ERROR", "INFO", "WARN"].into_iter().enumerate() {
+        for (i, level) in ["INFO", "WARN", "ERROR", "INFO", "WARN"]
+            .into_iter()
+            .enumerate()
+        {
             ring.push(line(i as u32, level));
         }
         ring

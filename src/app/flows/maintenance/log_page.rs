@@ -39,7 +39,12 @@ fn show(kiosk: &Kiosk, choice: LevelChoice) {
         .lines
         .iter()
         .map(|l| MaintLogLine {
-            time: l.at.with_timezone(&tz).format("%H:%M:%S").to_string().into(),
+            time: l
+                .at
+                .with_timezone(&tz)
+                .format("%H:%M:%S")
+                .to_string()
+                .into(),
             level: l.level.into(),
             text: format!(
                 "{}: {}",

@@ -34,9 +34,15 @@ pub(super) fn open_restart(kiosk: &Kiosk) {
 fn confirmed(kiosk: &Kiosk) {
     let supervised = restart::supervised();
     let result = if supervised {
-        format!("exiting with status {}: systemd starts it again", restart::EXIT_STATUS)
+        format!(
+            "exiting with status {}: systemd starts it again",
+            restart::EXIT_STATUS
+        )
     } else {
-        format!("exiting with status {}: no systemd, start it again by hand", restart::EXIT_STATUS)
+        format!(
+            "exiting with status {}: no systemd, start it again by hand",
+            restart::EXIT_STATUS
+        )
     };
     // Committed before the exit: the store writes it synchronously.
     audit(kiosk, MaintenanceActionKind::RestartApp, None, Some(result));

@@ -77,7 +77,9 @@ fn step(kiosk: &Kiosk, key: Key, direction: i32) {
     let up = direction > 0;
     let value = match key {
         Key::IdleSeconds => stepped(now.idle_seconds, IDLE_STEP, up, IDLE_RANGE),
-        Key::CountdownSeconds => stepped(now.countdown_seconds, COUNTDOWN_STEP, up, COUNTDOWN_RANGE),
+        Key::CountdownSeconds => {
+            stepped(now.countdown_seconds, COUNTDOWN_STEP, up, COUNTDOWN_RANGE)
+        }
         Key::DefaultLanguage | Key::LargeType => return,
     };
     change(kiosk, key, value.to_string());
@@ -180,5 +182,4 @@ mod tests {
         assert_eq!(stepped(3, 5, true, COUNTDOWN_RANGE), 8);
         assert_eq!(stepped(0, 5, false, COUNTDOWN_RANGE), 5);
     }
-
 }

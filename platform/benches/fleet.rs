@@ -283,7 +283,7 @@ async fn run_fleet(
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let day = sanban_platform::schedule::hall_today()
+    let day = sanban_platform::appointments::Hall::default().today()
         .format("%Y-%m-%d")
         .to_string();
     let tally = Arc::new(Tally::default());

@@ -141,6 +141,9 @@ pub enum Command {
         /// The whole report as one JSON object.
         #[arg(long)]
         json: bool,
+        /// The hall's time zone (IANA name, as `serve --timezone`): decides which day is today.
+        #[arg(long, value_name = "ZONE", default_value = "Asia/Shanghai")]
+        timezone: chrono_tz::Tz,
     },
     /// Copy everything a platform holds to another store (a hall's SQLite platform joining the city's
     /// PostgreSQL one, or back). Stop the source platform first. The copy is one transaction on the target, which
@@ -442,8 +445,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 let day = day_arg(date, crate::appointments::Hall::new(timezone).today())?;
                 appointments(&existing(&db).await?, &day, json).await
             }
-            Command::Kpi { db, to, days, json } => {
-                let to = to.unwrap_or_else(crate::schedule::hall_today);
+            Command::Kpi {
+                db,
+                to,
+                days,
+                json,
+                timezone,
+            } => {
+                let to = to.unwrap_or_else(|| crate::appointments::Hall::new(timezone).today());
                 let (from, to) = crate::kpi::range(None, Some(days), to).map_err(anyhow::Error::msg)?;
                 let report = crate::kpi::report(&existing(&db).await?, from, to).await?;
                 if json {

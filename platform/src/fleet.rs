@@ -13,6 +13,7 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 use axum::extract::State;
 use axum::response::Html;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use sanban_wire::{DeviceState, Heartbeat};
 
 use crate::error::ApiError;
@@ -85,7 +86,12 @@ pub fn device_zh(device: &str) -> &'static str {
 }
 
 /// Judges one kiosk at `now`, against the platform's `current_catalog` version.
-pub fn assess(k: &KioskRow, now: DateTime<Utc>, current_catalog: Option<u64>) -> FleetRow {
+pub fn assess(
+    k: &KioskRow,
+    now: DateTime<Utc>,
+    current_catalog: Option<u64>,
+    tz: Tz,
+) -> FleetRow {
     let unseen_secs = k
         .last_seen
         .as_deref()
@@ -146,7 +152,7 @@ pub fn assess(k: &KioskRow, now: DateTime<Utc>, current_catalog: Option<u64>) ->
                     Status::Warning,
                     format!(
                         "维护密码锁定至 {} · maintenance PIN pad locked until {until}",
-                        local_time(until)
+                        local_time(until, tz)
                     ),
                     &mut alerts,
                 );
@@ -221,14 +227,11 @@ fn saturating_secs(secs: u64) -> i64 {
     i64::try_from(secs).unwrap_or(i64::MAX)
 }
 
-/// An RFC 3339 time as the hall reads it: its local time (UTC+8), or the text itself if it is not a time.
-pub fn local_time(rfc3339: &str) -> String {
+/// An RFC 3339 time as the hall reads it: its wall clock in the hall's zone (`serve --timezone`), or the text
+/// itself if it is not a time.
+pub fn local_time(rfc3339: &str, tz: Tz) -> String {
     DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| {
-            (t.with_timezone(&Utc) + chrono::Duration::hours(8))
-                .format("%m-%d %H:%M:%S")
-                .to_string()
-        })
+        .map(|t| t.with_timezone(&tz).format("%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
@@ -282,8 +285,8 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-pub fn render(rows: &[FleetRow], now: DateTime<Utc>) -> String {
-    render_with_alerts(rows, &[], now)
+pub fn render(rows: &[FleetRow], now: DateTime<Utc>, tz: Tz) -> String {
+    render_with_alerts(rows, &[], now, tz)
 }
 
 /// How many locker door alerts the page shows (newest first).
@@ -306,6 +309,7 @@ pub fn render_with_alerts(
     rows: &[FleetRow],
     alerts: &[StoredLockerAlert],
     now: DateTime<Utc>,
+    tz: Tz,
 ) -> String {
     let mut html = String::from(
         "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
@@ -321,14 +325,15 @@ pub fn render_with_alerts(
     html.push_str("<h1>自助终端运维 <span style=\"color:#555\">Kiosk fleet</span></h1>\n");
     let _ = writeln!(
         html,
-        "<p>{n} 台终端，北京时间 {t}，最紧急的在前：故障、失联、警告、积压。<br><span style=\"color:#555\">{n} \
-         kiosks as of {t} (UTC+8). Most urgent first: faults, unseen, warnings, backlogs.</span></p>",
+        "<p>{n} 台终端，当地时间 {t}（{z}），最紧急的在前：故障、失联、警告、积压。<br><span style=\"color:#555\">{n} \
+         kiosks as of {t} ({z}). Most urgent first: faults, unseen, warnings, backlogs.</span></p>",
         n = rows.len(),
         t = escape(
-            &(now + chrono::Duration::hours(8))
+            &now.with_timezone(&tz)
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string()
-        )
+        ),
+        z = escape(tz.name()),
     );
     html.push_str(
         "<table><thead><tr><th>状态 Status</th><th>终端 Kiosk</th><th>最后联系 Last seen</th><th>版本 Version</th>\
@@ -425,15 +430,26 @@ pub async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiErro
     let now = Utc::now();
     let mut rows: Vec<FleetRow> = kiosks
         .iter()
-        .map(|k| assess(k, now, Some(current)))
+        .map(|k| assess(k, now, Some(current), state.hall().tz))
         .collect();
     sort(&mut rows);
-    Ok(Html(render_with_alerts(&rows, &alerts, now)))
+    Ok(Html(render_with_alerts(&rows, &alerts, now, state.hall().tz)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SHANGHAI: Tz = chrono_tz::Asia::Shanghai;
+
+    #[test]
+    fn times_read_in_the_halls_own_zone() {
+        let t = "2026-11-30T23:30:00Z";
+        assert_eq!(local_time(t, SHANGHAI), "12-01 07:30:00");
+        assert_eq!(local_time(t, chrono_tz::Asia::Urumqi), "12-01 05:30:00");
+        assert_eq!(local_time(t, chrono_tz::Europe::Berlin), "12-01 00:30:00");
+        assert_eq!(local_time("soon", SHANGHAI), "soon");
+    }
 
     fn kiosk(
         id: &str,
@@ -470,7 +486,7 @@ mod tests {
             kiosk("never", None, None),
             kiosk("fault", Some(5), Some(hb("fault", "paper out", 0))),
         ];
-        let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now, None)).collect();
+        let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now, None, SHANGHAI)).collect();
         sort(&mut rows);
         let order: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(order, ["fault", "never", "gone", "warn", "backlog", "ok"]);
@@ -484,7 +500,7 @@ mod tests {
             Some(5),
             Some(hb("fault", "<script>alert(1)</script>", 0)),
         );
-        let html = render(&[assess(&k, Utc::now(), None)], Utc::now());
+        let html = render(&[assess(&k, Utc::now(), None, SHANGHAI)], Utc::now(), SHANGHAI);
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
     }
@@ -497,7 +513,7 @@ mod tests {
             Some(hb("fault", "cover\u{200B} open\u{2066}x\u{2069}\n", 0)),
         );
         k.app_version = Some("1.0<script>alert(1)</script>\u{202E}3.2.1".into());
-        let html = render(&[assess(&k, Utc::now(), None)], Utc::now());
+        let html = render(&[assess(&k, Utc::now(), None, SHANGHAI)], Utc::now(), SHANGHAI);
         assert!(!html.contains("<script>"));
         assert!(
             html.contains("1.0&lt;script&gt;alert(1)&lt;/script&gt;[U+202E]3.2.1"),
@@ -520,8 +536,8 @@ mod tests {
         let mut beat = hb("ok", "", u64::MAX);
         beat["oldest_pending_secs"] = u64::MAX.into();
         let k = kiosk("k1", Some(5), Some(beat));
-        let row = assess(&k, Utc::now(), None);
-        let html = render(std::slice::from_ref(&row), Utc::now());
+        let row = assess(&k, Utc::now(), None, SHANGHAI);
+        let html = render(std::slice::from_ref(&row), Utc::now(), SHANGHAI);
         assert_eq!(row.status, Status::Backlog);
         assert!(!html.contains(">-") && !html.contains(" -"), "{html}");
         assert!(html.contains(&ago(i64::MAX)), "{html}");
@@ -529,9 +545,9 @@ mod tests {
         // A last-seen time far in the past (or future) neither wraps nor panics.
         let mut old = kiosk("k2", None, None);
         old.last_seen = Some("0001-01-01T00:00:00Z".into());
-        assert!(assess(&old, Utc::now(), None).unseen_secs.unwrap() > 0);
+        assert!(assess(&old, Utc::now(), None, SHANGHAI).unseen_secs.unwrap() > 0);
         old.last_seen = Some("9999-12-31T23:59:59Z".into());
-        assert_eq!(assess(&old, Utc::now(), None).unseen_secs, Some(0));
+        assert_eq!(assess(&old, Utc::now(), None, SHANGHAI).unseen_secs, Some(0));
     }
 
     #[test]

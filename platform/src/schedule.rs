@@ -1,5 +1,6 @@
-//! The hall's calendar: dates, weekdays and today in the hall's time zone. Appointment hours and slots are each
-//! service's own, in the catalog ([`sanban_wire::Service::slots_on`]).
+//! Calendar arithmetic: strict dates and the catalog's weekdays. Today in a hall is
+//! [`crate::appointments::Hall::today`]; appointment hours and slots are each service's own, in the catalog
+//! ([`sanban_wire::Service::slots_on`]).
 
 use chrono::{Datelike, NaiveDate};
 
@@ -14,12 +15,6 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 /// The catalog's weekday of `date`.
 pub fn weekday(date: NaiveDate) -> sanban_wire::Weekday {
     sanban_wire::Weekday::ALL[date.weekday().num_days_from_monday() as usize]
-}
-
-/// Today in a hall of the default time zone (Asia/Shanghai); a server's own zone is
-/// [`crate::AppState::hall`]'s.
-pub fn hall_today() -> NaiveDate {
-    crate::appointments::Hall::default().today()
 }
 
 #[cfg(test)]

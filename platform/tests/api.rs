@@ -539,7 +539,7 @@ async fn leases_are_bounded_by_day_and_by_each_kiosks_unused_numbers(store: Stor
     let t1 = p.add_kiosk("K01").await;
     let t2 = p.add_kiosk("K02").await;
     let path = "/v1/kiosks/K01/ticket-leases";
-    let today_date = sanban_platform::schedule::hall_today();
+    let today_date = sanban_platform::appointments::Hall::default().today();
     let day = |offset: i64| {
         (today_date + chrono::Duration::days(offset))
             .format("%Y-%m-%d")

@@ -224,7 +224,7 @@ fn the_catalog_commands_never_create_a_database() {
 
 /// The next date after today falling on `weekday`.
 fn next(weekday: chrono::Weekday) -> String {
-    let mut d = sanban_platform::schedule::hall_today() + chrono::Duration::days(1);
+    let mut d = sanban_platform::appointments::Hall::default().today() + chrono::Duration::days(1);
     while d.weekday() != weekday {
         d += chrono::Duration::days(1);
     }

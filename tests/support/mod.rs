@@ -10,6 +10,7 @@ pub mod kiosk;
 pub mod platform;
 pub mod proxy;
 pub mod receipts;
+pub mod ui;
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};

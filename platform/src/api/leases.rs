@@ -20,7 +20,7 @@ use crate::store::{LeaseAsk, LeaseOutcome};
     description = "Numbers come from one platform-wide counter per (category, day): blocks never overlap between \
         kiosks. A category with no numbers left that day (9999), or of which the kiosk already holds 400 unused \
         numbers, is absent from the reply. The business day is yesterday, today or tomorrow in the hall's time \
-        zone (UTC+8). A request sent again with the same `request_id` gets the first reply again.",
+        zone (`serve --timezone`, default Asia/Shanghai). A request sent again with the same `request_id` gets the first reply again.",
     params(("id" = String, Path, description = "Kiosk id")),
     request_body = LeaseRequest,
     security(("kioskToken" = [])),

@@ -36,7 +36,8 @@ pub async fn page(
     };
     let current = state.store.current_catalog().await?.version;
     let now = Utc::now();
-    let row = assess(kiosk, now, Some(current));
+    let tz = state.hall().tz;
+    let row = assess(kiosk, now, Some(current), tz);
     let heartbeat: Option<Heartbeat> = kiosk
         .last_heartbeat
         .as_deref()
@@ -69,7 +70,7 @@ pub async fn page(
         kiosk.last_applied_seq,
     );
     let seen = match (&kiosk.last_seen, row.unseen_secs) {
-        (Some(t), Some(s)) => format!("{}（{}前 · {} ago）", local_time(t), ago_zh(s), ago(s)),
+        (Some(t), Some(s)) => format!("{}（{}前 · {} ago）", local_time(t, tz), ago_zh(s), ago(s)),
         _ => "从未 never".into(),
     };
     let _ = writeln!(
@@ -127,7 +128,7 @@ pub async fn page(
             .unwrap_or_else(|| "未报告 not reported".into());
         let pad = match &hb.maintenance {
             Some(p) => match &p.locked_until {
-                Some(until) => format!("锁定至 {} · locked until {until}", local_time(until)),
+                Some(until) => format!("锁定至 {} · locked until {until}", local_time(until, tz)),
                 None => format!(
                     "连续错误 {} 次 · {} wrong PINs in a row",
                     p.failures, p.failures
@@ -145,7 +146,7 @@ pub async fn page(
             hb.outbox_backlog,
             escape(&catalog),
             escape(&pad),
-            escape(&local_time(&hb.sent_at)),
+            escape(&local_time(&hb.sent_at, tz)),
         );
     }
 
@@ -178,7 +179,7 @@ pub async fn page(
         let _ = writeln!(
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&local_time(&m.occurred_at)),
+            escape(&local_time(&m.occurred_at, tz)),
             escape(m.technician.as_deref().unwrap_or("–")),
             escape(&m.what),
             escape(m.target.as_deref().unwrap_or("–")),

@@ -395,13 +395,13 @@ async fn reply(r: reqwest::Response) -> (u16, Value) {
 
 /// Today in the hall's time zone, as YYYY-MM-DD: the only days (±1) numbers can be leased for.
 pub fn today() -> String {
-    sanban_platform::schedule::hall_today()
+    sanban_platform::appointments::Hall::default().today()
         .format("%Y-%m-%d")
         .to_string()
 }
 
 pub fn tomorrow() -> String {
-    (sanban_platform::schedule::hall_today() + chrono::Duration::days(1))
+    (sanban_platform::appointments::Hall::default().today() + chrono::Duration::days(1))
         .format("%Y-%m-%d")
         .to_string()
 }
@@ -424,7 +424,7 @@ pub fn ticket(seq: u64, category: &str, number: &str) -> Value {
 /// The next working day after today (bookable), as YYYY-MM-DD.
 pub fn next_working_day() -> String {
     use chrono::Datelike;
-    let mut d = sanban_platform::schedule::hall_today() + chrono::Duration::days(1);
+    let mut d = sanban_platform::appointments::Hall::default().today() + chrono::Duration::days(1);
     while matches!(d.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
         d += chrono::Duration::days(1);
     }

@@ -376,7 +376,9 @@ fn weekday(d: NaiveDate) -> sanban_wire::Weekday {
 }
 
 /// Slots of `day`: the platform's live list, or (unreachable) the last one heard, else the catalog's hours; the
-/// places this kiosk took offline and has not sent yet are taken off.
+/// places this kiosk took offline and has not sent yet are taken off. When the kiosk already knows it is offline
+/// (its last contact failed), the cached list is on screen at once and the platform's answer, if one comes within
+/// the timeout, replaces it: a silent network costs the citizen no wait.
 fn pick_day(kiosk: &Kiosk, day: NaiveDate, tapped_at: Instant) {
     let Some(w) = kiosk.window() else { return };
     let a = w.global::<AppointmentAdapter>();
@@ -387,6 +389,16 @@ fn pick_day(kiosk: &Kiosk, day: NaiveDate, tapped_at: Instant) {
     a.set_loading(true);
     a.set_offline(false);
     kiosk.go(SLOTS);
+    let known_offline = kiosk
+        .services()
+        .sync_status
+        .lock()
+        .map(|s| !s.online && s.last_error.is_some())
+        .unwrap_or(false);
+    if known_offline {
+        show_slots(kiosk, &service, day, offline_slots(kiosk, &service, day), true);
+        tracing::debug!(ms = tapped_at.elapsed().as_millis() as u64, "slot list shown from the cache");
+    }
     let generation = kiosk.generation();
     let k = kiosk.downgrade();
     let (svc, date) = (service.clone(), day.to_string());
@@ -404,54 +416,60 @@ fn pick_day(kiosk: &Kiosk, day: NaiveDate, tapped_at: Instant) {
         }
         let services = kiosk.services().clone();
         let now = services.clock.now();
-        let (slots, offline) = match answer {
+        match answer {
             Answer::Online(list) => {
                 let store = services.store();
                 if let Err(e) = store.cache_slots(&service, day, &list.slots, now, today(&kiosk)) {
                     tracing::warn!("slot list not cached: {e}");
                 }
-                (list.slots, false)
+                drop(store);
+                show_slots(&kiosk, &service, day, list.slots, false);
             }
             Answer::Offline(why) => {
                 tracing::info!("slots offline: {why}");
-                (offline_slots(&kiosk, &service, day), true)
+                if !known_offline {
+                    show_slots(&kiosk, &service, day, offline_slots(&kiosk, &service, day), true);
+                }
             }
             Answer::Refused { status, reason } => {
                 tracing::warn!(status, "slots refused: {reason}");
-                (Vec::new(), false)
+                show_slots(&kiosk, &service, day, Vec::new(), false);
             }
-        };
-        let unsent = services
-            .store()
-            .unsent_bookings(&service, day)
-            .unwrap_or_default();
-        let items: Vec<SlotItem> = slots
-            .iter()
-            .map(|s| {
-                let taken = if offline {
-                    unsent.get(&s.slot_id).copied().unwrap_or(0)
-                } else {
-                    0
-                };
-                SlotItem {
-                    id: s.slot_id.clone().into(),
-                    start: s.start.clone().into(),
-                    end: s.end.clone().into(),
-                    free: s.free().saturating_sub(taken) as i32,
-                }
-            })
-            .collect();
-        kiosk.with_window(|w| {
-            let a = w.global::<AppointmentAdapter>();
-            a.set_slots(ModelRc::new(VecModel::from(items)));
-            a.set_offline(offline);
-            a.set_loading(false);
-        });
+        }
         tracing::debug!(
             ms = tapped_at.elapsed().as_millis() as u64,
-            offline,
-            "slot list shown"
+            "slot list answered"
         );
+    });
+}
+
+/// Put `slots` on the page (offline: less the places this kiosk booked and has not sent yet).
+fn show_slots(kiosk: &Kiosk, service: &str, day: NaiveDate, slots: Vec<Slot>, offline: bool) {
+    let unsent = if offline {
+        kiosk
+            .services()
+            .store()
+            .unsent_bookings(service, day)
+            .unwrap_or_default()
+    } else {
+        Default::default()
+    };
+    let items: Vec<SlotItem> = slots
+        .iter()
+        .map(|s| SlotItem {
+            id: s.slot_id.clone().into(),
+            start: s.start.clone().into(),
+            end: s.end.clone().into(),
+            free: s
+                .free()
+                .saturating_sub(unsent.get(&s.slot_id).copied().unwrap_or(0)) as i32,
+        })
+        .collect();
+    kiosk.with_window(|w| {
+        let a = w.global::<AppointmentAdapter>();
+        a.set_slots(ModelRc::new(VecModel::from(items)));
+        a.set_offline(offline);
+        a.set_loading(false);
     });
 }
 

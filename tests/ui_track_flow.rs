@@ -302,6 +302,21 @@ async fn scenario(app: &KioskApp, platform: &mut Platform) -> anyhow::Result<()>
         },
     )
     .await?;
+    // An installed kiosk has met its platform once: it holds the hall's citizen_ref key, so the same card gives
+    // the same reference offline and online.
+    platform.start_in_process();
+    let config = app.services.config.clone();
+    wait_until(
+        &app.window,
+        "the hall's citizen key",
+        Duration::from_secs(30),
+        |_| {
+            sanban_kiosk::keys::citizen_key_source(&config)
+                == Some(sanban_kiosk::keys::KeySource::Platform)
+        },
+    )
+    .await?;
+    platform.stop();
     let number = submit_application(app).await?;
     assert!(number.starts_with("K01-"), "{number}");
     home(app).await?;

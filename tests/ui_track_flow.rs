@@ -305,6 +305,7 @@ async fn scenario(app: &KioskApp, platform: &mut Platform) -> anyhow::Result<()>
     // An installed kiosk has met its platform once: it holds the hall's citizen_ref key, so the same card gives
     // the same reference offline and online.
     platform.start_in_process();
+    app.services.poke_sync();
     let config = app.services.config.clone();
     wait_until(
         &app.window,

@@ -79,7 +79,11 @@ fn main() {
         .await
         .unwrap();
         let (mut model, mut screen) = taps(&app, false).await;
-        common::report("tap a day → slots in the model (loopback)", &mut model, None);
+        common::report(
+            "tap a day → slots in the model (loopback)",
+            &mut model,
+            None,
+        );
         common::report(
             "tap a day → slots on screen (loopback)",
             &mut screen,

@@ -32,7 +32,12 @@ async fn scenario(app: &KioskApp, platform: &Platform, proxy: &Proxy) -> anyhow:
         &format!("tap 预约\ntype ylbx\ntap {SERVICE}\nwait appointment.days\n"),
     )
     .await?;
-    let day = a.get_days().row_data(0).expect("a working day").date.to_string();
+    let day = a
+        .get_days()
+        .row_data(0)
+        .expect("a working day")
+        .date
+        .to_string();
     play(app, &format!("tap {day}\nwait appointment.slots\n")).await?;
     wait_until(w, "the slot list", Duration::from_secs(10), |w| {
         !w.global::<AppointmentAdapter>().get_loading()
@@ -63,9 +68,20 @@ async fn scenario(app: &KioskApp, platform: &Platform, proxy: &Proxy) -> anyhow:
             && r.path.starts_with("/v1/appointments")
             && matches!(r.outcome, Outcome::Reset { status: 200, .. })
     });
-    assert!(cut, "the booking reached the platform and its reply was cut: {:?}", proxy.records());
-    let slip = job_text(sim.wait_for_jobs(1, Duration::from_secs(10)).last().unwrap());
-    assert!(slip.contains("待确认"), "the slip says it awaits confirmation: {slip}");
+    assert!(
+        cut,
+        "the booking reached the platform and its reply was cut: {:?}",
+        proxy.records()
+    );
+    let slip = job_text(
+        sim.wait_for_jobs(1, Duration::from_secs(10))
+            .last()
+            .unwrap(),
+    );
+    assert!(
+        slip.contains("待确认"),
+        "the slip says it awaits confirmation: {slip}"
+    );
     assert_eq!(
         app.services.store().booking(&code)?.unwrap().status,
         BookingStatus::Pending
@@ -91,9 +107,15 @@ async fn scenario(app: &KioskApp, platform: &Platform, proxy: &Proxy) -> anyhow:
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     assert_eq!(rows, 1, "one booking on the platform, not two");
-    assert_eq!(sources, "online", "the one the platform made when first asked");
+    assert_eq!(
+        sources, "online",
+        "the one the platform made when first asked"
+    );
     let rejected: i64 = db.query_row("SELECT COUNT(*) FROM rejections", [], |r| r.get(0))?;
-    assert_eq!(rejected, 0, "the retried request is acknowledged, not refused");
+    assert_eq!(
+        rejected, 0,
+        "the retried request is acknowledged, not refused"
+    );
 
     // Another citizen sees the slot with one place fewer, not two.
     play(

@@ -283,7 +283,8 @@ async fn run_fleet(
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let day = sanban_platform::appointments::Hall::default().today()
+    let day = sanban_platform::appointments::Hall::default()
+        .today()
         .format("%Y-%m-%d")
         .to_string();
     let tally = Arc::new(Tally::default());

@@ -86,12 +86,7 @@ pub fn device_zh(device: &str) -> &'static str {
 }
 
 /// Judges one kiosk at `now`, against the platform's `current_catalog` version.
-pub fn assess(
-    k: &KioskRow,
-    now: DateTime<Utc>,
-    current_catalog: Option<u64>,
-    tz: Tz,
-) -> FleetRow {
+pub fn assess(k: &KioskRow, now: DateTime<Utc>, current_catalog: Option<u64>, tz: Tz) -> FleetRow {
     let unseen_secs = k
         .last_seen
         .as_deref()
@@ -433,7 +428,12 @@ pub async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiErro
         .map(|k| assess(k, now, Some(current), state.hall().tz))
         .collect();
     sort(&mut rows);
-    Ok(Html(render_with_alerts(&rows, &alerts, now, state.hall().tz)))
+    Ok(Html(render_with_alerts(
+        &rows,
+        &alerts,
+        now,
+        state.hall().tz,
+    )))
 }
 
 #[cfg(test)]
@@ -486,7 +486,10 @@ mod tests {
             kiosk("never", None, None),
             kiosk("fault", Some(5), Some(hb("fault", "paper out", 0))),
         ];
-        let mut rows: Vec<FleetRow> = kiosks.iter().map(|k| assess(k, now, None, SHANGHAI)).collect();
+        let mut rows: Vec<FleetRow> = kiosks
+            .iter()
+            .map(|k| assess(k, now, None, SHANGHAI))
+            .collect();
         sort(&mut rows);
         let order: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(order, ["fault", "never", "gone", "warn", "backlog", "ok"]);
@@ -500,7 +503,11 @@ mod tests {
             Some(5),
             Some(hb("fault", "<script>alert(1)</script>", 0)),
         );
-        let html = render(&[assess(&k, Utc::now(), None, SHANGHAI)], Utc::now(), SHANGHAI);
+        let html = render(
+            &[assess(&k, Utc::now(), None, SHANGHAI)],
+            Utc::now(),
+            SHANGHAI,
+        );
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
     }
@@ -513,7 +520,11 @@ mod tests {
             Some(hb("fault", "cover\u{200B} open\u{2066}x\u{2069}\n", 0)),
         );
         k.app_version = Some("1.0<script>alert(1)</script>\u{202E}3.2.1".into());
-        let html = render(&[assess(&k, Utc::now(), None, SHANGHAI)], Utc::now(), SHANGHAI);
+        let html = render(
+            &[assess(&k, Utc::now(), None, SHANGHAI)],
+            Utc::now(),
+            SHANGHAI,
+        );
         assert!(!html.contains("<script>"));
         assert!(
             html.contains("1.0&lt;script&gt;alert(1)&lt;/script&gt;[U+202E]3.2.1"),
@@ -545,9 +556,17 @@ mod tests {
         // A last-seen time far in the past (or future) neither wraps nor panics.
         let mut old = kiosk("k2", None, None);
         old.last_seen = Some("0001-01-01T00:00:00Z".into());
-        assert!(assess(&old, Utc::now(), None, SHANGHAI).unseen_secs.unwrap() > 0);
+        assert!(
+            assess(&old, Utc::now(), None, SHANGHAI)
+                .unseen_secs
+                .unwrap()
+                > 0
+        );
         old.last_seen = Some("9999-12-31T23:59:59Z".into());
-        assert_eq!(assess(&old, Utc::now(), None, SHANGHAI).unseen_secs, Some(0));
+        assert_eq!(
+            assess(&old, Utc::now(), None, SHANGHAI).unseen_secs,
+            Some(0)
+        );
     }
 
     #[test]

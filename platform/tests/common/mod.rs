@@ -395,7 +395,8 @@ async fn reply(r: reqwest::Response) -> (u16, Value) {
 
 /// Today in the hall's time zone, as YYYY-MM-DD: the only days (±1) numbers can be leased for.
 pub fn today() -> String {
-    sanban_platform::appointments::Hall::default().today()
+    sanban_platform::appointments::Hall::default()
+        .today()
         .format("%Y-%m-%d")
         .to_string()
 }

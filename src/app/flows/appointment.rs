@@ -396,8 +396,17 @@ fn pick_day(kiosk: &Kiosk, day: NaiveDate, tapped_at: Instant) {
         .map(|s| !s.online && s.last_error.is_some())
         .unwrap_or(false);
     if known_offline {
-        show_slots(kiosk, &service, day, offline_slots(kiosk, &service, day), true);
-        tracing::debug!(ms = tapped_at.elapsed().as_millis() as u64, "slot list shown from the cache");
+        show_slots(
+            kiosk,
+            &service,
+            day,
+            offline_slots(kiosk, &service, day),
+            true,
+        );
+        tracing::debug!(
+            ms = tapped_at.elapsed().as_millis() as u64,
+            "slot list shown from the cache"
+        );
     }
     let generation = kiosk.generation();
     let k = kiosk.downgrade();
@@ -428,7 +437,13 @@ fn pick_day(kiosk: &Kiosk, day: NaiveDate, tapped_at: Instant) {
             Answer::Offline(why) => {
                 tracing::info!("slots offline: {why}");
                 if !known_offline {
-                    show_slots(&kiosk, &service, day, offline_slots(&kiosk, &service, day), true);
+                    show_slots(
+                        &kiosk,
+                        &service,
+                        day,
+                        offline_slots(&kiosk, &service, day),
+                        true,
+                    );
                 }
             }
             Answer::Refused { status, reason } => {
@@ -462,7 +477,8 @@ fn show_slots(kiosk: &Kiosk, service: &str, day: NaiveDate, slots: Vec<Slot>, of
             end: s.end.clone().into(),
             free: s
                 .free()
-                .saturating_sub(unsent.get(&s.slot_id).copied().unwrap_or(0)) as i32,
+                .saturating_sub(unsent.get(&s.slot_id).copied().unwrap_or(0))
+                as i32,
         })
         .collect();
     kiosk.with_window(|w| {

@@ -1,20 +1,24 @@
-//! Every receipt the kiosk prints — queue ticket, one-time guide notice, appointment slip, pickup proof, the note
-//! for a door that did not open, free-post receipt — in Chinese and English: each ends with the invitation to rate
+//! Every receipt the kiosk prints — queue ticket, one-time guide notice, appointment slip, application receipt (with
+//! its 容缺 commitment), pickup proof, the note for a door that did not open, free-post receipt — in Chinese and
+//! English: each ends with the invitation to rate
 //! the errand (好差评), in the receipt's language; the receipts with room for it carry the rating QR code with the
 //! errand's number (the ticket and the appointment slip already carry their own QR code, which the hall's staff
-//! scan, so a second one would be scanned by mistake); personal data is masked; and each renders to a receipt
-//! image.
+//! scan, so a second one would be scanned by mistake); every QR code prints at least 25 mm wide (a phone reads it
+//! from paper); personal data is masked; and each renders to a receipt image.
 //!
 //! `RECEIPTS_PNG=DIR cargo test --test receipt_rating` also writes each image to DIR for a look.
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use sanban_kiosk::lang::Lang;
+use sanban_kiosk::receipts::application::{self, ApplicationContext};
 use sanban_kiosk::receipts::appointment::{self, Slip, SlipContext};
 use sanban_kiosk::receipts::guide_notice::{self, NoticeContext};
 use sanban_kiosk::receipts::pickup::{
     self, mask_address, mask_phone, DocumentLine, PickupContext, PostLine,
 };
 use sanban_kiosk::receipts::ticket::{self, TicketContext};
+use sanban_kiosk::receipts::QR_MIN_DOTS;
+use sanban_kiosk::store::applications::StoredApplication;
 use sanban_kiosk::store::appointments::{Booking, BookingStatus, Origin};
 use sanban_kiosk::store::{IssuedTicket, Store};
 use sanban_kiosk::technician::render::RECEIPT_FONT;
@@ -54,6 +58,21 @@ fn qr_codes(job: &[u8]) -> Vec<String> {
             i += 8 + len;
         } else {
             i += 1;
+        }
+    }
+    out
+}
+
+/// The module size and the data of every QR code in the job (`GS ( k … 49 67 n`, then the data).
+fn qr_sizes(job: &[u8]) -> Vec<(u8, String)> {
+    let mut module = 3; // the printer's default
+    let mut out = Vec::new();
+    let mut data = qr_codes(job).into_iter();
+    for i in 0..job.len().saturating_sub(7) {
+        if job[i..i + 3] == [0x1d, b'(', b'k'] && job[i + 5..i + 7] == [49, 67] {
+            module = job[i + 7];
+        } else if job[i..i + 3] == [0x1d, b'(', b'k'] && job[i + 5..i + 8] == [49, 80, 48] {
+            out.push((module, data.next().unwrap_or_default()));
         }
     }
     out
@@ -186,6 +205,57 @@ fn appointment_slip(lang: Lang) -> Vec<Printed> {
     }]
 }
 
+fn application_receipt(lang: Lang) -> Vec<Printed> {
+    let app = StoredApplication {
+        id: uuid::Uuid::parse_str("0193a3c4-5d6e-7f80-9a1b-2c3d4e5f6a7c").unwrap(),
+        number: "SB-20261130-0007".into(),
+        business_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        service: "BIZ-01".into(),
+        citizen_ref: "ref".into(),
+        submitted_at: at(),
+        promised_by: NaiveDate::from_ymd_opt(2026, 12, 7),
+        materials_deferred: vec![sanban_wire::DeferredMaterial {
+            name: lang
+                .pick(
+                    "住所使用相关文件(房屋租赁合同或产权证明)",
+                    "Proof of the premises (lease or title deed)",
+                )
+                .into(),
+            due: "2026-12-07".into(),
+        }],
+        status: None,
+        status_at: None,
+    };
+    let rating = format!("{RATE}SB-20261130-0007");
+    let bytes = application::render(
+        &app,
+        &ApplicationContext {
+            hall: HALL,
+            kiosk_name: KIOSK,
+            tz: tz(),
+            lang,
+            test: false,
+            service_name: lang.pick("企业设立登记", "Company registration"),
+            where_to_bring: lang.pick(
+                "汉南区政务服务中心 · 市场监督管理局",
+                "Hannan District Government Service Centre · Market Regulation",
+            ),
+            applicant_masked: "张*",
+            id_masked: "4201**********1234",
+            track_url: "https://zwfw.hubei.gov.cn/track?no=SB-20261130-0007".into(),
+            rating_url: rating,
+        },
+    );
+    vec![Printed {
+        name: "application-receipt".into(),
+        bytes,
+        lang,
+        // Its own QR code tracks the application.
+        rating_qr: None,
+        never: vec![],
+    }]
+}
+
 fn pickup_receipts(lang: Lang) -> Vec<Printed> {
     let place = match lang {
         Lang::Zh => "终端右侧柜体 · 第 2 排第 3 列",
@@ -246,6 +316,7 @@ fn all() -> Vec<Printed> {
             let mut v = ticket_receipts(l);
             v.extend(guide_notice(l));
             v.extend(appointment_slip(l));
+            v.extend(application_receipt(l));
             v.extend(pickup_receipts(l));
             v
         })
@@ -280,6 +351,28 @@ fn receipts_with_room_carry_the_rating_qr_with_the_errands_number() {
                 "{} has its own QR code and no rating QR: {codes:?}",
                 p.name
             ),
+        }
+    }
+}
+
+#[test]
+fn every_qr_code_prints_at_least_25_mm_wide() {
+    for p in all() {
+        let sizes = qr_sizes(&p.bytes);
+        assert!(!sizes.is_empty() || p.rating_qr.is_none(), "{}", p.name);
+        for (module, data) in sizes {
+            let modules =
+                qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)
+                    .unwrap()
+                    .width() as u32;
+            let dots = modules * u32::from(module);
+            assert!(
+                (QR_MIN_DOTS..=sanban_hardware::printer::PAPER_DOTS).contains(&dots),
+                "{} ({:?}): {data:?} is {dots} dots ({:.1} mm)",
+                p.name,
+                p.lang,
+                dots as f64 * 25.4 / 203.0
+            );
         }
     }
 }

@@ -91,7 +91,8 @@ pub fn render(app: &StoredApplication, ctx: &ApplicationContext) -> Vec<u8> {
         labelled(&mut r, l.pick("补交地点", "Bring to"), ctx.where_to_bring);
     }
     r.rule().align(Align::Center);
-    r.qr(&ctx.track_url, 5).feed(1);
+    super::qr(&mut r, &ctx.track_url);
+    r.feed(1);
     paragraph(
         &mut r,
         l.pick(

@@ -128,7 +128,8 @@ pub fn render(slip: &Slip, ctx: &SlipContext) -> Vec<u8> {
         .line(&spaced_code(&b.code))
         .size(1, 1)
         .bold(false);
-    r.qr(&qr_payload(&b.code), 6).feed(1);
+    super::qr(&mut r, &qr_payload(&b.code));
+    r.feed(1);
     r.align(Align::Left);
     let open = shifted(b.start, -(ctx.checkin_before as i64));
     let close = shifted(b.start, ctx.checkin_after as i64);

@@ -224,7 +224,8 @@ pub fn render(s: &Service, ctx: &NoticeContext) -> Vec<u8> {
 
     r.rule().align(Align::Center);
     r.line(l.pick("扫码查看网上办事指南", "Scan for the online guide"));
-    r.qr(&ctx.online_guide, 5).feed(1);
+    super::qr(&mut r, &ctx.online_guide);
+    r.feed(1);
     r.align(Align::Left);
     r.two_columns(
         l.pick("目录版本", "Catalog version"),

@@ -8,7 +8,27 @@ pub mod guide_notice;
 pub mod pickup;
 pub mod ticket;
 
-use sanban_hardware::printer::{text_columns, Receipt, COLUMNS};
+use sanban_hardware::printer::{text_columns, Receipt, COLUMNS, PAPER_DOTS};
+
+/// The width a printed QR code needs to scan reliably from a phone held over the paper: 25 mm at 203 dpi.
+pub const QR_MIN_DOTS: u32 = 200;
+
+/// The module size (dots) that prints `data`'s QR code at least [`QR_MIN_DOTS`] wide: the printer picks the
+/// symbol's version from the data (error correction M, as [`qr`] selects), so longer data has more modules and
+/// needs smaller ones. Never wider than the paper with its quiet zone.
+pub fn qr_module(data: &str) -> u8 {
+    let Ok(code) = qrcode::QrCode::with_error_correction_level(data, qrcode::EcLevel::M) else {
+        return 4;
+    };
+    let modules = code.width() as u32;
+    let fits = PAPER_DOTS / (modules + 8);
+    QR_MIN_DOTS.div_ceil(modules).min(fits).clamp(1, 16) as u8
+}
+
+/// Print `data` as a QR code big enough to scan ([`qr_module`]).
+pub fn qr(r: &mut Receipt, data: &str) {
+    r.qr(data, qr_module(data));
+}
 
 /// Break `text` into lines of at most `columns` printer columns (ASCII 1, CJK 2): at spaces for words, anywhere
 /// between CJK characters, and inside a word only when the word alone is longer than a line. A line never starts
@@ -89,7 +109,8 @@ pub fn rating_invitation(r: &mut Receipt, lang: crate::lang::Lang, rate_url: &st
             lang.pick("扫描下方二维码评价", "Scan the code below to rate it"),
             1,
         );
-        r.qr(rate_url, 4).feed(1);
+        qr(r, rate_url);
+        r.feed(1);
     }
 }
 
@@ -139,6 +160,24 @@ mod tests {
             "{zh:?}"
         );
         assert_eq!(zh.concat(), "请留意叫号，过号请重新取号。请保留凭条。");
+    }
+
+    #[test]
+    fn a_qr_code_prints_at_least_25_mm_wide_whatever_its_length() {
+        for data in [
+            "T:E012",
+            "https://zwfw.hubei.gov.cn/hcp?bjbh=YJ-7C4D9E10AB",
+            &"https://zwfw.hubei.gov.cn/guide/".repeat(4),
+        ] {
+            let modules = qrcode::QrCode::with_error_correction_level(data, qrcode::EcLevel::M)
+                .unwrap()
+                .width() as u32;
+            let dots = modules * u32::from(qr_module(data));
+            assert!(
+                (QR_MIN_DOTS..=PAPER_DOTS).contains(&dots),
+                "{data}: {dots} dots"
+            );
+        }
     }
 
     #[test]

@@ -74,7 +74,8 @@ pub fn render(ticket: &IssuedTicket, ctx: &TicketContext) -> Vec<u8> {
     r.two_columns(l.pick("办理地点", "Hall"), ctx.hall);
     r.two_columns(l.pick("自助终端", "Kiosk"), ctx.kiosk_name);
     r.align(Align::Center);
-    r.qr(&qr_payload(ticket), 6).feed(1);
+    super::qr(&mut r, &qr_payload(ticket));
+    r.feed(1);
     super::paragraph(
         &mut r,
         l.pick(

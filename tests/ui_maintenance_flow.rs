@@ -4,38 +4,24 @@
 //! session), the restart's confirmation, leave; the one-time code and the idle timeout; the lock-out.
 //! Every action is checked in the outbox as an audited event. One #[test]: one Slint event loop per process.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::Duration;
 
 use sanban_hardware::printer::PaperLevel;
 use sanban_kiosk::app::{KioskApp, Services, HOME};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::visible_texts;
-use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::maintenance::credentials;
 use sanban_kiosk::ui::{AppWindow, KioskAdapter, MaintenanceAdapter, Nav};
 use slint::ComponentHandle;
+use support::ui::play;
 
 const SECRET_HEX: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 
 fn page(w: &AppWindow) -> String {
     w.global::<Nav>().get_page().to_string()
-}
-
-async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
-    let steps = script::parse(text)?;
-    let reports = script::run(
-        app,
-        &steps,
-        &Options {
-            shots: None,
-            print: false,
-        },
-    )
-    .await;
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
-    }
-    Ok(())
 }
 
 /// The maintenance events in the outbox, as (kind, payload).

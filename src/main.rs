@@ -12,7 +12,7 @@ use sanban_kiosk::technician;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    sanban_kiosk::logbook::init_logging();
     let config = match Config::load(cli.config.as_deref(), cli.data_dir.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -94,6 +94,10 @@ fn main() -> ExitCode {
         )),
     };
     match result {
+        Ok(()) if sanban_kiosk::restart::requested() => {
+            eprintln!("sanban-kiosk: exiting for a restart a technician asked for");
+            ExitCode::from(sanban_kiosk::restart::EXIT_STATUS)
+        }
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sanban-kiosk: {e:#}");
@@ -165,14 +169,4 @@ fn maintenance(config: &Config, command: MaintenanceCommand) -> anyhow::Result<(
         MaintenanceCommand::SetCodeSecret { file } => cli::set_code_secret(config, file),
         MaintenanceCommand::Status { json } => cli::maintenance_status(config, json),
     }
-}
-
-/// Logs go to stderr; `RUST_LOG` filters them (default: info). Personal data is never logged.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

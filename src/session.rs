@@ -27,6 +27,12 @@ impl IdleTracker {
         }
     }
 
+    /// New limits (a technician changed them); the quiet time so far still counts.
+    pub fn set_limits(&mut self, idle_seconds: u32, countdown_seconds: u32) {
+        self.idle_seconds = idle_seconds;
+        self.countdown_seconds = countdown_seconds;
+    }
+
     /// A touch: the citizen is here.
     pub fn touch(&mut self) {
         self.quiet = 0;
@@ -55,6 +61,17 @@ impl IdleTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_limits_apply_to_the_quiet_time_so_far() {
+        let mut t = IdleTracker::new(10, 5);
+        for _ in 0..4 {
+            assert_eq!(t.tick(), IdleState::Active);
+        }
+        t.set_limits(3, 2);
+        assert_eq!(t.state(), IdleState::Countdown(1));
+        assert_eq!(t.tick(), IdleState::Expired);
+    }
 
     #[test]
     fn counts_down_then_expires_and_a_touch_resets() {

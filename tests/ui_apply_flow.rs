@@ -5,31 +5,17 @@
 //! number in clear in the database file or its WAL. One #[test]: the Slint event loop can be started once per
 //! process.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::Duration;
 
 use sanban_hardware::idcard::SimCard;
 use sanban_kiosk::app::{KioskApp, Services};
 use sanban_kiosk::config::Config;
-use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::ui::{ApplyAdapter, Nav, PinyinAdapter};
 use slint::{ComponentHandle, Model};
-
-async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
-    let steps = script::parse(text)?;
-    let reports = script::run(
-        app,
-        &steps,
-        &Options {
-            shots: None,
-            print: false,
-        },
-    )
-    .await;
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
-    }
-    Ok(())
-}
+use support::ui::play;
 
 fn job_text(job: &[u8]) -> String {
     let (text, _, _) = encoding_rs::GB18030.decode(job);

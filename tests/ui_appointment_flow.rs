@@ -16,61 +16,13 @@ use sanban_kiosk::app::{KioskApp, Services};
 use sanban_kiosk::clock::{Clock, ManualClock};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::{sleep, wait_until};
-use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::store::appointments::BookingStatus;
 use sanban_kiosk::ui::{AppointmentAdapter, Nav};
 use slint::{ComponentHandle, Model};
 use support::platform::Platform;
+use support::ui::{finish, job_text, play};
 
 const SERVICE: &str = "城乡居民基本医疗保险参保登记";
-
-async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
-    let steps = script::parse(text)?;
-    let reports = script::run(
-        app,
-        &steps,
-        &Options {
-            shots: None,
-            print: false,
-        },
-    )
-    .await;
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
-    }
-    Ok(())
-}
-
-/// "完成", then "跳过" when the errand leads to the rating step (a booking, a check-in) rather than home.
-async fn finish(app: &KioskApp) -> anyhow::Result<()> {
-    play(app, "tap 完成\n").await?;
-    let rated = wait_until(
-        &app.window,
-        "the rating step or home",
-        Duration::from_secs(5),
-        |w| {
-            let page = w.global::<Nav>().get_page();
-            page == "rating.levels" || page == "home.main"
-        },
-    )
-    .await
-    .is_ok()
-        && app.window.global::<Nav>().get_page() == "rating.levels";
-    if rated {
-        play(app, "tap 跳过\nwait home.main\n").await?;
-    }
-    Ok(())
-}
-
-fn job_text(job: &[u8]) -> String {
-    let (text, _, _) = encoding_rs::GB18030.decode(job);
-    text.chars()
-        .filter(|c| !c.is_control() || *c == '\n')
-        .collect::<String>()
-        .split('\n')
-        .map(str::trim)
-        .collect()
-}
 
 fn days(app: &KioskApp) -> Vec<String> {
     app.window

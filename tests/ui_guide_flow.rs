@@ -3,31 +3,17 @@
 //! printer simulator's bytes decoded and checked for every material — and a catalog update arriving while a citizen
 //! reads a guide. One #[test]: the Slint event loop can be started once per process.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::Duration;
 
 use sanban_kiosk::app::{KioskApp, Services};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::{exists, visible_texts, wait_until};
-use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::ui::{GuideAdapter, Nav};
 use slint::{ComponentHandle, Model};
-
-async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
-    let steps = script::parse(text)?;
-    let reports = script::run(
-        app,
-        &steps,
-        &Options {
-            shots: None,
-            print: false,
-        },
-    )
-    .await;
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
-    }
-    Ok(())
-}
+use support::ui::play;
 
 fn results(app: &KioskApp) -> Vec<String> {
     app.window

@@ -12,41 +12,26 @@
 //!
 //! One #[test]: the Slint event loop can be started once per process.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::Duration;
 
 use sanban_hardware::locker::{BusOptions, Frame8A, LockerSim, WireDir};
 use sanban_kiosk::app::{KioskApp, Services, HOME};
 use sanban_kiosk::config::{Config, LockerBoardConfig};
 use sanban_kiosk::devices::DeviceKind;
-use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::store::pickups::PickupState;
 use sanban_kiosk::ui::{AppWindow, Nav};
 use sanban_wire::{pickup_code_hash, Pickup};
 use slint::ComponentHandle;
+use support::ui::play;
 
 /// Board 1 has doors 1–16, board 2 doors 17–24.
 const BOARDS: [(u8, u16); 2] = [(1, 16), (2, 8)];
 
 fn page(w: &AppWindow) -> String {
     w.global::<Nav>().get_page().to_string()
-}
-
-/// Play `text` through the script runner; any failing step fails the test with its report.
-async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
-    let steps = script::parse(text)?;
-    let reports = script::run(
-        app,
-        &steps,
-        &Options {
-            shots: None,
-            print: false,
-        },
-    )
-    .await;
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
-    }
-    Ok(())
 }
 
 fn waiting(id: &str, door: u32, code: &str, document: &str) -> Pickup {

@@ -1,7 +1,11 @@
 //! Maintenance mode through the real UI (testing backend, software renderer, simulated devices on
 //! pseudo-terminals), played by the script runner: the hidden long press, an unprovisioned kiosk, a wrong and a
-//! right PIN, every page and self-test, reprint, sync, leave; the one-time code and the idle timeout; the lock-out.
+//! right PIN, every page and self-test, reprint, sync, the recent log lines, the settings (applied to the next
+//! session), the restart's confirmation, leave; the one-time code and the idle timeout; the lock-out.
 //! Every action is checked in the outbox as an audited event. One #[test]: one Slint event loop per process.
+
+#[path = "support/mod.rs"]
+mod support;
 
 use std::time::Duration;
 
@@ -9,32 +13,15 @@ use sanban_hardware::printer::PaperLevel;
 use sanban_kiosk::app::{KioskApp, Services, HOME};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::visible_texts;
-use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::maintenance::credentials;
-use sanban_kiosk::ui::{AppWindow, MaintenanceAdapter, Nav};
+use sanban_kiosk::ui::{AppWindow, KioskAdapter, MaintenanceAdapter, Nav};
 use slint::ComponentHandle;
+use support::ui::play;
 
 const SECRET_HEX: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 
 fn page(w: &AppWindow) -> String {
     w.global::<Nav>().get_page().to_string()
-}
-
-async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
-    let steps = script::parse(text)?;
-    let reports = script::run(
-        app,
-        &steps,
-        &Options {
-            shots: None,
-            print: false,
-        },
-    )
-    .await;
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
-    }
-    Ok(())
 }
 
 /// The maintenance events in the outbox, as (kind, payload).
@@ -147,9 +134,75 @@ async fn scenario(app: &KioskApp, secrets: &std::path::Path) -> anyhow::Result<(
     play(
         app,
         "tap 返回\nwait maintenance.menu 2\ntap 存放待取文件\nwait pickup.staff 5\n\
-         tap 返回\nwait maintenance.menu 5\ntap 退出维护\nwait home.main 2\n",
+         tap 返回\nwait maintenance.menu 5\n",
     )
     .await?;
+
+    // Settings: within the bounds (the config's 15 s idle is below them: + gives 25), the default beside the value,
+    // 恢复默认, a change of language undone, large type by default on.
+    play(
+        app,
+        "tap 设置\nwait maintenance.settings 2\nsee 当前：15 秒　默认：15 秒\ntap 延长空闲时间\n\
+         see 当前：25 秒　默认：15 秒\nsee 已保存\ntap 空闲时间恢复默认\nsee 当前：15 秒　默认：15 秒\n\
+         tap 默认语言：English\nsee 当前：English　默认：中文\ntap 默认语言恢复默认\nsee 当前：中文　默认：中文\n\
+         tap 默认大字：开\nsee 当前：开　默认：关\ntap 返回\nwait maintenance.menu 2\n",
+    )
+    .await?;
+    assert_eq!(app.services.settings().idle_seconds, 15);
+    assert!(app.services.settings().large_type);
+    let stored = app.services.store().stored_settings()?;
+    assert_eq!(
+        stored
+            .iter()
+            .map(|s| (s.key.as_str(), s.value.as_str(), s.changed_by.as_str()))
+            .collect::<Vec<_>>(),
+        [("large_type", "true", "T07")],
+        "only the change not undone is stored (and so survives a restart)"
+    );
+
+    // The recent log lines: newest first, by level, an ID or mobile number masked even if something logged one.
+    tracing::error!("test fault while serving 13812345678");
+    play(
+        app,
+        "tap 最近日志\nwait maintenance.log 2\nsee session settings changed by a technician\ntap 错误日志\n\
+         see test fault while serving <phone masked>\n",
+    )
+    .await?;
+    let shown: Vec<(String, String)> =
+        slint::Model::iter(&w.global::<MaintenanceAdapter>().get_log_lines())
+            .map(|l| (l.level.to_string(), l.text.to_string()))
+            .collect();
+    assert!(!shown.is_empty() && shown.iter().all(|(level, _)| level == "ERROR"));
+    assert!(!visible_texts(w).join("\n").contains("13812345678"));
+    play(
+        app,
+        "tap 全部日志\nsee session settings changed by a technician\n",
+    )
+    .await?;
+    let all: Vec<String> = slint::Model::iter(&w.global::<MaintenanceAdapter>().get_log_lines())
+        .map(|l| l.text.to_string())
+        .collect();
+    // The fault was logged after the settings were changed: it comes first.
+    let fault = all.iter().position(|t| t.contains("test fault"));
+    let change = all
+        .iter()
+        .position(|t| t.contains("session settings changed by a technician"));
+    assert!(
+        fault.is_some() && change.is_some() && fault < change,
+        "newest first: {all:?}"
+    );
+
+    // Restart: a confirmation first; 取消 goes back without restarting.
+    play(
+        app,
+        "tap 返回\nwait maintenance.menu 2\ntap 重启应用\nwait maintenance.restart 2\n\
+         see 确定重启？正在进行的同步会在重启后继续\ntap 取消\nwait maintenance.menu 2\n\
+         tap 退出维护\nwait home.main 2\n",
+    )
+    .await?;
+    // The next session starts in large type.
+    assert!(w.global::<KioskAdapter>().get_large_type());
+    assert_eq!(w.global::<KioskAdapter>().get_language(), "zh");
     assert_eq!(
         actions(app),
         [
@@ -159,7 +212,32 @@ async fn scenario(app: &KioskApp, secrets: &std::path::Path) -> anyhow::Result<(
             "T07 open_door",
             "T07 reprint",
             "T07 staff_deposit",
+            "T07 change_setting",
+            "T07 change_setting",
+            "T07 change_setting",
+            "T07 change_setting",
+            "T07 change_setting",
             "T07 leave"
+        ]
+    );
+    let changes: Vec<(String, String)> = maintenance_events(app)
+        .into_iter()
+        .filter(|(_, p)| p["action"] == "change_setting")
+        .map(|(_, p)| {
+            (
+                p["target"].as_str().unwrap().to_string(),
+                p["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("idle_seconds".into(), "25".into()),
+            ("idle_seconds".into(), "15 (default)".into()),
+            ("default_language".into(), "en".into()),
+            ("default_language".into(), "zh (default)".into()),
+            ("large_type".into(), "true".into()),
         ]
     );
     let events = maintenance_events(app);
@@ -231,6 +309,16 @@ fn maintenance_mode_through_the_ui() {
     config.session.idle_seconds = 15;
     config.session.countdown_seconds = 3;
     sanban_kiosk::headless::init_headless().unwrap();
+    // The recent-lines ring at the binary's default level, as `main` installs it (no output here).
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        tracing_subscriber::registry()
+            .with(tracing_subscriber::EnvFilter::new("info"))
+            .with(sanban_kiosk::logbook::layer())
+            .try_init()
+            .unwrap();
+    }
     let app = KioskApp::new(Services::start(config, None).unwrap()).unwrap();
     sanban_kiosk::headless::set_size(&app.window, 1080, 1920);
     let result = std::rc::Rc::new(std::cell::RefCell::new(None));

@@ -5,38 +5,23 @@
 //! door opened with no command behind it raise alerts; wrong codes are reported and lock the keypad.
 //! One #[test]: the Slint event loop can be started once per process.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::Duration;
 
 use sanban_hardware::idcard::SimCard;
 use sanban_kiosk::app::{KioskApp, Services, HOME};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::wait_until;
-use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::store::pickups::PickupState;
 use sanban_kiosk::ui::{AppWindow, Nav, PickupAdapter, PickupDoorState};
 use sanban_wire::{pickup_code_hash, Pickup};
 use slint::ComponentHandle;
+use support::ui::play;
 
 fn page(w: &AppWindow) -> String {
     w.global::<Nav>().get_page().to_string()
-}
-
-/// Play `text` through the script runner; any failing step fails the test with its report.
-async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
-    let steps = script::parse(text)?;
-    let reports = script::run(
-        app,
-        &steps,
-        &Options {
-            shots: None,
-            print: false,
-        },
-    )
-    .await;
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
-    }
-    Ok(())
 }
 
 /// A document waiting behind `door`, as the platform lists it: the code only as a hash with its own salt.

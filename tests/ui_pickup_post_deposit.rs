@@ -14,41 +14,26 @@
 //!
 //! One #[test]: the Slint event loop can be started once per process.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::Duration;
 
 use chrono::Utc;
 use sanban_kiosk::app::{KioskApp, Services, HOME};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::{exists, visible_texts};
-use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::maintenance::credentials;
 use sanban_kiosk::store::pickups::PickupState;
 use sanban_kiosk::ui::{AppWindow, Nav, PickupAdapter};
 use sanban_wire::{pickup_code_hash, HoldReason, Pickup};
 use slint::ComponentHandle;
+use support::ui::play;
 
 const PIN: &str = "482913";
 
 fn page(w: &AppWindow) -> String {
     w.global::<Nav>().get_page().to_string()
-}
-
-/// Play `text` through the script runner; any failing step fails the test with its report.
-async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
-    let steps = script::parse(text)?;
-    let reports = script::run(
-        app,
-        &steps,
-        &Options {
-            shots: None,
-            print: false,
-        },
-    )
-    .await;
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
-    }
-    Ok(())
 }
 
 /// A document waiting behind `door` since `days` ago, as the platform lists it: the code only as a salted hash.

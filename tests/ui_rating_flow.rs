@@ -3,33 +3,18 @@
 //! of the same errand refused politely, and "跳过" — each checked down to the outbox event the platform receives.
 //! One #[test]: the Slint event loop can be started once per process.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use sanban_kiosk::app::flows::rating;
 use sanban_kiosk::app::{CompletedErrand, KioskApp, Services, HOME};
 use sanban_kiosk::config::Config;
-use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::ui::{AppWindow, Nav};
 use slint::ComponentHandle;
+use support::ui::play;
 
 fn page(w: &AppWindow) -> String {
     w.global::<Nav>().get_page().to_string()
-}
-
-/// Play `text` through the script runner; any failing step fails the test with its report.
-async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
-    let steps = script::parse(text)?;
-    let reports = script::run(
-        app,
-        &steps,
-        &Options {
-            shots: None,
-            print: false,
-        },
-    )
-    .await;
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
-    }
-    Ok(())
 }
 
 /// The rating events in the outbox, oldest first.

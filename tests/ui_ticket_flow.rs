@@ -3,36 +3,21 @@
 //! pseudo-terminal; a printer out of paper; the idle countdown and session wipe; English.
 //! One #[test]: the Slint event loop can be started once per process.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::time::Duration;
 
 use sanban_hardware::printer::PaperLevel;
 use sanban_kiosk::app::{KioskApp, Services, HOME};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::{exists, tap, wait_until};
-use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::ui::{AppWindow, KioskAdapter, Nav, PrintAdapter, PrintState, TicketAdapter};
 use slint::ComponentHandle;
+use support::ui::play;
 
 fn page(w: &AppWindow) -> String {
     w.global::<Nav>().get_page().to_string()
-}
-
-/// Play `text` through the script runner; any failing step fails the test with its report.
-async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {
-    let steps = script::parse(text)?;
-    let reports = script::run(
-        app,
-        &steps,
-        &Options {
-            shots: None,
-            print: false,
-        },
-    )
-    .await;
-    if let Some(bad) = reports.iter().find(|r| !r.ok) {
-        anyhow::bail!("script failed: {}", serde_json::to_string_pretty(bad)?);
-    }
-    Ok(())
 }
 
 async fn scenario(app: &KioskApp) -> anyhow::Result<()> {

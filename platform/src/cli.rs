@@ -126,6 +126,26 @@ pub enum Command {
         #[arg(long, value_name = "ZONE", default_value = "Asia/Shanghai")]
         timezone: chrono_tz::Tz,
     },
+    /// 申办: the applications (number, service, kiosk, submitted, status, materials owed; the applicant masked,
+    /// never in clear), newest first; `set-status` reports progress to the kiosks (the back office's stand-in).
+    Applications {
+        #[command(subcommand)]
+        command: Option<ApplicationsCommand>,
+        #[arg(long)]
+        db: Option<DbUrl>,
+        /// One JSON array (each with its status history and the materials owed with due dates).
+        #[arg(long)]
+        json: bool,
+        /// Only the application with this number.
+        #[arg(long)]
+        number: Option<String>,
+        /// Only the applications whose latest status is this one.
+        #[arg(long, value_parser = crate::applications::report::status_parser())]
+        status: Option<sanban_wire::ApplicationStatus>,
+        /// Opens the applicant to show it masked (张* 4201**********1234); without it the list says "sealed".
+        #[command(flatten)]
+        key: DataKeyArg,
+    },
     /// The 三办 KPI report: the catalog against the reform's targets (hall and departments) and what kiosks did
     /// per day. The same figures as the operators' page `GET /kpi`.
     Kpi {
@@ -233,6 +253,26 @@ pub enum AppointmentsCommand {
         date: Option<String>,
         #[arg(long, value_name = "ZONE", default_value = "Asia/Shanghai")]
         timezone: chrono_tz::Tz,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ApplicationsCommand {
+    /// Append a status to an application's history (kiosks show the latest). The same status again is recorded
+    /// only with a new --note (a retry changes nothing).
+    SetStatus {
+        /// The application number, as on the receipt.
+        number: String,
+        #[arg(value_parser = crate::applications::report::status_parser())]
+        status: sanban_wire::ApplicationStatus,
+        /// What the department says with it (shown at the kiosk; never personal data).
+        #[arg(long)]
+        note: Option<String>,
+        /// Who sets it (kept in the history, not shown at the kiosk).
+        #[arg(long, default_value = "back-office")]
+        by: String,
+        #[arg(long)]
+        db: DbUrl,
     },
 }
 
@@ -444,6 +484,57 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 let day = day_arg(date, crate::appointments::Hall::new(timezone).today())?;
                 appointments(&existing(&db).await?, &day, json).await
+            }
+            Command::Applications {
+                command:
+                    Some(ApplicationsCommand::SetStatus {
+                        number,
+                        status,
+                        note,
+                        by,
+                        db,
+                    }),
+                ..
+            } => {
+                let store = existing(&db).await?;
+                let outcome =
+                    crate::applications::report::set_status(&store, &number, status, note, &by)
+                        .await?;
+                match outcome {
+                    crate::store::applications::StatusOutcome::Unchanged => {
+                        println!("{number}: already {}; nothing recorded", status.code())
+                    }
+                    _ => println!("{number}: {}", status.code()),
+                }
+                Ok(())
+            }
+            Command::Applications {
+                command: None,
+                db,
+                json,
+                number,
+                status,
+                key,
+            } => {
+                let Some(db) = db else {
+                    anyhow::bail!("--db is required");
+                };
+                let key = key.load(&db)?;
+                let store = existing(&db).await?;
+                let apps = crate::applications::report::list(
+                    &store,
+                    number.as_deref(),
+                    status,
+                    key.as_ref(),
+                )
+                .await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&apps)?);
+                } else {
+                    print!("{}", crate::applications::report::table(&apps));
+                    eprintln!("{} application(s)", apps.len());
+                }
+                Ok(())
             }
             Command::Kpi {
                 db,

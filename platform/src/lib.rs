@@ -7,6 +7,7 @@
 //! [`PlatformDb`].
 
 pub mod api;
+pub mod applications;
 pub mod appointments;
 pub mod auth;
 pub mod cli;

@@ -42,6 +42,7 @@ use crate::api;
         api::slots::post_appointment,
         api::appointments::post_lookup,
         api::appointments::get_calendar,
+        api::applications::get_applications,
         api::events::post_events,
         api::leases::post_leases,
         api::pickups::get_pickups,

@@ -237,11 +237,35 @@ async fn migrate_moves_a_halls_data_to_postgres_and_back_keeping_exactly_once() 
               "channel": "self_service_terminal", "level": "dissatisfied", "level_code": 2,
               "reasons": ["slow"], "times_rated": 1}),
         ),
-        ticket(7, "police", "E999"),
+        // 申办: its status history and the sealed applicant travel too.
+        event(
+            7,
+            "application.submitted",
+            json!({"application_id": Uuid::now_v7(), "application_no": "K01-20261130-0001",
+              "service": "ECO-02", "citizen_ref": "c0ffee",
+              "fields": {"shop_name": "老王热干面", "business_scope": "小吃", "premises": "汉南区纱帽街1号",
+                         "contact_phone": "13800000000"},
+              "materials_provided": ["个体工商户登记(备案)申请书", "申请人居民身份证"],
+              "materials_deferred": [{"name": "经营场所使用证明", "due": "2099-12-31"}],
+              "applicant": {"name": "王五", "id_number": "420111199003071234", "sex": "male",
+                            "birth_date": "1990-03-07", "card_type": "resident"}}),
+        ),
+        ticket(8, "police", "E999"),
     ];
     let (status, reply) = hall.events("K01", &token, batch.clone()).await;
     assert_eq!(status, 200, "{reply}");
-    assert_eq!(reply["rejected"][0]["seq"], 7, "{reply}");
+    assert_eq!(reply["rejected"][0]["seq"], 8, "{reply}");
+    assert_eq!(reply["rejected"].as_array().unwrap().len(), 1, "{reply}");
+    let hall_db_arg = hall_db.path_or_url();
+    let (ok, _, err) = run(&[
+        "applications",
+        "set-status",
+        "K01-20261130-0001",
+        "in_review",
+        "--db",
+        &hall_db_arg,
+    ]);
+    assert!(ok, "{err}");
     let hb = json!({"app_version": "0.3.1", "outbox_backlog": 0, "sent_at": "2026-11-26T09:00:00+08:00",
                     "devices": []});
     assert_eq!(
@@ -258,6 +282,12 @@ async fn migrate_moves_a_halls_data_to_postgres_and_back_keeping_exactly_once() 
     hall.stop().await;
     let hall_rows = snapshot(&hall_db.url).await;
     assert!(hall_rows.len() > 20);
+    let statuses = sanban_platform::store::tables::position("application_statuses").unwrap();
+    assert_eq!(
+        hall_rows.iter().filter(|(t, _)| *t == statuses).count(),
+        2,
+        "received and in_review"
+    );
 
     // The hall joins the city: everything moves to PostgreSQL.
     let city_db = TestDb::new(StoreKind::Postgres).await;
@@ -287,7 +317,7 @@ async fn migrate_moves_a_halls_data_to_postgres_and_back_keeping_exactly_once() 
     let (status, again) = city.events("K01", &token, batch).await;
     assert_eq!((status, &again), (200, &reply));
     let (status, next) = city
-        .events("K01", &token, vec![ticket(8, "police", "E002")])
+        .events("K01", &token, vec![ticket(9, "police", "E002")])
         .await;
     assert_eq!(
         (status, next["rejected"].clone()),

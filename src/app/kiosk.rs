@@ -165,7 +165,7 @@ impl Kiosk {
     }
 
     /// Forget the citizen: the session (its identity is zeroized as it drops), every flow's screen state, the
-    /// language and large type, the overlays.
+    /// language and large type (back to the settings' defaults), the overlays.
     fn wipe(&self) {
         {
             let mut session = self.session();
@@ -180,10 +180,11 @@ impl Kiosk {
         for flow in flows::all() {
             flow.clear(self, &w);
         }
-        let _ = slint::select_bundled_translation("");
+        // The next citizen starts in the language and type size the settings give (a technician may change them).
+        let settings = self.services().settings();
+        super::switch_language(self, settings.default_language);
         let kiosk = w.global::<KioskAdapter>();
-        kiosk.set_language("zh".into());
-        kiosk.set_large_type(false);
+        kiosk.set_large_type(settings.large_type);
         kiosk.set_countdown(-1);
         kiosk.set_help_open(false);
         kiosk.set_help_sent(false);

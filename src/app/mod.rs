@@ -83,22 +83,26 @@ fn wire_language(window: &AppWindow, kiosk: &Kiosk) {
     let adapter = window.global::<KioskAdapter>();
     let k = kiosk.clone();
     adapter.on_set_language(move |code| {
-        let Some(lang) = Lang::from_code(&code) else {
-            return;
-        };
-        // Chinese is the source text: the empty bundle name selects it.
-        let bundle = if lang == Lang::Zh { "" } else { lang.code() };
-        if let Err(e) = slint::select_bundled_translation(bundle) {
-            tracing::error!("cannot switch language to {code}: {e}");
-            return;
+        if let Some(lang) = Lang::from_code(&code) {
+            switch_language(&k, lang);
         }
-        k.session().lang = lang;
-        k.with_window(|w| w.global::<KioskAdapter>().set_language(code));
     });
     let k = kiosk.clone();
     adapter.on_set_large_type(move |on| {
         k.with_window(|w| w.global::<KioskAdapter>().set_large_type(on));
     });
+}
+
+/// Show the UI in `lang` for this session.
+pub(crate) fn switch_language(kiosk: &Kiosk, lang: Lang) {
+    // Chinese is the source text: the empty bundle name selects it.
+    let bundle = if lang == Lang::Zh { "" } else { lang.code() };
+    if let Err(e) = slint::select_bundled_translation(bundle) {
+        tracing::error!("cannot switch language to {}: {e}", lang.code());
+        return;
+    }
+    kiosk.session().lang = lang;
+    kiosk.with_window(|w| w.global::<KioskAdapter>().set_language(lang.code().into()));
 }
 
 /// "呼叫帮助": the dialog opens at once; the call reaches the hall's staff through the platform (an outbox event,

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::devices::{CitizenKey, DeviceManager, HealthListener};
+use crate::maintenance::Settings;
 use crate::printing::PrintService;
 use crate::store::{NumberSource, Store};
 use crate::sync::{Gateway, SharedSyncStatus, SyncHandle};
@@ -34,6 +35,9 @@ pub struct Services {
     pub data_key: Arc<crate::privacy::DataKey>,
     /// Acceptance runs (the tour): slips are marked as tests so nobody queues with them.
     pub test_mode: bool,
+    /// The session settings in effect (the config file's, with technicians' changes over them); each citizen
+    /// session starts with them.
+    settings: RwLock<Settings>,
 }
 
 impl Services {
@@ -68,6 +72,13 @@ impl Services {
             Err(e) => tracing::error!("no service catalog: {e}"),
         }
         let citizen_key = Arc::new(RwLock::new(crate::keys::citizen_key(&config)?));
+        let settings = match store.stored_settings() {
+            Ok(stored) => Settings::effective(&config, &stored),
+            Err(e) => {
+                tracing::error!("technicians' settings not read, the config file's apply: {e}");
+                Settings::from_config(&config)
+            }
+        };
         let store = Arc::new(Mutex::new(store));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let metrics = Arc::<Mutex<Metrics>>::default();
@@ -95,6 +106,7 @@ impl Services {
         );
         Ok(Services {
             test_mode: false,
+            settings: RwLock::new(settings),
             sync,
             sync_status,
             gateway,
@@ -135,6 +147,16 @@ impl Services {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The session settings in effect.
+    pub fn settings(&self) -> Settings {
+        *self.settings.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A technician changed the settings: the next session starts with these.
+    pub fn set_settings(&self, settings: Settings) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
     }
 
     /// Tell the sync agent there is something new to send.

@@ -43,10 +43,10 @@ pub struct CompletedErrand {
 }
 
 pub(super) fn start_idle_timer(kiosk: &Kiosk) -> slint::Timer {
-    let cfg = &kiosk.services().config.session;
+    let settings = kiosk.services().settings();
     let tracker = Rc::new(RefCell::new(IdleTracker::new(
-        cfg.idle_seconds,
-        cfg.countdown_seconds,
+        settings.idle_seconds,
+        settings.countdown_seconds,
     )));
     let Some(window) = kiosk.window() else {
         return slint::Timer::default();
@@ -72,10 +72,15 @@ pub(super) fn start_idle_timer(kiosk: &Kiosk) -> slint::Timer {
             let Some(kiosk) = k.upgrade() else { return };
             let Some(w) = kiosk.window() else { return };
             let adapter = w.global::<KioskAdapter>();
+            // A technician's change of the idle times applies from the next tick.
+            let settings = kiosk.services().settings();
+            tracker
+                .borrow_mut()
+                .set_limits(settings.idle_seconds, settings.countdown_seconds);
             // Home with nothing chosen is already a clean slate: no countdown there.
             if kiosk.page() == super::kiosk::HOME
-                && !adapter.get_large_type()
-                && adapter.get_language() == "zh"
+                && adapter.get_large_type() == settings.large_type
+                && adapter.get_language() == settings.default_language.code()
                 && !adapter.get_help_open()
             {
                 tracker.borrow_mut().touch();

@@ -139,6 +139,25 @@ impl Store {
         })?;
         Ok(())
     }
+
+    /// Forget a technician's change (恢复默认: the config file's value applies again), with its audit event.
+    pub fn reset_setting(
+        &mut self,
+        now: DateTime<Utc>,
+        tz: Tz,
+        key: &str,
+        action: MaintenanceAction,
+    ) -> Result<()> {
+        self.commit_errand(now, tz, |tx| {
+            tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?;
+            Ok(Errand {
+                value: (),
+                event: EventPayload::MaintenanceAction(action),
+                print: None,
+            })
+        })?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -211,5 +230,35 @@ mod tests {
         let events = store.pending_events(10).unwrap();
         assert_eq!(events.len(), 2);
         assert_eq!(events[1].payload["target"], "idle_seconds=120");
+    }
+
+    #[test]
+    fn a_reset_forgets_the_change_and_is_audited() {
+        let mut store = Store::open_in_memory().unwrap();
+        let action = |result: &str| MaintenanceAction {
+            technician: "T01".into(),
+            action: MaintenanceActionKind::ChangeSetting,
+            target: Some("large_type".into()),
+            result: Some(result.into()),
+        };
+        store
+            .change_setting(Utc::now(), tz(), "large_type", "true", action("true"))
+            .unwrap();
+        store
+            .change_setting(Utc::now(), tz(), "idle_seconds", "90", action("90"))
+            .unwrap();
+        store
+            .reset_setting(Utc::now(), tz(), "large_type", action("false (default)"))
+            .unwrap();
+        let keys: Vec<String> = store
+            .stored_settings()
+            .unwrap()
+            .into_iter()
+            .map(|s| s.key)
+            .collect();
+        assert_eq!(keys, ["idle_seconds"]);
+        let events = store.pending_events(10).unwrap();
+        assert_eq!(events.len(), 3);
+        assert_eq!(events[2].payload["result"], "false (default)");
     }
 }

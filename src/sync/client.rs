@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use sanban_wire::{
-    AppointmentLookup, AppointmentReply, AppointmentRequest, BatchReply, Catalog,
+    ApplicationList, AppointmentLookup, AppointmentReply, AppointmentRequest, BatchReply, Catalog,
     CitizenAppointments, CitizenKeyReply, EventBatch, HallCalendar, Heartbeat, LeaseReply,
     LeaseRequest, PickupList, SequenceGap, SlotList,
 };
@@ -177,6 +177,30 @@ impl PlatformClient {
             .json(&AppointmentLookup {
                 citizen_ref: citizen_ref.to_string(),
             })
+            .send()
+            .await;
+        json(r.map_err(net)?).await
+    }
+
+    /// `GET /v1/applications?citizen_ref=…`: the citizen's applications, whichever kiosk took them.
+    pub async fn citizen_applications(
+        &self,
+        citizen_ref: &str,
+    ) -> Result<ApplicationList, SyncError> {
+        self.applications(&[("citizen_ref", citizen_ref)]).await
+    }
+
+    /// `GET /v1/applications?number=…`: the application with that number (an empty list if none).
+    pub async fn application(&self, number: &str) -> Result<ApplicationList, SyncError> {
+        self.applications(&[("number", number)]).await
+    }
+
+    async fn applications(&self, query: &[(&str, &str)]) -> Result<ApplicationList, SyncError> {
+        let r = self
+            .http
+            .get(self.url("/v1/applications"))
+            .query(query)
+            .bearer_auth(&self.token)
             .send()
             .await;
         json(r.map_err(net)?).await

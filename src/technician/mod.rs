@@ -7,6 +7,7 @@ pub mod card;
 pub mod cli;
 pub mod deposit;
 pub mod locker;
+pub mod logs;
 pub mod maintenance;
 pub mod outbox;
 pub mod ports;

@@ -1,6 +1,7 @@
 //! HTTP API v1 (axum). The routes are one table ([`routes`]) so that the router and the list checked against the
 //! OpenAPI document ([`served_routes`]) cannot drift apart.
 
+pub(crate) mod applications;
 pub(crate) mod appointments;
 mod body;
 pub(crate) mod catalog;
@@ -89,6 +90,7 @@ fn routes() -> Vec<RouteSpec> {
         route_post("/v1/appointments", Kiosk, slots::post_appointment),
         route_post("/v1/appointments/lookup", Kiosk, appointments::post_lookup),
         route_get("/v1/calendar", Kiosk, appointments::get_calendar),
+        route_get("/v1/applications", Kiosk, applications::get_applications),
         route_post("/v1/kiosks/{id}/events", Kiosk, events::post_events),
         route_post("/v1/kiosks/{id}/ticket-leases", Kiosk, leases::post_leases),
         route_get("/v1/kiosks/{id}/pickups", Kiosk, pickups::get_pickups),

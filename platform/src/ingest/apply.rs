@@ -22,6 +22,7 @@ use super::writes::{
 use crate::appointments::{self as rules, Policy, Refusal};
 use crate::privacy::DataKey;
 use crate::schedule;
+use crate::store::applications::{applicant_context, fields_context};
 use crate::store::{CatalogIndex, MAX_NUMBER};
 
 /// `Err(reason)`: the event is rejected.
@@ -449,7 +450,10 @@ impl<'a> Ledger<'a> {
                 return Err(format!("form field {key:?} ({}) {why}", field.label_zh));
             }
         }
-        for field in service.form.iter().filter(|f| f.required) {
+        // A kiosk that purged the personal data sends the application again without the applicant and the
+        // answers (the platform lost it, e.g. restored from a backup): it is recorded without them.
+        let purged = p.applicant.is_none() && p.fields.is_empty();
+        for field in service.form.iter().filter(|f| f.required && !purged) {
             if p.fields.get(&field.key).is_none_or(|v| v.trim().is_empty()) {
                 return Err(format!(
                     "required form field {:?} ({}) is missing",
@@ -486,9 +490,33 @@ impl<'a> Ledger<'a> {
             .map(|m| m.name.as_str())
             .filter(|m| !provided.contains(m))
             .collect();
+        check_commitments(service, &owed, &p.materials_deferred, &ev.occurred_at)?;
         let delivery = match p.delivery {
             Delivery::Pickup => "pickup",
             Delivery::Post => "post",
+        };
+        // Personal data (the applicant, the form's answers: phones, owners' names) is kept only sealed.
+        let needs_key = p.applicant.is_some() || !p.fields.is_empty();
+        let key = match (self.data_key, needs_key) {
+            (Some(key), _) => Some(key),
+            (None, false) => None,
+            (None, true) => return Err(no_data_key("the applicant and the form's answers")),
+        };
+        if let Some(a) = &p.applicant {
+            if !plain_text(&a.name, 128) || !plain_text(&a.id_number, 32) {
+                return Err("the applicant's name and ID number must be printable text".into());
+            }
+        }
+        let seal = |context: String, plain: &str| key.map(|k| k.seal(&context, plain));
+        let applicant_sealed = p.applicant.as_ref().and_then(|a| {
+            let json = zeroize::Zeroizing::new(to_json(a));
+            seal(applicant_context(&application_id), &json)
+        });
+        let fields = if p.fields.is_empty() {
+            "{}".to_string()
+        } else {
+            let json = zeroize::Zeroizing::new(to_json(&p.fields));
+            seal(fields_context(&application_id), &json).unwrap_or_else(|| "{}".into())
         };
         let row = ApplicationRow {
             application_id: application_id.clone(),
@@ -496,9 +524,11 @@ impl<'a> Ledger<'a> {
             seq: ev.seq,
             service: p.service.clone(),
             citizen_ref: p.citizen_ref.clone(),
-            fields: to_json(&p.fields),
+            fields,
             materials_provided: to_json(&provided),
             materials_owed: to_json(&owed),
+            materials_deferred: to_json(&p.materials_deferred),
+            applicant_sealed,
             delivery,
             occurred_at: ev.occurred_at.clone(),
         };
@@ -841,6 +871,48 @@ pub fn alert_name(kind: LockerAlertKind) -> &'static str {
         LockerAlertKind::SensorStuck => "sensor_stuck",
         LockerAlertKind::Interrupted => "interrupted",
     }
+}
+
+/// 容缺 commitments: each names a deferrable material of the service that is not in hand, once, with a due date
+/// (`YYYY-MM-DD`) on or after the day of submission.
+fn check_commitments(
+    service: &sanban_wire::Service,
+    owed: &[&str],
+    deferred: &[sanban_wire::DeferredMaterial],
+    occurred_at: &str,
+) -> Verdict {
+    let mut seen = BTreeSet::new();
+    let submitted = occurred_at.get(..10).unwrap_or_default();
+    for d in deferred {
+        let Some(material) = service.materials.iter().find(|m| m.name == d.name) else {
+            return Err(format!(
+                "deferred material {:?} is not listed for service {}",
+                d.name, service.id
+            ));
+        };
+        if material.core || !material.deferrable {
+            return Err(format!(
+                "material {:?} cannot be deferred (容缺) for service {}",
+                d.name, service.id
+            ));
+        }
+        if !owed.contains(&d.name.as_str()) {
+            return Err(format!(
+                "material {:?} is both in hand and deferred",
+                d.name
+            ));
+        }
+        if !seen.insert(d.name.as_str()) {
+            return Err(format!("material {:?} is deferred twice", d.name));
+        }
+        if schedule::parse_date(&d.due).is_none() || d.due.as_str() < submitted {
+            return Err(format!(
+                "the due date of deferred material {:?} must be a YYYY-MM-DD date from the day of submission on",
+                d.name
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Why an event carrying personal data is refused by a platform started without a data key.

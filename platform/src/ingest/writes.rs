@@ -104,12 +104,16 @@ pub struct ApplicationRow {
     pub seq: u64,
     pub service: String,
     pub citizen_ref: String,
-    /// JSON object.
+    /// The form's answers: sealed JSON, or `{}` when there are none.
     pub fields: String,
     /// JSON array.
     pub materials_provided: String,
     /// JSON array (容缺受理: to be delivered later).
     pub materials_owed: String,
+    /// JSON array of `DeferredMaterial` (the 容缺 commitments with their due dates).
+    pub materials_deferred: String,
+    /// Sealed JSON of the applicant; `None` when the event carried none.
+    pub applicant_sealed: Option<String>,
     pub delivery: &'static str,
     pub occurred_at: String,
 }

@@ -33,8 +33,32 @@ fn rule(doc: &mut Value, schema: &str, property: &str, rule: Value) {
     }
 }
 
+/// Merges `rule` into the schema of query parameter `name` of `GET path`. Panics if it is missing.
+fn query_rule(doc: &mut Value, path: &str, name: &str, rule: Value) {
+    let param = doc["paths"][path]["get"]["parameters"]
+        .as_array_mut()
+        .and_then(|params| params.iter_mut().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("no query parameter {name} of GET {path}"));
+    let schema = param["schema"].as_object_mut().expect("a parameter schema");
+    for (k, v) in rule.as_object().expect("a rule object") {
+        schema.insert(k.clone(), v.clone());
+    }
+}
+
 pub(super) fn apply(doc: &mut Value) {
     let categories: Vec<&str> = WINDOW_CATEGORIES.iter().map(|c| c.0).collect();
+
+    // 办件查询 (`applications::lookup`).
+    query_rule(doc, "/v1/applications", "citizen_ref", label(128));
+    query_rule(doc, "/v1/applications", "number", label(64));
+    // JSON Schema cannot say "exactly one of two query parameters": the operation says it in words, and this
+    // marks the second as the first's alternative (the example calls leave it out).
+    if let Some(number) = doc["paths"]["/v1/applications"]["get"]["parameters"]
+        .as_array_mut()
+        .and_then(|params| params.iter_mut().find(|p| p["name"] == "number"))
+    {
+        number["x-alternative-to"] = json!("citizen_ref");
+    }
 
     // Refused when broken (400; 413 for too many events).
     rule(

@@ -13,6 +13,9 @@ use sanban_wire::{CatalogFile, Heartbeat, Pickup, Rejection, Service};
 use tokio::sync::mpsc;
 
 use super::activity::Activity;
+use super::applications::{
+    ApplicationQuery, StatusChangeRequest, StatusOutcome, StoredApplication,
+};
 use super::model::{
     CodeRejectionCount, MaintenanceRow, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup,
     StoredRating,
@@ -187,6 +190,21 @@ pub trait Backend: Send + Sync {
     async fn pending_notices(&self) -> Result<Vec<PendingNotice>, StoreError>;
     /// Marks a deposit's code as sent and erases it; `false` if it was not pending.
     async fn notice_sent(&self, pickup_id: &str) -> Result<bool, StoreError>;
+
+    // 申办.
+
+    /// Applications matching `query`, newest first, at most `limit`, each with its status history (oldest
+    /// first). The applicant and the form's answers come sealed.
+    async fn applications(
+        &self,
+        query: &ApplicationQuery,
+        limit: u32,
+    ) -> Result<Vec<StoredApplication>, StoreError>;
+    /// Appends a status to the history of the application with that number (see [`StatusOutcome`]).
+    async fn set_application_status(
+        &self,
+        change: &StatusChangeRequest,
+    ) -> Result<StatusOutcome, StoreError>;
 
     // 好差评.
 

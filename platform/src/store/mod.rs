@@ -10,6 +10,7 @@
 //! ([`catalog`]), and the event rules (`crate::ingest`), which a store feeds with facts and whose rows it writes.
 
 pub mod activity;
+pub mod applications;
 mod backend;
 pub mod catalog;
 pub mod lease_policy;

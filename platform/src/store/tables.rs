@@ -158,8 +158,22 @@ pub const TABLES: &[Table] = &[
             ("materials_owed", Text),
             ("delivery", Text),
             ("occurred_at", Text),
+            ("materials_deferred", Text),
+            ("applicant", Text),
         ],
         order_by: "application_id",
+    },
+    Table {
+        name: "application_statuses",
+        columns: &[
+            ("application_id", Text),
+            ("step", Int),
+            ("status", Text),
+            ("at", Text),
+            ("note", Text),
+            ("set_by", Text),
+        ],
+        order_by: "application_id, step",
     },
     Table {
         name: "pickups",

@@ -134,8 +134,12 @@ pub struct Platform {
     /// The store, opened beside the server (as an operator's CLI would), for setup and for checking what is held.
     pub store: Store,
     pub http: reqwest::Client,
+    /// The data key file the platform seals personal data with (a SQLite platform's default beside its file, or
+    /// one made for a PostgreSQL platform, which has no default).
+    pub data_key: Option<std::path::PathBuf>,
     instance: Option<Instance>,
     _test_db: Option<TestDb>,
+    _key_dir: Option<tempfile::TempDir>,
 }
 
 impl Platform {
@@ -144,10 +148,21 @@ impl Platform {
     }
 
     /// A platform on a fresh store of `kind`, serving with `options`.
-    pub async fn start_with(kind: StoreKind, options: ServeOptions) -> Platform {
+    pub async fn start_with(kind: StoreKind, mut options: ServeOptions) -> Platform {
         let test_db = TestDb::new(kind).await;
+        // Every test platform seals personal data as a deployed one would; PostgreSQL has no default key file, so
+        // one is made here, before the server starts (two makers of one new key file would race).
+        let mut key_dir = None;
+        if options.data_key.is_none() && kind == StoreKind::Postgres {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("data.key");
+            sanban_platform::privacy::DataKey::load_or_create(&path).unwrap();
+            options.data_key = Some(path);
+            key_dir = Some(dir);
+        }
         let mut p = Platform::serve_on(kind, &test_db.url, options).await;
         p._test_db = Some(test_db);
+        p._key_dir = key_dir;
         p
     }
 
@@ -159,6 +174,10 @@ impl Platform {
     async fn serve_on(kind: StoreKind, db: &DbUrl, options: ServeOptions) -> Platform {
         // Create and migrate before serving so kiosks can be added first, as an installer would.
         let store = Store::open(db).await.unwrap();
+        let data_key = options
+            .data_key
+            .clone()
+            .or_else(|| sanban_platform::privacy::default_key_path(db));
         let instance = Instance::start_with(db, options).await;
         Platform {
             kind,
@@ -166,8 +185,10 @@ impl Platform {
             db: db.clone(),
             store,
             http: reqwest::Client::new(),
+            data_key,
             instance: Some(instance),
             _test_db: None,
+            _key_dir: None,
         }
     }
 

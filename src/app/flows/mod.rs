@@ -11,6 +11,7 @@ pub mod pickup;
 pub mod priority;
 pub mod rating;
 pub mod ticket;
+pub mod track;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,6 +32,7 @@ pub fn all() -> &'static [&'static dyn Flow] {
         &rating::Rating,
         &maintenance::Maintenance,
         &appointment::Appointment,
+        &track::Track,
     ]
 }
 

@@ -10,6 +10,7 @@
 //! the server is back, with no restart of the platform.
 
 mod activity;
+mod applications;
 mod catalog;
 mod copy;
 pub mod ingest;
@@ -370,6 +371,21 @@ impl Backend for PgStore {
 
     async fn notice_sent(&self, pickup_id: &str) -> Result<bool, StoreError> {
         pickups::notice_sent(&self.client().await?, pickup_id).await
+    }
+
+    async fn applications(
+        &self,
+        query: &crate::store::applications::ApplicationQuery,
+        limit: u32,
+    ) -> Result<Vec<crate::store::applications::StoredApplication>, StoreError> {
+        applications::applications(&self.client().await?, query, limit).await
+    }
+
+    async fn set_application_status(
+        &self,
+        change: &crate::store::applications::StatusChangeRequest,
+    ) -> Result<crate::store::applications::StatusOutcome, StoreError> {
+        applications::set_status(&mut self.client().await?, change).await
     }
 
     async fn ratings(&self) -> Result<Vec<StoredRating>, StoreError> {

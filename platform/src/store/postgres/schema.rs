@@ -12,7 +12,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Any constant the platform alone uses: "sanban" in ASCII.
 const MIGRATION_LOCK: i64 = 0x73616e62616e;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 pub async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     client
@@ -355,4 +355,23 @@ CREATE TABLE operator_sessions (
     created_at   TEXT NOT NULL,
     expires_at   TEXT NOT NULL
 );
+";
+
+/// v7: as SQLite's v10: application status histories, 容缺 commitments, the applicant sealed.
+const V7: &str = "
+ALTER TABLE applications ADD COLUMN materials_deferred TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE applications ADD COLUMN applicant TEXT;
+CREATE INDEX applications_by_citizen ON applications (citizen_ref, occurred_at);
+CREATE TABLE application_statuses (
+    application_id TEXT NOT NULL REFERENCES applications(application_id),
+    step           BIGINT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('received', 'in_review', 'materials_requested',
+                                                   'approved', 'rejected', 'ready_for_pickup')),
+    at             TEXT NOT NULL,
+    note           TEXT,
+    set_by         TEXT NOT NULL,
+    PRIMARY KEY (application_id, step)
+);
+INSERT INTO application_statuses (application_id, step, status, at, note, set_by)
+    SELECT application_id, 0, 'received', occurred_at, NULL, 'kiosk:' || kiosk_id FROM applications;
 ";

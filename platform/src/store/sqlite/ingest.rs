@@ -347,10 +347,18 @@ fn write(conn: &Connection, w: &Writes) -> Result<(), StoreError> {
     for a in &w.applications {
         conn.execute_cached(
             "INSERT INTO applications (application_id, application_no, kiosk_id, seq, service, citizen_ref, fields,
-                                       materials_provided, materials_owed, delivery, occurred_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                       materials_provided, materials_owed, delivery, occurred_at,
+                                       materials_deferred, applicant)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![a.application_id, a.application_no, kiosk, a.seq, a.service, a.citizen_ref, a.fields,
-                    a.materials_provided, a.materials_owed, a.delivery, a.occurred_at],
+                    a.materials_provided, a.materials_owed, a.delivery, a.occurred_at, a.materials_deferred,
+                    a.applicant_sealed],
+        )?;
+        // Its history starts with `received`, at the kiosk's time of submission.
+        conn.execute_cached(
+            "INSERT INTO application_statuses (application_id, step, status, at, note, set_by)
+             VALUES (?1, 0, 'received', ?2, NULL, ?3)",
+            params![a.application_id, a.occurred_at, format!("kiosk:{kiosk}")],
         )?;
     }
     for p in &w.pickups_collected {

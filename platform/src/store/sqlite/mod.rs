@@ -4,6 +4,7 @@
 //! `last_applied_seq`; reads use a small pool of read-only connections, which WAL lets run beside the writer.
 
 mod activity;
+mod applications;
 mod catalog;
 mod copy;
 mod ingest;
@@ -429,6 +430,25 @@ impl Backend for SqliteStore {
     async fn notice_sent(&self, pickup_id: &str) -> Result<bool, StoreError> {
         let pickup_id = pickup_id.to_string();
         self.write(move |conn| pickups::notice_sent(conn, &pickup_id))
+            .await
+    }
+
+    async fn applications(
+        &self,
+        query: &crate::store::applications::ApplicationQuery,
+        limit: u32,
+    ) -> Result<Vec<crate::store::applications::StoredApplication>, StoreError> {
+        let query = query.clone();
+        self.read(move |conn| applications::applications(conn, &query, limit))
+            .await
+    }
+
+    async fn set_application_status(
+        &self,
+        change: &crate::store::applications::StatusChangeRequest,
+    ) -> Result<crate::store::applications::StatusOutcome, StoreError> {
+        let change = change.clone();
+        self.write(move |conn| applications::set_status(conn, &change))
             .await
     }
 

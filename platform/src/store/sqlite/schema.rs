@@ -8,7 +8,7 @@ use crate::store::{now_rfc3339, StoreError};
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
 
-const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6, v7, v8, v9];
+const MIGRATIONS: &[Migration] = &[v1, v2, v3, v4, v5, v6, v7, v8, v9, v10];
 
 pub fn migrate(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
@@ -402,6 +402,34 @@ fn v9(conn: &Connection) -> Result<(), StoreError> {
     )?;
     Ok(())
 }
+
+/// v10: 申办 on the platform: each application's status history (`received` first, backfilled for the
+/// applications already stored), its 容缺 commitments with their due dates, the applicant sealed with the data key
+/// (context `application:<application_id>`); from v10 on `fields` holds the form's answers sealed (context
+/// `application-fields:<application_id>`) unless there are none (`{}`); rows stored before keep their JSON.
+fn v10(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(V10)?;
+    Ok(())
+}
+
+const V10: &str = "
+    ALTER TABLE applications ADD COLUMN materials_deferred TEXT NOT NULL DEFAULT '[]'; -- JSON [{name, due}]
+    ALTER TABLE applications ADD COLUMN applicant TEXT;  -- sealed JSON of the Applicant; NULL when not sent
+    CREATE INDEX applications_by_citizen ON applications (citizen_ref, occurred_at);
+
+    CREATE TABLE application_statuses (
+        application_id TEXT NOT NULL REFERENCES applications(application_id),
+        step           INTEGER NOT NULL,          -- 0 for received, then 1, 2, ...
+        status         TEXT NOT NULL CHECK (status IN ('received', 'in_review', 'materials_requested',
+                                                       'approved', 'rejected', 'ready_for_pickup')),
+        at             TEXT NOT NULL,
+        note           TEXT,
+        set_by         TEXT NOT NULL,             -- kiosk:<id> for received, else who set it
+        PRIMARY KEY (application_id, step)
+    ) WITHOUT ROWID;
+    INSERT INTO application_statuses (application_id, step, status, at, note, set_by)
+        SELECT application_id, 0, 'received', occurred_at, NULL, 'kiosk:' || kiosk_id FROM applications;
+";
 
 #[cfg(test)]
 mod tests {

@@ -1,11 +1,15 @@
 //! 维护模式: the technician's flow. A 3-second press on the kiosk's name in the header ("维护入口") opens the PIN pad
 //! (or the platform's one-time code); the menu leads to device health and self-tests, network and sync, and the
-//! receipts that did not print. The reports come from `crate::technician`, the functions the technician command
+//! receipts that did not print, the recent log lines, the settings a technician may change, and restarting the
+//! app. The reports come from `crate::technician`, the functions the technician command
 //! line prints. Every action is an audited `maintenance.action` event; leaving, or the idle timeout, ends the
 //! technician's session like a citizen's.
 
+mod log_page;
 mod pad;
 mod pages;
+mod restart_page;
+mod settings_page;
 
 use std::cell::RefCell;
 
@@ -22,6 +26,9 @@ pub const MENU: &str = "maintenance.menu";
 pub const DEVICES: &str = "maintenance.devices";
 pub const SYNC: &str = "maintenance.sync";
 pub const JOBS: &str = "maintenance.jobs";
+pub const LOG: &str = "maintenance.log";
+pub const SETTINGS: &str = "maintenance.settings";
+pub const RESTART: &str = "maintenance.restart";
 
 thread_local! {
     /// Who is in maintenance mode (UI thread only); `None` on the pad and for citizens.
@@ -45,12 +52,15 @@ impl Flow for Maintenance {
     }
 
     fn pages(&self) -> &'static [PageSpec] {
-        const PAGES: [PageSpec; 5] = [
+        const PAGES: [PageSpec; 8] = [
             PageSpec::passing(PAD),
             PageSpec::new(MENU),
             PageSpec::new(DEVICES),
             PageSpec::new(SYNC),
             PageSpec::new(JOBS),
+            PageSpec::new(LOG),
+            PageSpec::new(SETTINGS),
+            PageSpec::new(RESTART),
         ];
         &PAGES
     }
@@ -62,12 +72,18 @@ impl Flow for Maintenance {
             .on_maintenance_entry(move || pad::open(&k));
         pad::wire(kiosk, &w);
         pages::wire(kiosk, &w);
+        log_page::wire(kiosk, &w);
+        settings_page::wire(kiosk, &w);
+        restart_page::wire(kiosk, &w);
         let adapter = w.global::<MaintenanceAdapter>();
         let k = kiosk.clone();
         adapter.on_open(move |page| match page.as_str() {
             "devices" => pages::open_devices(&k),
             "sync" => pages::open_sync(&k),
             "jobs" => pages::open_jobs(&k),
+            "log" => log_page::open_log(&k),
+            "settings" => settings_page::open_settings(&k),
+            "restart" => restart_page::open_restart(&k),
             // The staff's locker pages belong to the pickup flow; maintenance only leads there.
             "deposit" => {
                 audit(&k, MaintenanceActionKind::StaffDeposit, None, None);
@@ -112,6 +128,9 @@ impl Flow for Maintenance {
         adapter.set_jobs(Default::default());
         adapter.set_result("".into());
         adapter.set_door(1);
+        adapter.set_log_lines(Default::default());
+        adapter.set_log_level("all".into());
+        adapter.set_restarting(false);
     }
 
     fn previews(&self) -> Vec<String> {
@@ -123,6 +142,9 @@ impl Flow for Maintenance {
             DEVICES.into(),
             SYNC.into(),
             JOBS.into(),
+            LOG.into(),
+            SETTINGS.into(),
+            RESTART.into(),
         ]
     }
 
@@ -157,12 +179,15 @@ impl Flow for Maintenance {
                     adapter.set_pad_message(pad::unprovisioned_message(kiosk, false));
                     adapter.set_pad_tone("warn".into());
                 }
-                MENU | DEVICES | SYNC | JOBS => {
+                MENU | DEVICES | SYNC | JOBS | LOG | SETTINGS | RESTART => {
                     enter_as(kiosk, "T01");
                     match preview {
                         DEVICES => pages::open_devices(kiosk),
                         SYNC => pages::open_sync(kiosk),
                         JOBS => pages::open_jobs(kiosk),
+                        LOG => log_page::open_log(kiosk),
+                        SETTINGS => settings_page::open_settings(kiosk),
+                        RESTART => restart_page::open_restart(kiosk),
                         _ => {}
                     }
                 }

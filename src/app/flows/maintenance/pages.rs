@@ -53,7 +53,7 @@ fn set_rows(kiosk: &Kiosk, rows: Vec<MaintRow>) {
     });
 }
 
-fn set_result(kiosk: &Kiosk, text: impl Into<SharedString>, tone: &str) {
+pub(super) fn set_result(kiosk: &Kiosk, text: impl Into<SharedString>, tone: &str) {
     let text = text.into();
     kiosk.with_window(|w| {
         let a = w.global::<MaintenanceAdapter>();
@@ -66,7 +66,7 @@ fn set_busy(kiosk: &Kiosk, busy: bool) {
     kiosk.with_window(|w| w.global::<MaintenanceAdapter>().set_busy(busy));
 }
 
-fn open(kiosk: &Kiosk, page: &str) {
+pub(super) fn open(kiosk: &Kiosk, page: &str) {
     set_result(kiosk, "", "info");
     kiosk.go(page);
 }

@@ -2,7 +2,7 @@
 //! session, the status bar) is here; each citizen flow is a unit in [`flows`], registered in one place.
 
 pub mod flows;
-pub mod identity;
+mod idle;
 mod kiosk;
 pub mod pinyin;
 pub mod printing;
@@ -57,7 +57,7 @@ impl KioskApp {
             flow.wire(&kiosk);
         }
         kiosk.home();
-        let timers = vec![status::start(&kiosk), session::start_idle_timer(&kiosk)];
+        let timers = vec![status::start(&kiosk), idle::start_idle_timer(&kiosk)];
         Ok(KioskApp {
             window,
             services,

@@ -235,7 +235,7 @@ async fn wait_for_label(w: &AppWindow, label: &str) -> anyhow::Result<()> {
 /// The identity step reads the card and moves on; a step that stops (read failure, expired card, no reader)
 /// fails with what it says.
 async fn card(w: &AppWindow, timeout: Duration) -> anyhow::Result<()> {
-    const PAGE: &str = crate::app::identity::PAGE;
+    const PAGE: &str = crate::app::flows::identity::PAGE;
     wait_until(w, "the identity step", Duration::from_secs(3), |w| {
         w.global::<Nav>().get_page() == PAGE
     })

@@ -66,7 +66,7 @@ const STEPS: &[&str] = &[
     r#"
     CREATE TABLE print_jobs_v3 (
         id          INTEGER PRIMARY KEY,
-        subject     TEXT NOT NULL,               -- errand::Subject::as_str
+        subject     TEXT NOT NULL,               -- print_jobs::Subject::as_str
         subject_id  TEXT NOT NULL,
         outbox_seq  INTEGER,
         bytes       BLOB NOT NULL,

@@ -18,7 +18,8 @@ use std::sync::Arc;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use errand::{Committed, Errand, PrintJob, Subject};
+pub use errand::{Committed, Errand};
+pub use print_jobs::{PrintJob, Subject};
 pub use outbox::OutboxEvent;
 pub use tickets::{IssuedTicket, NumberSource, TicketRequest};
 

@@ -4,8 +4,46 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Transaction};
 
-use super::errand::PrintJob;
 use super::{Result, Store};
+
+/// What a print job is the paper of. Stored with the job, so a technician sees what failed to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Ticket,
+    GuideNotice,
+    AppointmentSlip,
+    ApplicationReceipt,
+    PickupProof,
+    /// 免费邮寄回执: a document will be posted.
+    PostReceipt,
+    /// A note the citizen takes to the staff (e.g. a jammed locker door).
+    Note,
+    TestPage,
+}
+
+impl Subject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::Ticket => "ticket",
+            Subject::GuideNotice => "guide_notice",
+            Subject::AppointmentSlip => "appointment_slip",
+            Subject::ApplicationReceipt => "application_receipt",
+            Subject::PickupProof => "pickup_proof",
+            Subject::PostReceipt => "post_receipt",
+            Subject::Note => "note",
+            Subject::TestPage => "test_page",
+        }
+    }
+}
+
+/// A receipt to print, rendered inside the transaction from the rows it describes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintJob {
+    pub subject: Subject,
+    /// The id of the thing printed (a ticket's UUID, a service code…), for the technician and for reprints.
+    pub subject_id: String,
+    pub bytes: Vec<u8>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrintJobRow {

@@ -13,7 +13,7 @@ use slint::{ComponentHandle, Image, Model, ModelRc, Rgba8Pixel, SharedPixelBuffe
 use uuid::Uuid;
 
 use super::{Flow, PageSpec, Preview, TileSpec};
-use crate::app::identity::{self, Request};
+use crate::app::flows::identity::{self, Request};
 use crate::app::Kiosk;
 use crate::lang::Lang;
 use crate::receipts::appointment::{self as slip, date_label, shifted, Slip, SlipContext};

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod appointment;
 pub mod guide;
 pub mod home;
+pub mod identity;
 pub mod maintenance;
 pub mod pickup;
 pub mod priority;
@@ -23,7 +24,7 @@ use crate::ui::AppWindow;
 pub fn all() -> &'static [&'static dyn Flow] {
     &[
         &home::Home,
-        &crate::app::identity::IdentityStep,
+        &identity::IdentityStep,
         &ticket::Ticket,
         &priority::Priority,
         &guide::Guide,

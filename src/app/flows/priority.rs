@@ -4,7 +4,7 @@
 use slint::ComponentHandle;
 
 use super::{Flow, PageSpec, Preview, TileSpec};
-use crate::app::identity::{self, Request};
+use crate::app::flows::identity::{self, Request};
 use crate::app::Kiosk;
 use crate::devices::DeviceKind;
 use crate::ui::{AppWindow, PriorityAdapter, PriorityVerdict, TicketAdapter};

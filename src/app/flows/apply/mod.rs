@@ -18,7 +18,7 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::guide::GuideIndex;
 use super::{Flow, PageSpec, Preview, TileSpec};
-use crate::app::identity::{self, Request};
+use crate::app::flows::identity::{self, Request};
 use crate::app::{pinyin, Kiosk};
 use crate::lang::Lang;
 use crate::ui::{AppWindow, ApplyAdapter, ApplyChoice, ApplyField, ApplyLine, ApplyMaterial};

@@ -131,9 +131,9 @@ impl Flow for Pickup {
         a.on_with_code(move || code::start(&k));
         let k = kiosk.clone();
         a.on_with_card(move || {
-            crate::app::identity::request(
+            crate::app::flows::identity::request(
                 &k,
-                crate::app::identity::Request {
+                crate::app::flows::identity::Request {
                     purpose: "pickup",
                     step: 2,
                     step_count: 3,

@@ -24,9 +24,9 @@ pub(super) fn wire(kiosk: &Kiosk, a: &PickupAdapter) {
             show(&k);
             return;
         }
-        crate::app::identity::request(
+        crate::app::flows::identity::request(
             &k,
-            crate::app::identity::Request {
+            crate::app::flows::identity::Request {
                 purpose: "post",
                 step: 2,
                 step_count: 4,

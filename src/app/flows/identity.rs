@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use slint::ComponentHandle;
 
-use super::flows::{Flow, PageSpec, Preview};
-use super::Kiosk;
+use super::{Flow, PageSpec, Preview};
+use crate::app::Kiosk;
 use crate::devices::CardOutcome;
 use crate::ui::{AppWindow, IdentityAdapter, IdentityState};
 
@@ -53,7 +53,7 @@ pub fn request(kiosk: &Kiosk, request: Request) {
 
 fn start_reading(kiosk: &Kiosk) {
     let services = kiosk.services();
-    let usable = super::status::usable(
+    let usable = crate::app::status::usable(
         services
             .devices
             .health

@@ -2,14 +2,16 @@
 //! live list: the gateway's request, the platform's slot count, the kiosk caching the list, the model, a frame);
 //! < 16 ms from the kiosk's cache when it knows it is offline (its last contact with the platform failed).
 //!
-//! The real app on Slint's headless backend, the reference platform in this process over a SQLite file. "In the
-//! model" is the tap's callback to the list set on the page; "on screen" adds a full-frame software render
-//! (`take_snapshot`, which also copies the frame into a new image: an upper bound of the display path's draw).
+//! The real app and its event loop, the reference platform in this process over a SQLite file. "In the model" is
+//! the tap's callback to the list set on the page; "on screen" adds a full-frame software render into a
+//! framebuffer-sized buffer, every pixel repainted, as the kiosk's display path draws (`display.rs`).
 //!
 //!     cargo bench --bench appointment_slots
 
 #[path = "common.rs"]
 mod common;
+#[path = "display.rs"]
+mod display;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -20,14 +22,23 @@ use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::{sleep, wait_until};
 use sanban_kiosk::ui::{AppointmentAdapter, Nav};
 use slint::{ComponentHandle, Model};
+use display::Frame;
+use slint::platform::software_renderer::MinimalSoftwareWindow;
 use support::platform::Platform;
 use support::ui::play;
 
 const ROUNDS: usize = 40;
+const W: usize = 1080;
+const H: usize = 1920;
 const SERVICE: &str = "城乡居民基本医疗保险参保登记";
 
 /// Tap each offered day in turn; returns (in the model, on screen) per tap.
-async fn taps(app: &KioskApp, offline: bool) -> (Vec<Duration>, Vec<Duration>) {
+async fn taps(
+    app: &KioskApp,
+    screen_window: &MinimalSoftwareWindow,
+    frame: &mut Frame,
+    offline: bool,
+) -> (Vec<Duration>, Vec<Duration>) {
     let w = &app.window;
     let a = w.global::<AppointmentAdapter>();
     let days: Vec<String> = a.get_days().iter().map(|d| d.date.to_string()).collect();
@@ -40,7 +51,7 @@ async fn taps(app: &KioskApp, offline: bool) -> (Vec<Duration>, Vec<Duration>) {
             sleep(Duration::from_micros(100)).await;
         }
         model.push(t.elapsed());
-        w.window().take_snapshot().expect("a frame");
+        assert_eq!(frame.draw(screen_window), W * H, "the whole frame drawn");
         screen.push(t.elapsed());
         assert!(a.get_slots().row_count() > 0, "slots shown");
         assert_eq!(a.get_offline(), offline, "round {i}");
@@ -68,9 +79,10 @@ fn main() {
     config.devices.idcard = "none".into();
     config.devices.locker = "none".into();
     config.session.idle_seconds = 600;
-    sanban_kiosk::headless::init_headless().unwrap();
+    let screen_window = display::install();
     let app = KioskApp::new(Services::start(config, None).unwrap()).unwrap();
-    sanban_kiosk::headless::set_size(&app.window, 1080, 1920);
+    sanban_kiosk::headless::set_size(&app.window, W as u32, H as u32);
+    let mut frame = Frame::new(W, H);
     slint::spawn_local(async move {
         play(
             &app,
@@ -78,7 +90,7 @@ fn main() {
         )
         .await
         .unwrap();
-        let (mut model, mut screen) = taps(&app, false).await;
+        let (mut model, mut screen) = taps(&app, &screen_window, &mut frame, false).await;
         common::report(
             "tap a day → slots in the model (loopback)",
             &mut model,
@@ -105,7 +117,7 @@ fn main() {
             app.services.poke_sync();
             sleep(Duration::from_millis(50)).await;
         }
-        let (mut model, mut screen) = taps(&app, true).await;
+        let (mut model, mut screen) = taps(&app, &screen_window, &mut frame, true).await;
         common::report("tap a day → slots in the model (offline)", &mut model, None);
         common::report(
             "tap a day → slots on screen (offline, cache)",

@@ -16,7 +16,7 @@ use chrono::DateTime;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::{Flow, PageSpec, Preview, TileSpec};
-use crate::app::identity::{self, Request};
+use crate::app::flows::identity::{self, Request};
 use crate::app::Kiosk;
 use crate::lang::Lang;
 use crate::sync::gateway::Answer;
@@ -456,6 +456,7 @@ fn item(kiosk: &Kiosk, t: &Tracked) -> TrackItem {
             format!("{hall} · {department}")
         }
         .into(),
+        note: t.current_note().unwrap_or_default().into(),
     }
 }
 

@@ -28,6 +28,15 @@ impl Tracked {
     pub fn status_code(&self) -> &'static str {
         self.status.map(|s| s.code()).unwrap_or("submitted")
     }
+
+    /// What the department said with the current status: the newest change's note, if it is that status.
+    pub fn current_note(&self) -> Option<&str> {
+        let last = self.history.last()?;
+        (Some(last.status) == self.status)
+            .then_some(last.note.as_deref())
+            .flatten()
+            .filter(|n| !n.trim().is_empty())
+    }
 }
 
 /// What this kiosk knows of an application it took: its commitments and the status it last heard.
@@ -166,6 +175,8 @@ mod tests {
             "this kiosk knows the promised date"
         );
         assert_eq!(all[2].promised_by, None);
+        assert_eq!(all[1].current_note(), Some("请补正"), "the note of the current status");
+        assert_eq!(all[0].current_note(), None);
     }
 
     #[test]

@@ -24,8 +24,9 @@ use crate::appointments::{self as rules, Policy, Refusal};
 use crate::privacy::DataKey;
 use crate::schedule;
 use crate::store::applications::{applicant_context, fields_context};
+use crate::store::catalog::CatalogIndex;
+use crate::store::lease_policy::MAX_NUMBER;
 use crate::store::model::{new_appointment_id, new_pickup_code, salted_code};
-use crate::store::{CatalogIndex, MAX_NUMBER};
 use crate::text::plain_text;
 
 /// `Err(reason)`: the event is rejected.

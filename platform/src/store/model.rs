@@ -3,7 +3,7 @@
 use sanban_wire::RefusalReason;
 use serde::Serialize;
 
-use super::StoreError;
+use super::error::StoreError;
 use crate::appointments::{check_capacity, check_citizen, CitizenRecord, Policy, Refusal};
 use crate::text::plain_text;
 

@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use sanban_wire::{HallCalendar, RefusalReason};
 
 use crate::schedule;
-use crate::store::CatalogIndex;
+use crate::store::catalog::CatalogIndex;
 
 /// Missed appointments that bar a citizen from booking …
 pub const NO_SHOW_LIMIT: usize = 2;

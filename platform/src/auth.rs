@@ -1,36 +1,17 @@
-//! Kiosk authentication: `Authorization: Bearer <token>`. Only the token's SHA-256 is stored; comparisons of the
-//! hashes are constant-time.
+//! Authentication of requests: kiosks by `Authorization: Bearer <token>` (only the token's SHA-256 is stored,
+//! see [`crate::tokens`]), operators by their session cookie.
 
 use axum::extract::{RawPathParams, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::AppState;
+pub use crate::tokens::{ct_eq, hash_token, new_token};
 
 /// The authenticated kiosk, put in the request's extensions by [`require_kiosk`].
 #[derive(Debug, Clone)]
 pub struct AuthedKiosk(pub String);
-
-/// A fresh credential: 256 random bits, hex.
-pub fn new_token() -> String {
-    hex::encode(rand::random::<[u8; 32]>())
-}
-
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Constant-time equality (for equal lengths; lengths of hex SHA-256 are public anyway).
-pub fn ct_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
-}
 
 /// Kiosk ids: short, safe in paths, logs and HTML.
 pub fn valid_kiosk_id(id: &str) -> bool {
@@ -136,16 +117,6 @@ pub async fn require_operator(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_fresh_and_hash_compare() {
-        let (a, b) = (new_token(), new_token());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 64);
-        assert!(ct_eq(&hash_token(&a), &hash_token(&a)));
-        assert!(!ct_eq(&hash_token(&a), &hash_token(&b)));
-        assert!(!ct_eq("ab", "abc"));
-    }
 
     #[test]
     fn kiosk_ids() {

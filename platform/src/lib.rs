@@ -25,6 +25,8 @@ pub mod schedule;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod text;
+pub mod tokens;
 
 pub use api::{router, served_routes, AppState};
 pub use server::{

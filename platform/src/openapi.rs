@@ -12,10 +12,15 @@ mod rules;
 
 use std::sync::OnceLock;
 
+use axum::http::header;
+use axum::response::IntoResponse;
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use crate::api;
+use crate::api::{
+    applications, appointments, catalog, events, heartbeat, keys, leases, login, misc, pickups,
+    slots,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,25 +34,25 @@ use crate::api;
             control characters (U+0000–U+001F, U+007F–U+009F)."
     ),
     paths(
-        api::misc::healthz,
-        api::login::form,
-        api::login::login,
-        api::login::logout,
+        misc::healthz,
+        login::form,
+        login::login,
+        login::logout,
         crate::fleet::page,
         crate::fleet::detail::page,
         crate::kpi::page::page,
-        api::misc::openapi,
-        api::catalog::get_catalog,
-        api::slots::get_slots,
-        api::slots::post_appointment,
-        api::appointments::post_lookup,
-        api::appointments::get_calendar,
-        api::applications::get_applications,
-        api::events::post_events,
-        api::leases::post_leases,
-        api::pickups::get_pickups,
-        api::heartbeat::post_heartbeat,
-        api::keys::get_citizen_key,
+        openapi,
+        catalog::get_catalog,
+        slots::get_slots,
+        slots::post_appointment,
+        appointments::post_lookup,
+        appointments::get_calendar,
+        applications::get_applications,
+        events::post_events,
+        leases::post_leases,
+        pickups::get_pickups,
+        heartbeat::post_heartbeat,
+        keys::get_citizen_key,
     ),
     components(schemas(sanban_wire::EventPayload))
 )]
@@ -63,6 +68,16 @@ pub fn document() -> &'static Value {
 pub fn document_json() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| serde_json::to_string_pretty(document()).expect("the document serializes"))
+}
+
+/// `GET /v1/openapi.json`: the document serves itself (so the route and the document it lists stay one).
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "operations", summary = "This document",
+    responses((status = 200, description = "The OpenAPI 3.1 document of API v1", body = Object)))]
+pub async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document_json(),
+    )
 }
 
 fn build() -> Value {

@@ -8,8 +8,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{Duration, SecondsFormat, Utc};
 
-use crate::auth::{hash_token, new_token};
 use crate::store::{now_rfc3339, Store, StoreError};
+use crate::tokens::{hash_token, new_token};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "sanban_session";

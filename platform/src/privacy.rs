@@ -16,6 +16,8 @@ use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
+use crate::store::url::DbUrl;
+
 const VERSION: u8 = 1;
 const NONCE: usize = 24;
 const OVERHEAD: usize = 1 + NONCE + 16;
@@ -143,23 +145,20 @@ impl DataKey {
 /// Where the data key of a platform on `db` lives when no `--data-key` is given: beside a SQLite file
 /// (`platform.db` → `platform.db.key`); a PostgreSQL platform has no default (its instances may run on several
 /// machines, which must share one key file).
-pub fn default_key_path(db: &crate::store::DbUrl) -> Option<PathBuf> {
+pub fn default_key_path(db: &DbUrl) -> Option<PathBuf> {
     match db {
-        crate::store::DbUrl::Sqlite(path) => {
+        DbUrl::Sqlite(path) => {
             let mut name = path.as_os_str().to_owned();
             name.push(".key");
             Some(PathBuf::from(name))
         }
-        crate::store::DbUrl::Postgres(_) => None,
+        DbUrl::Postgres(_) => None,
     }
 }
 
 /// The data key for a platform on `db`: `explicit` (or `SANBAN_DATA_KEY`, which clap fills in), else the default
 /// beside a SQLite file; `None` for PostgreSQL without one.
-pub fn data_key_for(
-    db: &crate::store::DbUrl,
-    explicit: Option<&Path>,
-) -> anyhow::Result<Option<DataKey>> {
+pub fn data_key_for(db: &DbUrl, explicit: Option<&Path>) -> anyhow::Result<Option<DataKey>> {
     match explicit
         .map(Path::to_path_buf)
         .or_else(|| default_key_path(db))

@@ -23,8 +23,9 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::api::{router_with_timeout, AppState, REQUEST_TIMEOUT};
-use crate::auth::{hash_token, new_token, valid_kiosk_id};
+use crate::auth::valid_kiosk_id;
 use crate::store::{DbUrl, Store};
+use crate::tokens::{hash_token, new_token};
 
 pub use guard::{MAX_HEAD_BYTES, MAX_HEAD_LINES, MAX_REQUEST_LINE};
 

@@ -13,7 +13,7 @@ use sanban_wire::{
 
 use super::{body, ApiError, AppState};
 use crate::appointments::{banned_until, recent_no_shows, slot_clock};
-use crate::ingest::apply::plain_text;
+use crate::text::plain_text;
 
 #[utoipa::path(get, path = "/v1/calendar", tag = "appointments",
     summary = "The hall's calendar: time zone, public holidays, 调休 make-up working days, the bookable window",

@@ -1,4 +1,4 @@
-//! Liveness, the OpenAPI document, and the JSON 404.
+//! Liveness, and the JSON 404.
 
 use axum::http::{header, Uri};
 use axum::response::IntoResponse;
@@ -11,15 +11,6 @@ pub async fn healthz() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         "ok\n",
-    )
-}
-
-#[utoipa::path(get, path = "/v1/openapi.json", tag = "operations", summary = "This document",
-    responses((status = 200, description = "The OpenAPI 3.1 document of API v1", body = Object)))]
-pub async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        crate::openapi::document_json(),
     )
 }
 

@@ -84,7 +84,7 @@ fn routes() -> Vec<RouteSpec> {
         route_get("/fleet", Operator, crate::fleet::page),
         route_get("/fleet/kiosks/{id}", Operator, crate::fleet::detail::page),
         route_get("/kpi", Operator, crate::kpi::page::page),
-        route_get("/v1/openapi.json", Public, misc::openapi),
+        route_get("/v1/openapi.json", Public, crate::openapi::openapi),
         route_get("/v1/catalog", Kiosk, catalog::get_catalog),
         route_get("/v1/slots", Kiosk, slots::get_slots),
         route_post("/v1/appointments", Kiosk, slots::post_appointment),

@@ -10,9 +10,9 @@ use sanban_wire::{AppointmentRefused, AppointmentReply, AppointmentRequest, Slot
 use super::{body, ApiError, AppState};
 use crate::appointments::check_slot;
 use crate::auth::AuthedKiosk;
-use crate::ingest::apply::plain_text;
 use crate::schedule::{parse_date, weekday};
 use crate::store::{BookOutcome, Booking};
+use crate::text::plain_text;
 
 #[derive(serde::Deserialize)]
 pub struct SlotQuery {

@@ -6,8 +6,8 @@ pub mod report;
 
 use sanban_wire::{ApplicationRecord, DeferredMaterial, StatusChange};
 
-use crate::ingest::apply::plain_text;
 use crate::store::applications::{ApplicationQuery, StoredApplication};
+use crate::text::plain_text;
 
 /// Most applications a citizen's look-up returns (newest first).
 pub const CITIZEN_LIMIT: u32 = 50;

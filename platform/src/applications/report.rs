@@ -101,11 +101,11 @@ pub async fn set_status(
     set_by: &str,
 ) -> anyhow::Result<StatusOutcome> {
     if let Some(n) = &note {
-        if !crate::ingest::apply::plain_text(n, 200) {
+        if !crate::text::plain_text(n, 200) {
             anyhow::bail!("--note must be 1 to 200 printable characters");
         }
     }
-    if !crate::ingest::apply::plain_text(set_by, 64) {
+    if !crate::text::plain_text(set_by, 64) {
         anyhow::bail!("--by must be 1 to 64 printable characters");
     }
     let change = StatusChangeRequest {

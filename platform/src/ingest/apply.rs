@@ -13,6 +13,7 @@ use sanban_wire::{
 };
 
 use super::facts::{BookedRequest, Facts, PickupState, SlotKey, StoredAppointment};
+use super::maintenance_audit::audit_row;
 use super::parse::ParsedEvent;
 use super::writes::{
     ApplicationRow, AppointmentChange, AppointmentRow, CodeRejectionRow, DepositRow, EventRow,
@@ -23,7 +24,10 @@ use crate::appointments::{self as rules, Policy, Refusal};
 use crate::privacy::DataKey;
 use crate::schedule;
 use crate::store::applications::{applicant_context, fields_context};
-use crate::store::{CatalogIndex, MAX_NUMBER};
+use crate::store::catalog::CatalogIndex;
+use crate::store::lease_policy::MAX_NUMBER;
+use crate::store::model::{new_appointment_id, new_pickup_code, salted_code};
+use crate::text::plain_text;
 
 /// `Err(reason)`: the event is rejected.
 pub type Verdict = Result<(), String>;
@@ -241,7 +245,7 @@ impl<'a> Ledger<'a> {
     }
 
     fn maintenance(&mut self, ev: &ParsedEvent) -> Verdict {
-        let row = crate::maintenance::audit_row(ev)?;
+        let row = audit_row(ev)?;
         self.writes.maintenance.push(row);
         Ok(())
     }
@@ -818,8 +822,8 @@ impl<'a> Ledger<'a> {
                 s.cleared_at = Some(ev.occurred_at.clone());
             }
         }
-        let code = crate::store::model::new_pickup_code();
-        let (code_salt, code_hash) = crate::store::model::salted_code(&code);
+        let code = new_pickup_code();
+        let (code_salt, code_hash) = salted_code(&code);
         let code_sealed = key.seal(&format!("notice:{}", p.pickup_id), &code);
         self.facts.pickups.insert(
             p.pickup_id.clone(),
@@ -936,19 +940,6 @@ pub fn serial_of(number: &str, letter: char) -> Option<u32> {
     }
     let serial: u32 = digits.parse().ok()?;
     ((1..=MAX_NUMBER).contains(&serial) && format!("{serial:03}") == digits).then_some(serial)
-}
-
-pub(crate) fn plain_text(s: &str, max_chars: usize) -> bool {
-    !s.trim().is_empty() && s.chars().count() <= max_chars && !s.chars().any(char::is_control)
-}
-
-/// A new appointment id: the date and a UUIDv7 (sortable, unguessable).
-pub fn new_appointment_id(date: &str) -> String {
-    format!(
-        "AP{}-{}",
-        date.replace('-', ""),
-        uuid::Uuid::now_v7().simple()
-    )
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ use super::parse::ParsedEvent;
 use super::writes::Writes;
 use crate::appointments::Policy;
 use crate::privacy::DataKey;
-use crate::store::{now_rfc3339, CatalogIndex, StoreError};
+use crate::store::catalog::CatalogIndex;
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BatchOutcome {

@@ -13,6 +13,7 @@
 pub mod apply;
 pub mod batch;
 pub mod facts;
+pub mod maintenance_audit;
 pub mod parse;
 pub mod writes;
 

@@ -3,6 +3,8 @@
 
 use sanban_wire::{ApplicationStatus, DeferredMaterial};
 
+use super::error::StoreError;
+
 /// Which applications a read returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApplicationQuery {
@@ -120,15 +122,13 @@ pub struct JoinedRow {
 }
 
 /// Groups joined rows (ordered by application, then step) into applications.
-pub fn group(rows: Vec<JoinedRow>) -> Result<Vec<StoredApplication>, super::StoreError> {
+pub fn group(rows: Vec<JoinedRow>) -> Result<Vec<StoredApplication>, StoreError> {
     let mut out: Vec<StoredApplication> = Vec::new();
     for row in rows {
         let step = match row.status {
             Some((code, at, note, set_by)) => Some(StoredStatus {
                 status: ApplicationStatus::parse(&code).ok_or_else(|| {
-                    super::StoreError::Invalid(format!(
-                        "unknown application status {code:?} stored"
-                    ))
+                    StoreError::Invalid(format!("unknown application status {code:?} stored"))
                 })?,
                 at,
                 note,

@@ -16,16 +16,16 @@ use super::activity::Activity;
 use super::applications::{
     ApplicationQuery, StatusChangeRequest, StatusOutcome, StoredApplication,
 };
+use super::catalog::{CatalogIndex, Imported};
+use super::error::StoreError;
+use super::lease_policy::{LeaseAsk, LeaseOutcome};
 use super::model::{
-    CodeRejectionCount, MaintenanceRow, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup,
-    StoredRating,
+    AppointmentRecord, BookOutcome, Booking, CodeRejectionCount, KioskRow, MaintenanceRow,
+    NewPickup, PendingNotice, StoredLockerAlert, StoredPickup, StoredRating, StoredTicket,
 };
 use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
-use super::{
-    AppointmentRecord, BookOutcome, Booking, CatalogIndex, DbUrl, Imported, KioskRow, LeaseAsk,
-    LeaseOutcome, StoreError, StoredTicket,
-};
+use super::url::DbUrl;
 use crate::appointments::Policy;
 use crate::ingest::{BatchOutcome, ParsedEvent};
 use crate::privacy::DataKey;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use sanban_wire::{parse_catalog_file, Catalog, CatalogProblem, Service};
 
-use super::StoreError;
+use super::error::StoreError;
 
 /// The demo catalog installed by the first migration: kept as data, not code.
 pub const SEED_JSON: &str = include_str!("../../seed/catalog.json");

@@ -5,14 +5,19 @@
 //! - [`postgres`]: PostgreSQL through a connection pool, for city scale, with several stateless platform instances
 //!   sharing one database; exactly-once holds across instances (see [`postgres::ingest`]).
 //!
-//! What is the same on both lives here: the interface, the row types ([`model`]), the lease policy
-//! ([`lease_policy`]), the table list used by `migrate` and the tests ([`tables`]), the catalog rules
+//! What is the same on both lives here: the interface, the errors ([`error`]), the row types ([`model`]), the lease
+//! policy ([`lease_policy`]), the table list used by `migrate` and the tests ([`tables`]), the catalog rules
 //! ([`catalog`]), and the event rules (`crate::ingest`), which a store feeds with facts and whose rows it writes.
+//!
+//! This module only gathers: the implementations and the rules import those modules themselves, never the names
+//! re-exported here, so that the dependencies run one way (this module imports the implementations).
 
 pub mod activity;
 pub mod applications;
 mod backend;
 pub mod catalog;
+pub mod clock;
+pub mod error;
 pub mod lease_policy;
 pub mod model;
 pub mod operators;
@@ -26,49 +31,14 @@ use std::sync::Arc;
 
 pub use backend::Backend;
 pub use catalog::{seed_services, CatalogCache, CatalogIndex, Imported};
+pub use clock::now_rfc3339;
+pub use error::StoreError;
 pub use lease_policy::{LeaseAsk, LeaseOutcome, MAX_BLOCK, MAX_NUMBER, MAX_UNUSED};
 pub use model::{
     AppointmentRecord, BookOutcome, Booking, BookingFacts, KioskRow, NewPickup, StoredTicket,
 };
 pub use sqlite::{add_pickup, open_connection, PlatformDb};
 pub use url::DbUrl;
-
-/// Errors of the store. They never carry payload values (they end up in logs).
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A PostgreSQL error other than a lost connection (code and message only: details may quote values).
-    #[error("database: {0}")]
-    Postgres(String),
-    #[error("stored JSON unreadable: {0}")]
-    Json(#[from] serde_json::Error),
-    /// The database cannot be reached or cannot take writes right now (PostgreSQL down, disk full, SQLite rolled
-    /// the transaction back): retry later. Answered 503.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    #[error("could not start a write transaction: {0}")]
-    Begin(String),
-    #[error("commit failed: {0}")]
-    Commit(String),
-    #[error("the store is shut down")]
-    Closed,
-    #[error("a store operation panicked")]
-    Panicked,
-    #[error("{0}")]
-    Invalid(String),
-}
-
-impl StoreError {
-    /// Whether the request may succeed if simply retried later (answered 503 rather than 500).
-    pub fn is_unavailable(&self) -> bool {
-        match self {
-            StoreError::Unavailable(_) | StoreError::Closed => true,
-            StoreError::Sqlite(e) => sqlite::is_transient(e),
-            _ => false,
-        }
-    }
-}
 
 /// Shared handle to the store (cheap to clone); derefs to the [`Backend`] interface.
 #[derive(Clone)]
@@ -101,9 +71,4 @@ impl Deref for Store {
     fn deref(&self) -> &Self::Target {
         self.backend.as_ref()
     }
-}
-
-/// Current time as stored: RFC 3339 UTC with milliseconds.
-pub fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

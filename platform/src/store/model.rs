@@ -3,7 +3,9 @@
 use sanban_wire::RefusalReason;
 use serde::Serialize;
 
+use super::error::StoreError;
 use crate::appointments::{check_capacity, check_citizen, CitizenRecord, Policy, Refusal};
+use crate::text::plain_text;
 
 /// A kiosk as the registry holds it.
 #[derive(Debug, Clone, Serialize)]
@@ -111,7 +113,7 @@ pub fn decide_booking(b: &Booking, f: BookingFacts, policy: &Policy) -> BookOutc
     match checked {
         Err(refusal) => BookOutcome::Refused(refusal),
         Ok(()) => BookOutcome::Booked {
-            appointment_id: crate::ingest::apply::new_appointment_id(&b.date),
+            appointment_id: new_appointment_id(&b.date),
         },
     }
 }
@@ -188,12 +190,12 @@ impl NewPickup {
     }
 
     /// Checks it before it is stored.
-    pub fn check(&self) -> Result<(), super::StoreError> {
-        let invalid = |why: &str| Err(super::StoreError::Invalid(why.into()));
+    pub fn check(&self) -> Result<(), StoreError> {
+        let invalid = |why: &str| Err(StoreError::Invalid(why.into()));
         if self.door == 0 {
             return invalid("locker doors are numbered from 1");
         }
-        if !crate::ingest::apply::plain_text(&self.document, 64) {
+        if !plain_text(&self.document, 64) {
             return invalid("the document must be 1 to 64 printable characters");
         }
         if self.document_en.chars().count() > 64 || self.document_en.chars().any(char::is_control) {
@@ -218,6 +220,15 @@ impl NewPickup {
 
 /// Bytes of a pickup code's salt.
 pub const PICKUP_SALT_BYTES: usize = 16;
+
+/// A new appointment id: the date and a UUIDv7 (sortable, unguessable).
+pub fn new_appointment_id(date: &str) -> String {
+    format!(
+        "AP{}-{}",
+        date.replace('-', ""),
+        uuid::Uuid::now_v7().simple()
+    )
+}
 
 /// A new random pickup code: [`sanban_wire::PICKUP_CODE_DIGITS`] digits, each code equally likely.
 pub fn new_pickup_code() -> zeroize::Zeroizing<String> {
@@ -250,18 +261,18 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
-pub fn unknown_kiosk(kiosk: &str) -> super::StoreError {
-    super::StoreError::Invalid(format!("unknown kiosk {kiosk}"))
+pub fn unknown_kiosk(kiosk: &str) -> StoreError {
+    StoreError::Invalid(format!("unknown kiosk {kiosk}"))
 }
 
-pub fn door_busy(kiosk: &str, door: u32) -> super::StoreError {
-    super::StoreError::Invalid(format!(
+pub fn door_busy(kiosk: &str, door: u32) -> StoreError {
+    StoreError::Invalid(format!(
         "door {door} of kiosk {kiosk} already holds a waiting document"
     ))
 }
 
-pub fn already_registered(id: &str) -> super::StoreError {
-    super::StoreError::Invalid(format!(
+pub fn already_registered(id: &str) -> StoreError {
+    StoreError::Invalid(format!(
         "kiosk {id} is already registered (use --rotate to issue it a new token)"
     ))
 }

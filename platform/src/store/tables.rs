@@ -2,6 +2,8 @@
 //! stores and what the tests count. Both stores' schemas must match this list (a test checks it), so adding a
 //! table means adding it here too.
 
+use super::error::StoreError;
+
 /// How a column's values travel between stores (SQLite keeps booleans as 0/1 integers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
@@ -54,10 +56,8 @@ pub enum CopyItem {
     Done,
 }
 
-pub fn export_stopped() -> super::StoreError {
-    super::StoreError::Invalid(
-        "the export stopped before it was complete; nothing was imported".into(),
-    )
+pub fn export_stopped() -> StoreError {
+    StoreError::Invalid("the export stopped before it was complete; nothing was imported".into())
 }
 
 use ColumnKind::{Bool, Int, Text};

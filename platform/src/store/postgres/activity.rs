@@ -7,7 +7,7 @@ use crate::store::activity::{
     Activity, ApplicationCount, AppointmentCount, EventDayCount, RatingCount, ServiceDayCount,
     LATE_AFTER_SECS,
 };
-use crate::store::StoreError;
+use crate::store::error::StoreError;
 
 /// Counts for the days `from..=to` (`YYYY-MM-DD`).
 pub async fn activity(client: &Object, from: &str, to: &str) -> Result<Activity, StoreError> {

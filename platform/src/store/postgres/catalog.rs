@@ -9,9 +9,10 @@ use sanban_wire::{CatalogFile, Service};
 use super::{pg_err, to_i64, to_u64};
 use crate::store::catalog::{
     check_services, empty, newest_is_unreadable, parse_stored, seed_services, unchanged_version,
-    unreadable, Imported, Stored,
+    unreadable, CatalogCache, CatalogIndex, Imported, Stored,
 };
-use crate::store::{now_rfc3339, CatalogCache, CatalogIndex, StoreError};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 
 /// The newest catalog version, from `cache` when it is still current (one small query otherwise: another
 /// instance may have published a new version).

@@ -8,10 +8,10 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::IsolationLevel;
 
 use super::pg_err;
+use crate::store::error::StoreError;
 use crate::store::tables::{
     export_stopped, ColumnKind, CopyChunk, CopyItem, Value, CHUNK_ROWS, TABLES,
 };
-use crate::store::StoreError;
 
 pub async fn export(client: &mut Object, sink: mpsc::Sender<CopyItem>) -> Result<(), StoreError> {
     let tx = client

@@ -30,7 +30,8 @@ use crate::ingest::facts::{BookedRequest, Facts, FactsQuery, LeasedBlock, Pickup
 use crate::ingest::writes::Writes;
 use crate::ingest::{settle_batch, BatchOutcome, BatchTx, EventIdUse, ParsedEvent, SettledEvent};
 use crate::privacy::DataKey;
-use crate::store::{CatalogCache, CatalogIndex, StoreError};
+use crate::store::catalog::{CatalogCache, CatalogIndex};
+use crate::store::error::StoreError;
 
 pub async fn settle(
     client: &mut Object,

@@ -4,7 +4,9 @@ use deadpool_postgres::Object;
 use sanban_wire::Heartbeat;
 
 use super::{pg_err, to_u64};
-use crate::store::{now_rfc3339, KioskRow, StoreError};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
+use crate::store::model::{already_registered, KioskRow, MaintenanceRow};
 
 pub async fn add_kiosk(
     client: &Object,
@@ -24,7 +26,7 @@ pub async fn add_kiosk(
         return Ok(());
     }
     if !rotate {
-        return Err(crate::store::model::already_registered(id));
+        return Err(already_registered(id));
     }
     client
         .execute(
@@ -129,7 +131,7 @@ pub async fn maintenance_events(
     client: &Object,
     id: &str,
     limit: u32,
-) -> Result<Vec<crate::store::model::MaintenanceRow>, StoreError> {
+) -> Result<Vec<MaintenanceRow>, StoreError> {
     Ok(client
         .query(
             "SELECT seq, kind, technician, what, target, result, occurred_at FROM maintenance_events
@@ -139,7 +141,7 @@ pub async fn maintenance_events(
         .await
         .map_err(pg_err)?
         .iter()
-        .map(|r| crate::store::model::MaintenanceRow {
+        .map(|r| MaintenanceRow {
             seq: to_u64(r.get(0)),
             kind: r.get(1),
             technician: r.get(2),

@@ -6,8 +6,9 @@ use deadpool_postgres::Object;
 use sanban_wire::Lease;
 
 use super::{pg_err, to_u32};
-use crate::store::lease_policy::{in_request_order, next_block};
-use crate::store::{now_rfc3339, LeaseAsk, LeaseOutcome, StoreError};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
+use crate::store::lease_policy::{in_request_order, next_block, LeaseAsk, LeaseOutcome};
 
 pub async fn grant_leases(
     client: &mut Object,

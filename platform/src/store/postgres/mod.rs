@@ -39,16 +39,20 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::activity::Activity;
+use super::applications::{
+    ApplicationQuery, StatusChangeRequest, StatusOutcome, StoredApplication,
+};
+use super::backend::Backend;
+use super::catalog::{CatalogCache, CatalogIndex, Imported};
+use super::error::StoreError;
+use super::lease_policy::{LeaseAsk, LeaseOutcome};
 use super::model::{
-    CodeRejectionCount, MaintenanceRow, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup,
-    StoredRating,
+    AppointmentRecord, BookOutcome, Booking, CodeRejectionCount, KioskRow, MaintenanceRow,
+    NewPickup, PendingNotice, StoredLockerAlert, StoredPickup, StoredRating, StoredTicket,
 };
 use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
-use super::{
-    AppointmentRecord, Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported,
-    KioskRow, LeaseAsk, LeaseOutcome, StoreError, StoredTicket,
-};
+use super::url::DbUrl;
 use crate::appointments::Policy;
 use crate::ingest::{BatchOutcome, ParsedEvent};
 use crate::privacy::DataKey;
@@ -375,16 +379,16 @@ impl Backend for PgStore {
 
     async fn applications(
         &self,
-        query: &crate::store::applications::ApplicationQuery,
+        query: &ApplicationQuery,
         limit: u32,
-    ) -> Result<Vec<crate::store::applications::StoredApplication>, StoreError> {
+    ) -> Result<Vec<StoredApplication>, StoreError> {
         applications::applications(&self.client().await?, query, limit).await
     }
 
     async fn set_application_status(
         &self,
-        change: &crate::store::applications::StatusChangeRequest,
-    ) -> Result<crate::store::applications::StatusOutcome, StoreError> {
+        change: &StatusChangeRequest,
+    ) -> Result<StatusOutcome, StoreError> {
         applications::set_status(&mut self.client().await?, change).await
     }
 

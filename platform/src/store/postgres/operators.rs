@@ -3,8 +3,9 @@
 use deadpool_postgres::Object;
 
 use super::pg_err;
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 use crate::store::operators::{OperatorCredentials, OperatorRow};
-use crate::store::{now_rfc3339, StoreError};
 
 pub async fn put(
     client: &mut Object,

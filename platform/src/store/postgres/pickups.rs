@@ -4,11 +4,12 @@ use deadpool_postgres::Object;
 use sanban_wire::Pickup;
 
 use super::{pg_err, to_u32, to_u64};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 use crate::store::model::{
     door_busy, unknown_kiosk, CodeRejectionCount, NewPickup, PendingNotice, StoredLockerAlert,
     StoredPickup,
 };
-use crate::store::{now_rfc3339, StoreError};
 
 pub async fn add_pickup(client: &mut Object, p: &NewPickup) -> Result<String, StoreError> {
     p.check()?;

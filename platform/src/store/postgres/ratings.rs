@@ -3,8 +3,8 @@
 use deadpool_postgres::Object;
 
 use super::{pg_err, to_u32, to_u64};
+use crate::store::error::StoreError;
 use crate::store::model::{rating_reasons, StoredRating};
-use crate::store::StoreError;
 
 pub async fn ratings(client: &Object) -> Result<Vec<StoredRating>, StoreError> {
     let rows = client

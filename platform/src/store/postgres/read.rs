@@ -4,8 +4,9 @@ use deadpool_postgres::Object;
 use sanban_wire::Rejection;
 
 use super::{pg_err, to_u64};
+use crate::store::error::StoreError;
+use crate::store::model::StoredTicket;
 use crate::store::tables::data_tables;
-use crate::store::{StoreError, StoredTicket};
 
 pub async fn tickets(
     client: &Object,

@@ -7,7 +7,8 @@
 use deadpool_postgres::Object;
 
 use super::{catalog, pg_err};
-use crate::store::{now_rfc3339, StoreError};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 
 /// Any constant the platform alone uses: "sanban" in ASCII.
 const MIGRATION_LOCK: i64 = 0x73616e62616e;

@@ -4,8 +4,9 @@
 use deadpool_postgres::Object;
 
 use super::pg_err;
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 use crate::store::model::{maintenance_secret_name, new_citizen_key, new_secret, unknown_kiosk};
-use crate::store::{now_rfc3339, StoreError};
 
 /// The key (hex), made on first use. Two instances making it at once: the first insert wins (the other's does
 /// nothing) and both answer the stored one, so every kiosk gets the same key.

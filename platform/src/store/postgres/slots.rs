@@ -9,10 +9,9 @@ use deadpool_postgres::{GenericClient, Object};
 use super::{pg_err, to_u32};
 use crate::appointments::{CitizenRecord, Policy};
 use crate::ingest::facts::{SlotKey, StoredAppointment};
-use crate::store::model::decide_booking;
-use crate::store::{
-    now_rfc3339, AppointmentRecord, BookOutcome, Booking, BookingFacts, StoreError,
-};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
+use crate::store::model::{decide_booking, AppointmentRecord, BookOutcome, Booking, BookingFacts};
 
 async fn advisory_lock(tx: &impl GenericClient, key: &str) -> Result<(), StoreError> {
     let stmt = tx

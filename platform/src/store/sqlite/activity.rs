@@ -6,7 +6,7 @@ use crate::store::activity::{
     Activity, ApplicationCount, AppointmentCount, EventDayCount, RatingCount, ServiceDayCount,
     LATE_AFTER_SECS,
 };
-use crate::store::StoreError;
+use crate::store::error::StoreError;
 
 /// Counts for the days `from..=to` (`YYYY-MM-DD`).
 pub fn activity(conn: &Connection, from: &str, to: &str) -> Result<Activity, StoreError> {

@@ -6,7 +6,7 @@ use crate::store::applications::{
     group, is_new_step, ApplicationQuery, JoinedRow, StatusChangeRequest, StatusOutcome,
     StoredApplication,
 };
-use crate::store::StoreError;
+use crate::store::error::StoreError;
 
 pub fn applications(
     conn: &Connection,

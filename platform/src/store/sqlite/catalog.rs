@@ -8,9 +8,10 @@ use sanban_wire::{CatalogFile, Service};
 
 use crate::store::catalog::{
     check_services, empty, newest_is_unreadable, parse_stored, seed_services, unchanged_version,
-    unreadable, Imported, Stored,
+    unreadable, CatalogCache, CatalogIndex, Imported, Stored,
 };
-use crate::store::{now_rfc3339, CatalogCache, CatalogIndex, StoreError};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 
 /// Installs the demo catalog as version 1 (the first migration).
 pub(super) fn seed(conn: &Connection) -> Result<(), StoreError> {

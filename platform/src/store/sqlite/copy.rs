@@ -4,10 +4,10 @@ use rusqlite::types::ValueRef;
 use rusqlite::{params_from_iter, Connection};
 use tokio::sync::mpsc;
 
+use crate::store::error::StoreError;
 use crate::store::tables::{
     export_stopped, ColumnKind, CopyChunk, CopyItem, Value, CHUNK_ROWS, TABLES,
 };
-use crate::store::StoreError;
 
 pub fn export(conn: &Connection, sink: &mpsc::Sender<CopyItem>) -> Result<(), StoreError> {
     conn.execute_batch("BEGIN")?;

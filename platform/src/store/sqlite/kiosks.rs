@@ -3,8 +3,9 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use sanban_wire::Heartbeat;
 
-use crate::store::model::already_registered;
-use crate::store::{now_rfc3339, KioskRow, StoreError};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
+use crate::store::model::{already_registered, KioskRow, MaintenanceRow};
 
 pub fn add_kiosk(
     conn: &Connection,
@@ -111,13 +112,13 @@ pub fn maintenance_events(
     conn: &Connection,
     id: &str,
     limit: u32,
-) -> Result<Vec<crate::store::model::MaintenanceRow>, StoreError> {
+) -> Result<Vec<MaintenanceRow>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT seq, kind, technician, what, target, result, occurred_at FROM maintenance_events
          WHERE kiosk_id = ?1 ORDER BY seq DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![id, limit], |r| {
-        Ok(crate::store::model::MaintenanceRow {
+        Ok(MaintenanceRow {
             seq: r.get(0)?,
             kind: r.get(1)?,
             technician: r.get(2)?,

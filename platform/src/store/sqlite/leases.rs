@@ -4,8 +4,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use sanban_wire::Lease;
 
 use super::CachedExt;
-use crate::store::lease_policy::{in_request_order, next_block};
-use crate::store::{now_rfc3339, LeaseAsk, LeaseOutcome, StoreError};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
+use crate::store::lease_policy::{in_request_order, next_block, LeaseAsk, LeaseOutcome};
 
 pub fn grant_leases(
     conn: &Connection,

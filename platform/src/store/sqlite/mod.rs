@@ -25,7 +25,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use rusqlite::{Connection, ErrorCode, OpenFlags};
+use rusqlite::{Connection, OpenFlags};
 use sanban_wire::{CatalogFile, Heartbeat, Pickup, Rejection, Service};
 use tokio::sync::mpsc;
 
@@ -33,16 +33,20 @@ pub use pickups::add_pickup;
 pub use read::PlatformDb;
 
 use super::activity::Activity;
+use super::applications::{
+    ApplicationQuery, StatusChangeRequest, StatusOutcome, StoredApplication,
+};
+use super::backend::Backend;
+use super::catalog::{CatalogCache, CatalogIndex, Imported};
+use super::error::StoreError;
+use super::lease_policy::{LeaseAsk, LeaseOutcome};
 use super::model::{
-    CodeRejectionCount, MaintenanceRow, NewPickup, PendingNotice, StoredLockerAlert, StoredPickup,
-    StoredRating,
+    AppointmentRecord, BookOutcome, Booking, CodeRejectionCount, KioskRow, MaintenanceRow,
+    NewPickup, PendingNotice, StoredLockerAlert, StoredPickup, StoredRating, StoredTicket,
 };
 use super::operators::{OperatorCredentials, OperatorRow};
 use super::tables::CopyItem;
-use super::{
-    AppointmentRecord, Backend, BookOutcome, Booking, CatalogCache, CatalogIndex, DbUrl, Imported,
-    KioskRow, LeaseAsk, LeaseOutcome, StoreError, StoredTicket,
-};
+use super::url::DbUrl;
 use crate::appointments::Policy;
 use crate::ingest::{BatchOutcome, ParsedEvent};
 use crate::privacy::DataKey;
@@ -75,20 +79,6 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     // Belt and braces: a read path can never write.
     conn.pragma_update(None, "query_only", "ON")?;
     Ok(conn)
-}
-
-/// Errors after which a retry later may succeed: the disk is full, the file is busy, or I/O failed.
-pub(crate) fn is_transient(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(
-            ErrorCode::DiskFull
-                | ErrorCode::DatabaseBusy
-                | ErrorCode::DatabaseLocked
-                | ErrorCode::SystemIoFailure
-                | ErrorCode::OutOfMemory
-        )
-    )
 }
 
 /// The SQLite implementation of [`Backend`].
@@ -435,9 +425,9 @@ impl Backend for SqliteStore {
 
     async fn applications(
         &self,
-        query: &crate::store::applications::ApplicationQuery,
+        query: &ApplicationQuery,
         limit: u32,
-    ) -> Result<Vec<crate::store::applications::StoredApplication>, StoreError> {
+    ) -> Result<Vec<StoredApplication>, StoreError> {
         let query = query.clone();
         self.read(move |conn| applications::applications(conn, &query, limit))
             .await
@@ -445,8 +435,8 @@ impl Backend for SqliteStore {
 
     async fn set_application_status(
         &self,
-        change: &crate::store::applications::StatusChangeRequest,
-    ) -> Result<crate::store::applications::StatusOutcome, StoreError> {
+        change: &StatusChangeRequest,
+    ) -> Result<StatusOutcome, StoreError> {
         let change = change.clone();
         self.write(move |conn| applications::set_status(conn, &change))
             .await

@@ -3,8 +3,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 use crate::store::operators::{OperatorCredentials, OperatorRow};
-use crate::store::{now_rfc3339, StoreError};
 
 pub fn put(conn: &Connection, name: &str, hash: &str, replace: bool) -> Result<(), StoreError> {
     let exists = conn

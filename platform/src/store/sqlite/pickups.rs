@@ -3,11 +3,12 @@
 use rusqlite::{params, Connection};
 use sanban_wire::Pickup;
 
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 use crate::store::model::{
     door_busy, unknown_kiosk, CodeRejectionCount, NewPickup, PendingNotice, StoredLockerAlert,
     StoredPickup,
 };
-use crate::store::{now_rfc3339, StoreError};
 
 /// Puts a document in a door of a kiosk's locker (a demo/test stand-in for the departments' delivery system).
 /// Returns the pickup id. The door must not already hold a document.

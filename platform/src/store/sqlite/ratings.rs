@@ -2,8 +2,8 @@
 
 use rusqlite::Connection;
 
+use crate::store::error::StoreError;
 use crate::store::model::{rating_reasons, StoredRating};
-use crate::store::StoreError;
 
 pub fn ratings(conn: &Connection) -> Result<Vec<StoredRating>, StoreError> {
     let mut stmt = conn.prepare(

@@ -7,8 +7,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use sanban_wire::Rejection;
 
 use super::open_connection;
+use crate::store::error::StoreError;
+use crate::store::model::StoredTicket;
 use crate::store::tables::data_tables;
-use crate::store::{StoreError, StoredTicket};
 
 pub fn tickets(conn: &Connection, kiosk: Option<&str>) -> Result<Vec<StoredTicket>, StoreError> {
     let mut stmt = conn.prepare(

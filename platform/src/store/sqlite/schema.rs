@@ -3,7 +3,8 @@
 use rusqlite::{params, Connection};
 
 use super::catalog;
-use crate::store::{now_rfc3339, StoreError};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: never edit a released one.
 type Migration = fn(&Connection) -> Result<(), StoreError>;
@@ -435,8 +436,8 @@ const V10: &str = "
 mod tests {
     use super::*;
     use crate::store::catalog::seed_services;
+    use crate::store::catalog::CatalogCache;
     use crate::store::tables::TABLES;
-    use crate::store::CatalogCache;
 
     /// A database as the previous round's program left it: only v1 applied, with data in it.
     fn a_v1_database() -> Connection {

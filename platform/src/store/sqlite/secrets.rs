@@ -3,8 +3,9 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
 use crate::store::model::{maintenance_secret_name, new_citizen_key, new_secret, unknown_kiosk};
-use crate::store::{now_rfc3339, StoreError};
 
 /// The key (hex), made on first use. Runs in the writer: the read and the insert see the same table.
 pub fn citizen_key(conn: &Connection) -> Result<String, StoreError> {

@@ -9,10 +9,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::CachedExt;
 use crate::appointments::{CitizenRecord, Policy};
 use crate::ingest::facts::{SlotKey, StoredAppointment};
-use crate::store::model::decide_booking;
-use crate::store::{
-    now_rfc3339, AppointmentRecord, BookOutcome, Booking, BookingFacts, StoreError,
-};
+use crate::store::clock::now_rfc3339;
+use crate::store::error::StoreError;
+use crate::store::model::{decide_booking, AppointmentRecord, BookOutcome, Booking, BookingFacts};
 
 /// Places of a slot taken (a cancelled or refused booking holds none).
 pub fn slot_count(conn: &Connection, slot: &SlotKey) -> Result<u32, StoreError> {

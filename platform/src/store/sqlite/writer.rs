@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use crate::store::StoreError;
+use crate::store::error::StoreError;
 
 /// Called with the fate of the transaction that holds the job: `Err(reason)` when it was not committed.
 type Done = Box<dyn FnOnce(Result<(), String>) + Send>;

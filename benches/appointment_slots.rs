@@ -17,13 +17,13 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use display::Frame;
 use sanban_kiosk::app::{KioskApp, Services};
 use sanban_kiosk::config::Config;
 use sanban_kiosk::headless::driver::{sleep, wait_until};
 use sanban_kiosk::ui::{AppointmentAdapter, Nav};
-use slint::{ComponentHandle, Model};
-use display::Frame;
 use slint::platform::software_renderer::MinimalSoftwareWindow;
+use slint::{ComponentHandle, Model};
 use support::platform::Platform;
 use support::ui::play;
 

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use rusqlite::{Connection, OpenFlags};
 
 pub use errand::{Committed, Errand};
-pub use print_jobs::{PrintJob, Subject};
 pub use outbox::OutboxEvent;
+pub use print_jobs::{PrintJob, Subject};
 pub use tickets::{IssuedTicket, NumberSource, TicketRequest};
 
 /// A storage failure with a plain cause (full disk, read-only medium, corrupt file).

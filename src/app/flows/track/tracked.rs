@@ -175,7 +175,11 @@ mod tests {
             "this kiosk knows the promised date"
         );
         assert_eq!(all[2].promised_by, None);
-        assert_eq!(all[1].current_note(), Some("请补正"), "the note of the current status");
+        assert_eq!(
+            all[1].current_note(),
+            Some("请补正"),
+            "the note of the current status"
+        );
         assert_eq!(all[0].current_note(), None);
     }
 

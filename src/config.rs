@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::lang::Lang;
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -175,6 +177,25 @@ pub struct KioskConfig {
     pub help_phone: String,
     /// IANA time zone; business days (and so queue numbering) roll over at local midnight.
     pub timezone: String,
+}
+
+impl KioskConfig {
+    /// The kiosk's name in `lang` (the Chinese one when no English name is configured).
+    pub fn name_in(&self, lang: Lang) -> &str {
+        in_lang(lang, &self.name, &self.name_en)
+    }
+
+    /// The hall's name in `lang` (the Chinese one when no English name is configured).
+    pub fn hall_in(&self, lang: Lang) -> &str {
+        in_lang(lang, &self.hall, &self.hall_en)
+    }
+}
+
+fn in_lang<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
+    match lang.pick(zh, en) {
+        "" => zh,
+        picked => picked,
+    }
 }
 
 impl Default for KioskConfig {
@@ -678,6 +699,21 @@ mod tests {
         assert!(e.contains("appointments.online_timeout_ms"), "{e}");
         let e = Config::from_toml("[appointments]\ncancel_hours = 1\n").unwrap_err();
         assert!(e.contains("cancel_hours"), "{e}");
+    }
+
+    #[test]
+    fn receipts_and_pages_name_the_kiosk_in_the_citizens_language() {
+        let mut k = KioskConfig::default();
+        assert_eq!(k.name_in(Lang::En), "Kiosk 1");
+        assert_eq!(k.hall_in(Lang::Zh), "汉南区政务服务中心");
+        k.name_en.clear();
+        k.hall_en.clear();
+        assert_eq!(
+            k.name_in(Lang::En),
+            "1号自助终端",
+            "no English name: the Chinese one"
+        );
+        assert_eq!(k.hall_in(Lang::En), "汉南区政务服务中心");
     }
 
     #[test]

@@ -669,8 +669,8 @@ fn commit(
     };
     let cfg = &services.config;
     let ctx = SlipContext {
-        hall: &cfg.kiosk.hall,
-        kiosk_name: &cfg.kiosk.name,
+        hall: cfg.kiosk.hall_in(lang),
+        kiosk_name: cfg.kiosk.name_in(lang),
         tz: services.tz,
         lang,
         test: services.test_mode,
@@ -1091,8 +1091,8 @@ fn check_in(kiosk: &Kiosk, code: &str, tapped_at: Instant) {
     }
     let lang: Lang = kiosk.session().lang;
     let ctx = TicketContext {
-        hall: &cfg.kiosk.hall,
-        kiosk_name: &cfg.kiosk.name,
+        hall: cfg.kiosk.hall_in(lang),
+        kiosk_name: cfg.kiosk.name_in(lang),
         tz: services.tz,
         lang,
         test: services.test_mode,

@@ -150,8 +150,8 @@ pub(crate) fn take_ticket(kiosk: &Kiosk, code: &str, tapped_at: Instant) {
     let cfg = &services.config.kiosk;
     let lang = kiosk.session().lang;
     let ctx = TicketContext {
-        hall: &cfg.hall,
-        kiosk_name: &cfg.name,
+        hall: cfg.hall_in(lang),
+        kiosk_name: cfg.name_in(lang),
         tz: services.tz,
         lang,
         test: services.test_mode,

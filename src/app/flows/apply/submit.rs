@@ -249,8 +249,8 @@ pub(super) fn submit(kiosk: &Kiosk, tapped_at: Instant) {
             bytes = receipt::render(
                 app,
                 &ApplicationContext {
-                    hall: &cfg.kiosk.hall,
-                    kiosk_name: &cfg.kiosk.name,
+                    hall: cfg.kiosk.hall_in(l),
+                    kiosk_name: cfg.kiosk.name_in(l),
                     tz: services.tz,
                     lang: l,
                     test: services.test_mode,
@@ -329,8 +329,8 @@ pub(super) fn print_notice(kiosk: &Kiosk, tapped_at: Instant) {
             bytes = guide_notice::render(
                 &service,
                 &NoticeContext {
-                    hall: &cfg.kiosk.hall,
-                    kiosk_name: &cfg.kiosk.name,
+                    hall: cfg.kiosk.hall_in(l),
+                    kiosk_name: cfg.kiosk.name_in(l),
                     tz: services.tz,
                     lang: l,
                     catalog_version: version,

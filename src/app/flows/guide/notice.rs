@@ -48,8 +48,8 @@ pub(super) fn print(kiosk: &Kiosk, tapped_at: Instant) {
             bytes = guide_notice::render(
                 &service,
                 &NoticeContext {
-                    hall: &cfg.kiosk.hall,
-                    kiosk_name: &cfg.kiosk.name,
+                    hall: cfg.kiosk.hall_in(lang),
+                    kiosk_name: cfg.kiosk.name_in(lang),
                     tz: services.tz,
                     lang,
                     catalog_version: store_version,

@@ -116,8 +116,8 @@ pub(super) fn context<'a>(kiosk: &'a Kiosk, lang: Lang, errand: &str) -> PickupC
     let services = kiosk.services();
     let cfg = &services.config;
     PickupContext {
-        hall: &cfg.kiosk.hall,
-        kiosk_name: &cfg.kiosk.name,
+        hall: cfg.kiosk.hall_in(lang),
+        kiosk_name: cfg.kiosk.name_in(lang),
         tz: services.tz,
         lang,
         test: services.test_mode,

@@ -439,7 +439,7 @@ fn item(kiosk: &Kiosk, t: &Tracked) -> TrackItem {
         ),
         None => (t.service.clone(), String::new()),
     };
-    let hall = lang.pick(&services.config.kiosk.hall, &services.config.kiosk.hall_en);
+    let hall = services.config.kiosk.hall_in(lang);
     TrackItem {
         number: t.number.clone().into(),
         service: name.into(),

@@ -5,8 +5,7 @@
 //! door sensor's confirmation reported < 1 s after the door opened in the simulator (the citizen pulls the door
 //! 300 ms after the lock is released; the simulator records a door's change when the bus next asks for the door
 //! states, so this is the time from that record to the report — the bound on it is the bus's polling interval
-//! while it waits for the sensor). Run with `cargo build -p sanban-kiosk --bench pickup` and the binary: the
-//! numbers in NOTES-pickup.md are of that unoptimised build on a shared machine.
+//! while it waits for the sensor). `cargo bench --bench pickup`; the README has the numbers.
 
 #[path = "common.rs"]
 mod common;

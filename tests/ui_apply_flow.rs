@@ -293,18 +293,8 @@ fn apply_flow_through_the_ui() {
     config.session.idle_seconds = 600;
     sanban_kiosk::headless::init_headless().unwrap();
     let app = KioskApp::new(Services::start(config, None).unwrap()).unwrap();
-    sanban_kiosk::headless::set_size(&app.window, 1080, 1920);
-    let result = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let r = result.clone();
     let out = std::env::var_os("APPLY_RECEIPT_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| dir.path().to_owned());
-    slint::spawn_local(async move {
-        *r.borrow_mut() = Some(scenario(&app, &out).await);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    let outcome = result.borrow_mut().take().expect("scenario finished");
-    outcome.unwrap();
+    support::ui::run_portrait(app, move |app| async move { scenario(&app, &out).await });
 }

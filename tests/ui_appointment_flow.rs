@@ -266,15 +266,7 @@ fn appointment_flow_through_the_ui() {
     let clock = ManualClock::new(Utc::now());
     services.clock = Arc::new(clock.clone());
     let app = KioskApp::new(services).unwrap();
-    sanban_kiosk::headless::set_size(&app.window, 1080, 1920);
-    let result = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let r = result.clone();
-    slint::spawn_local(async move {
-        *r.borrow_mut() = Some(scenario(&app, &mut platform, &clock).await);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    let outcome = result.borrow_mut().take().expect("scenario finished");
-    outcome.unwrap();
+    support::ui::run_portrait(app, move |app| async move {
+        scenario(&app, &mut platform, &clock).await
+    });
 }

@@ -157,15 +157,7 @@ fn a_booking_whose_reply_was_lost_is_confirmed_once_not_booked_twice() {
     sanban_kiosk::headless::init_headless().unwrap();
     let services = Services::start(config, None).unwrap();
     let app = KioskApp::new(services).unwrap();
-    sanban_kiosk::headless::set_size(&app.window, 1080, 1920);
-    let result = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let r = result.clone();
-    slint::spawn_local(async move {
-        *r.borrow_mut() = Some(scenario(&app, &platform, &proxy).await);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    let outcome = result.borrow_mut().take().expect("scenario finished");
-    outcome.unwrap();
+    support::ui::run_portrait(app, move |app| async move {
+        scenario(&app, &platform, &proxy).await
+    });
 }

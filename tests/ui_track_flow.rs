@@ -327,15 +327,7 @@ fn track_flow_through_the_ui() {
     config.appointments.online_timeout_ms = 1500;
     sanban_kiosk::headless::init_headless().unwrap();
     let app = KioskApp::new(Services::start(config, None).unwrap()).unwrap();
-    sanban_kiosk::headless::set_size(&app.window, 1080, 1920);
-    let result = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let r = result.clone();
-    slint::spawn_local(async move {
-        *r.borrow_mut() = Some(scenario(&app, &mut platform).await);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    let outcome = result.borrow_mut().take().expect("scenario finished");
-    outcome.unwrap();
+    support::ui::run_portrait(app, move |app| async move {
+        scenario(&app, &mut platform).await
+    });
 }

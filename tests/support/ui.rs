@@ -1,6 +1,9 @@
-//! Driving the real UI from a test: a script of SCENARIOS.md's steps, the rating step after an errand, and the
-//! text of a printed receipt.
+//! Driving the real UI from a test: the scenario on the app's event loop, a script of SCENARIOS.md's steps, the
+//! rating step after an errand, and the text of a printed receipt.
 
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
 use std::time::Duration;
 
 use sanban_kiosk::app::KioskApp;
@@ -8,6 +11,25 @@ use sanban_kiosk::headless::driver::wait_until;
 use sanban_kiosk::headless::script::{self, Options};
 use sanban_kiosk::ui::Nav;
 use slint::ComponentHandle;
+
+/// Size the kiosk's window as a portrait screen, run `scenario` on the app's event loop (which can be started once
+/// per process), and fail the test with the scenario's error.
+pub fn run_portrait<Fut>(app: KioskApp, scenario: impl FnOnce(KioskApp) -> Fut + 'static)
+where
+    Fut: Future<Output = anyhow::Result<()>> + 'static,
+{
+    sanban_kiosk::headless::set_size(&app.window, 1080, 1920);
+    let result = Rc::new(RefCell::new(None));
+    let r = result.clone();
+    slint::spawn_local(async move {
+        *r.borrow_mut() = Some(scenario(app).await);
+        slint::quit_event_loop().unwrap();
+    })
+    .unwrap();
+    slint::run_event_loop().unwrap();
+    let outcome = result.borrow_mut().take().expect("scenario finished");
+    outcome.unwrap();
+}
 
 /// Play `text` (script steps, one per line); the first failing step fails the test with its report.
 pub async fn play(app: &KioskApp, text: &str) -> anyhow::Result<()> {

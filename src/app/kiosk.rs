@@ -66,6 +66,27 @@ impl Kiosk {
         self.0.session.borrow().generation
     }
 
+    /// Await `work` (a platform answer, a device's result) off the UI's path, then hand its output to `then` on the
+    /// event loop — unless the citizen has left meanwhile (the session changed), when it is dropped.
+    pub fn when_ready<T: 'static>(
+        &self,
+        work: impl std::future::Future<Output = T> + 'static,
+        then: impl FnOnce(&Kiosk, T) + 'static,
+    ) {
+        let generation = self.generation();
+        let k = self.downgrade();
+        let spawned = slint::spawn_local(async move {
+            let output = work.await;
+            let Some(kiosk) = k.upgrade() else { return };
+            if kiosk.generation() == generation {
+                then(&kiosk, output);
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!("event loop gone: {e}");
+        }
+    }
+
     /// The page on screen.
     pub fn page(&self) -> String {
         self.window()

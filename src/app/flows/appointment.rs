@@ -603,14 +603,7 @@ fn confirm(kiosk: &Kiosk, tapped_at: Instant) {
         .request(online_timeout(kiosk), move |client| async move {
             client.book(&req).await
         });
-    let generation = kiosk.generation();
-    let k = kiosk.downgrade();
-    let _ = slint::spawn_local(async move {
-        let answer = answer.await;
-        let Some(kiosk) = k.upgrade() else { return };
-        if kiosk.generation() != generation {
-            return;
-        }
+    kiosk.when_ready(answer, move |kiosk, answer| {
         let confirmed = match answer {
             Answer::Online(_) => true,
             Answer::Offline(why) => {
@@ -627,7 +620,7 @@ fn confirm(kiosk: &Kiosk, tapped_at: Instant) {
                 return;
             }
         };
-        commit(&kiosk, c, request_id, code, confirmed, tapped_at);
+        commit(kiosk, c, request_id, code, confirmed, tapped_at);
     });
 }
 
@@ -806,14 +799,7 @@ fn with_platform_bookings(kiosk: &Kiosk, then: impl FnOnce(&Kiosk) + 'static) {
         .request(online_timeout(kiosk), move |client| async move {
             client.citizen_appointments(&citizen_ref).await
         });
-    let generation = kiosk.generation();
-    let k = kiosk.downgrade();
-    let _ = slint::spawn_local(async move {
-        let answer = answer.await;
-        let Some(kiosk) = k.upgrade() else { return };
-        if kiosk.generation() != generation {
-            return;
-        }
+    kiosk.when_ready(answer, move |kiosk, answer| {
         match answer {
             Answer::Online(list) => {
                 let bookings: Vec<Booking> = {
@@ -833,7 +819,7 @@ fn with_platform_bookings(kiosk: &Kiosk, then: impl FnOnce(&Kiosk) + 'static) {
             }
             Answer::Refused { status, .. } => tracing::warn!(status, "booking look-up refused"),
         }
-        then(&kiosk);
+        then(kiosk);
     });
 }
 

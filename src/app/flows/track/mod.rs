@@ -217,14 +217,7 @@ fn look_up_card(kiosk: &Kiosk) {
         .request(online_timeout(kiosk), move |client| async move {
             client.citizen_applications(&r).await
         });
-    let generation = kiosk.generation();
-    let k = kiosk.downgrade();
-    let _ = slint::spawn_local(async move {
-        let answer = answer.await;
-        let Some(kiosk) = k.upgrade() else { return };
-        if kiosk.generation() != generation {
-            return;
-        }
+    kiosk.when_ready(answer, move |kiosk, answer| {
         let local = kiosk
             .services()
             .store()
@@ -235,7 +228,7 @@ fn look_up_card(kiosk: &Kiosk) {
             });
         let (found, offline) = match answer {
             Answer::Online(list) => {
-                remember(&kiosk, &list.applications);
+                remember(kiosk, &list.applications);
                 (tracked::merge(&list.applications, &local), false)
             }
             Answer::Offline(why) => {
@@ -248,7 +241,7 @@ fn look_up_card(kiosk: &Kiosk) {
             }
         };
         kiosk.with_window(|w| w.global::<TrackAdapter>().set_busy(false));
-        show_found(&kiosk, found, offline);
+        show_found(kiosk, found, offline);
     });
 }
 
@@ -282,14 +275,7 @@ fn look_up_number(kiosk: &Kiosk, number: String) {
         .request(online_timeout(kiosk), move |client| async move {
             client.application(&n).await
         });
-    let generation = kiosk.generation();
-    let k = kiosk.downgrade();
-    let _ = slint::spawn_local(async move {
-        let answer = answer.await;
-        let Some(kiosk) = k.upgrade() else { return };
-        if kiosk.generation() != generation {
-            return;
-        }
+    kiosk.when_ready(answer, move |kiosk, answer| {
         let local = kiosk
             .services()
             .store()
@@ -307,7 +293,7 @@ fn look_up_number(kiosk: &Kiosk, number: String) {
                     .into_iter()
                     .filter(|r| r.application_no == number)
                     .collect();
-                remember(&kiosk, &records);
+                remember(kiosk, &records);
                 (tracked::merge(&records, &local), false)
             }
             // The platform says no such number (404): only an application still in this kiosk's outbox.
@@ -328,7 +314,7 @@ fn look_up_number(kiosk: &Kiosk, number: String) {
             }
             return;
         }
-        show_found(&kiosk, found, offline);
+        show_found(kiosk, found, offline);
     });
 }
 

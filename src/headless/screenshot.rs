@@ -97,6 +97,8 @@ pub async fn prepare(app: &KioskApp, page: &str, lang: &str, large: bool) -> any
     let w = &app.window;
     app.kiosk.home();
     let adapter = w.global::<KioskAdapter>();
+    // As a tap would: the idle timer starts over, so a long walk over every page is not wiped to home midway.
+    adapter.invoke_touched();
     adapter.invoke_set_language(lang.into());
     adapter.set_large_type(large);
     match page {

@@ -9,10 +9,12 @@
 //! - `restart`: the same, and PostgreSQL is stopped a third of the way in and started again 3 s later.
 //!
 //! After each, the store must hold every event exactly once (events, tickets, last applied seqs, no rejection).
-//! Prints events/s, request latency percentiles and the budget verdict (≥ 20,000 events/s, p99 < 250 ms).
+//! Prints events/s, request latency percentiles and the budget verdict (≥ 20,000 events/s, p99 < 250 ms). The
+//! default offers 25,000 events/s: kiosks start within the first second, so a platform that keeps up shows about
+//! 20/21 of the offered rate, and an offer of exactly 20,000 could never read 20,000.
 //!
 //!     cargo bench -p sanban-platform --bench fleet
-//!     KIOSKS=1000 RATE=20 SECONDS=20 SCENARIOS=sqlite,postgres,kill,restart cargo bench -p sanban-platform --bench fleet
+//!     KIOSKS=1000 RATE=25 SECONDS=20 SCENARIOS=sqlite,postgres,kill,restart cargo bench -p sanban-platform --bench fleet
 //!
 //! Needs PostgreSQL's binaries (apt-get install postgresql): it starts a throw-away cluster of its own.
 
@@ -450,7 +452,7 @@ fn print(name: &str, r: &Report, rate: u64, kiosks: usize, cpu: &str) {
 
 fn main() {
     let kiosks = env("KIOSKS", 1000) as usize;
-    let rate = env("RATE", 20);
+    let rate = env("RATE", 25);
     let seconds = env("SECONDS", 20);
     let scenarios =
         std::env::var("SCENARIOS").unwrap_or_else(|_| "sqlite,postgres,kill,restart".into());

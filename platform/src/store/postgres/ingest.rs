@@ -1,25 +1,26 @@
 //! Settling event batches on PostgreSQL, exactly once across platform instances.
 //!
-//! **Per-kiosk row locks, READ COMMITTED** (not SERIALIZABLE): a batch transaction starts with
+//! **Per-kiosk row locks, READ COMMITTED** (not SERIALIZABLE): a batch (in its own savepoint of the transaction it
+//! shares with the other batches of its group: see [`super::commit_groups`]) starts with
 //! `SELECT … FROM kiosks WHERE id = $1 FOR UPDATE`. The same kiosk's batches — a retry landing on another
 //! instance, or the same batch sent to two instances at once — queue on that one row; the second runs after the
 //! first commits and, since READ COMMITTED takes a fresh snapshot per statement, sees its `last_applied_seq` and
-//! its events, so it skips them as duplicates (or compares them). Other kiosks' batches never wait and never
-//! abort. SERIALIZABLE would give the same guarantee by aborting one of two conflicting transactions, but its
+//! its events, so it skips them as duplicates (or compares them). Other kiosks' batches never wait on that lock
+//! and never abort. SERIALIZABLE would give the same guarantee by aborting one of two conflicting transactions, but its
 //! predicate locks also conflict across kiosks that merely touch neighbouring index pages (every batch inserts into
 //! the same `tickets` and `events` indexes), so under a thousand kiosks it would abort and retry good work.
 //!
 //! The few invariants that span kiosks take their own locks: an appointment slot's capacity (an advisory lock per
 //! slot, also taken by `POST /v1/appointments`) and a pickup (its row, `FOR UPDATE`). Globally unique ids (ticket,
 //! rating, application, event) are checked first and backed by unique indexes: two kiosks forging the same id at
-//! the same instant make one transaction fail (503, retried), never a double.
+//! the same instant make one batch fail (503, retried), never a double.
 //!
 //! Each step is one statement for the whole batch (arrays in, `UNNEST` for inserts), and independent statements
 //! are pipelined on the connection, so a batch costs a handful of round trips whatever its size.
 
 use std::sync::Arc;
 
-use deadpool_postgres::{Object, Transaction};
+use deadpool_postgres::Transaction;
 use sanban_wire::Rejection;
 
 use super::catalog::current_catalog;
@@ -33,23 +34,17 @@ use crate::privacy::DataKey;
 use crate::store::catalog::{CatalogCache, CatalogIndex};
 use crate::store::error::StoreError;
 
-pub async fn settle(
-    client: &mut Object,
+/// Settles one kiosk's batch inside `tx` (the caller commits or rolls back: see [`super::commit_groups`]).
+pub async fn settle_in(
+    tx: &Transaction<'_>,
     catalog: &CatalogCache,
     kiosk: &str,
     events: &[ParsedEvent],
     data_key: Option<&DataKey>,
     policy: &Policy,
 ) -> Result<BatchOutcome, StoreError> {
-    let tx = client.transaction().await.map_err(pg_err)?;
-    let mut batch = PgTx { tx: &tx, catalog };
-    let outcome = settle_batch(&mut batch, kiosk, events, data_key, policy).await?;
-    match outcome {
-        BatchOutcome::Settled(_) => tx.commit().await.map_err(pg_err)?,
-        // Refused: nothing was written; release the kiosk's lock.
-        _ => tx.rollback().await.map_err(pg_err)?,
-    }
-    Ok(outcome)
+    let mut batch = PgTx { tx, catalog };
+    settle_batch(&mut batch, kiosk, events, data_key, policy).await
 }
 
 struct PgTx<'t> {

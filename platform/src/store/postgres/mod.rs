@@ -12,6 +12,7 @@
 mod activity;
 mod applications;
 mod catalog;
+mod commit_groups;
 mod copy;
 pub mod ingest;
 mod kiosks;
@@ -56,6 +57,7 @@ use super::url::DbUrl;
 use crate::appointments::Policy;
 use crate::ingest::{BatchOutcome, ParsedEvent};
 use crate::privacy::DataKey;
+use commit_groups::CommitGroups;
 
 /// Connections per platform instance (`SANBAN_PG_POOL_SIZE` overrides). Batches of one kiosk wait on its row lock
 /// holding a connection, so the pool bounds how many batches an instance works on at once.
@@ -69,6 +71,7 @@ pub struct PgStore {
     url: DbUrl,
     pool: Pool,
     catalog: CatalogCache,
+    batches: CommitGroups,
 }
 
 impl PgStore {
@@ -100,10 +103,12 @@ impl PgStore {
             .recycle_timeout(Some(CONNECT))
             .build()
             .map_err(|e| StoreError::Invalid(format!("cannot build the connection pool: {e}")))?;
+        let catalog = CatalogCache::default();
         let store = PgStore {
             url: DbUrl::Postgres(url.to_string()),
+            batches: CommitGroups::new(pool.clone(), catalog.clone()),
             pool,
-            catalog: CatalogCache::default(),
+            catalog,
         };
         let mut client = store.client().await?;
         schema::migrate(&mut client).await?;
@@ -140,6 +145,22 @@ pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
     }
     // No server answer: the connection is closed or broken, or could not be made.
     StoreError::Unavailable(e.to_string())
+}
+
+/// Whether `e` (made by [`pg_err`]) is a unique index refusing an insert, or a statement refused because one
+/// before it in the same transaction failed (pipelined statements can report a unique violation that way: the
+/// statement that hit the index and the one whose answer is read first are not always the same).
+pub(crate) fn is_insert_conflict(e: &StoreError) -> bool {
+    let code = match e {
+        StoreError::Postgres(text) => text.split(':').next(),
+        _ => None,
+    };
+    [
+        SqlState::UNIQUE_VIOLATION.code(),
+        SqlState::IN_FAILED_SQL_TRANSACTION.code(),
+    ]
+    .iter()
+    .any(|c| code == Some(c))
 }
 
 fn pool_err(e: PoolError) -> StoreError {
@@ -303,15 +324,7 @@ impl Backend for PgStore {
         data_key: Option<DataKey>,
         policy: &Policy,
     ) -> Result<BatchOutcome, StoreError> {
-        ingest::settle(
-            &mut self.client().await?,
-            &self.catalog,
-            kiosk,
-            &events,
-            data_key.as_ref(),
-            policy,
-        )
-        .await
+        self.batches.settle(kiosk, events, data_key, policy).await
     }
 
     async fn grant_leases(&self, kiosk: &str, ask: &LeaseAsk) -> Result<LeaseOutcome, StoreError> {

@@ -110,6 +110,24 @@ impl Instance {
                 let _ = stopped.await;
             },
         ));
+        // Serving starts once the store is open: wait for it, and say why if it could not start.
+        let http = reqwest::Client::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if task.is_finished() {
+                panic!("the platform instance did not start: {:?}", task.await);
+            }
+            if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
+                if r.status().is_success() {
+                    break;
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the platform instance did not answer"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         Instance {
             base,
             stop: Some(stop),

@@ -60,11 +60,13 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
+    // First: the pragmas below and the migrations need the file's lock, which another process (a second instance,
+    // the CLI) may hold for a moment; without a timeout they fail at once with "database is locked".
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // WAL: readers never block the writer. FULL: a 200 reply means the batch is on disk (kiosks delete acked events).
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
 

@@ -14,6 +14,24 @@ on_both_stores!(
     many_kiosks_at_once_each_batch_judged_alone,
 );
 
+/// Kiosk `id` (the `k`-th: its tickets are of window category `k % 8`) holds tickets 1..=`count`, once each, with
+/// the numbers it sent, is at its last seq, and had nothing rejected.
+async fn assert_holds_its_tickets_once(p: &Platform, k: usize, id: &str, count: u64) {
+    let letter = sanban_wire::WINDOW_CATEGORIES[k % 8].1;
+    let held = p.tickets(Some(id)).await;
+    let seqs: Vec<u64> = held.iter().map(|t| t.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=count).collect::<Vec<_>>(),
+        "{id}: once each, all of them"
+    );
+    assert!(held
+        .iter()
+        .all(|t| t.number == format!("{id}-{letter}{:03}", t.seq)));
+    assert_eq!(p.last_applied_seq(id).await, Some(count), "{id}");
+    assert!(p.store.rejections(id).await.unwrap().is_empty(), "{id}");
+}
+
 async fn post(http: &reqwest::Client, url: &str, token: &str, body: &Value) -> (u16, Value) {
     let r = http
         .post(url)
@@ -78,19 +96,7 @@ async fn two_instances_apply_each_kiosks_batches_once_and_in_order(store: StoreK
         t.await.unwrap();
     }
     for (k, (id, _)) in kiosks.iter().enumerate() {
-        let letter = sanban_wire::WINDOW_CATEGORIES[k % 8].1;
-        let held = p.tickets(Some(id)).await;
-        let seqs: Vec<u64> = held.iter().map(|t| t.seq).collect();
-        assert_eq!(
-            seqs,
-            (1..=BATCHES * SIZE).collect::<Vec<_>>(),
-            "{id}: once each, all of them"
-        );
-        assert!(held
-            .iter()
-            .all(|t| t.number == format!("{id}-{letter}{:03}", t.seq)));
-        assert_eq!(p.last_applied_seq(id).await, Some(BATCHES * SIZE));
-        assert!(p.store.rejections(id).await.unwrap().is_empty());
+        assert_holds_its_tickets_once(&p, k, id, BATCHES * SIZE).await;
     }
     let events = p
         .counts()
@@ -216,18 +222,7 @@ async fn many_kiosks_at_once_each_batch_judged_alone(store: StoreKind) {
     assert_eq!(p.last_applied_seq("GAP").await, Some(0));
 
     for (k, (id, _)) in kiosks.iter().enumerate() {
-        let letter = sanban_wire::WINDOW_CATEGORIES[k % 8].1;
-        let held = p.tickets(Some(id)).await;
-        let seqs: Vec<u64> = held.iter().map(|t| t.seq).collect();
-        assert_eq!(
-            seqs,
-            (1..=BATCHES * SIZE).collect::<Vec<_>>(),
-            "{id}: once each, in order"
-        );
-        assert!(held
-            .iter()
-            .all(|t| t.number == format!("{id}-{letter}{:03}", t.seq)));
-        assert!(p.store.rejections(id).await.unwrap().is_empty(), "{id}");
+        assert_holds_its_tickets_once(&p, k, id, BATCHES * SIZE).await;
     }
     // Each shared ticket id is held by exactly one racer; the other racer's event of that round is rejected.
     let r1 = p.tickets(Some("R1")).await;

@@ -38,7 +38,7 @@ use crate::store::catalog::CatalogCache;
 use crate::store::error::StoreError;
 
 /// Groups settled at once per instance: enough that one group's commit overlaps the next group's work.
-pub const COMMITTERS: usize = 4;
+const COMMITTERS: usize = 4;
 /// A group stops taking batches at this many batches or events, so one group's latency stays bounded.
 const GROUP_BATCHES: usize = 64;
 const GROUP_EVENTS: usize = 4_000;

@@ -1,14 +1,15 @@
 //! Settling event batches on PostgreSQL, exactly once across platform instances.
 //!
-//! **Per-kiosk row locks, READ COMMITTED** (not SERIALIZABLE): a batch (in its own savepoint of the transaction it
-//! shares with the other batches of its group: see [`super::commit_groups`]) starts with
+//! **Per-kiosk row locks, READ COMMITTED** (not SERIALIZABLE): a batch (in the transaction it shares with the
+//! other batches of its group: see [`super::commit_groups`]) starts with
 //! `SELECT … FROM kiosks WHERE id = $1 FOR UPDATE`. The same kiosk's batches — a retry landing on another
 //! instance, or the same batch sent to two instances at once — queue on that one row; the second runs after the
 //! first commits and, since READ COMMITTED takes a fresh snapshot per statement, sees its `last_applied_seq` and
 //! its events, so it skips them as duplicates (or compares them). Other kiosks' batches never wait on that lock
-//! and never abort. SERIALIZABLE would give the same guarantee by aborting one of two conflicting transactions, but its
-//! predicate locks also conflict across kiosks that merely touch neighbouring index pages (every batch inserts into
-//! the same `tickets` and `events` indexes), so under a thousand kiosks it would abort and retry good work.
+//! and are never aborted by it. SERIALIZABLE would give the same guarantee by aborting one of two conflicting
+//! transactions, but its predicate locks also conflict across kiosks that merely touch neighbouring index pages
+//! (every batch inserts into the same `tickets` and `events` indexes), so under a thousand kiosks it would abort
+//! and retry good work.
 //!
 //! The few invariants that span kiosks take their own locks: an appointment slot's capacity (an advisory lock per
 //! slot, also taken by `POST /v1/appointments`) and a pickup (its row, `FOR UPDATE`). Globally unique ids (ticket,

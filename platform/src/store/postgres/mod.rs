@@ -59,8 +59,8 @@ use crate::ingest::{BatchOutcome, ParsedEvent};
 use crate::privacy::DataKey;
 use commit_groups::CommitGroups;
 
-/// Connections per platform instance (`SANBAN_PG_POOL_SIZE` overrides). Batches of one kiosk wait on its row lock
-/// holding a connection, so the pool bounds how many batches an instance works on at once.
+/// Connections per platform instance (`SANBAN_PG_POOL_SIZE` overrides): one for each group of event batches being
+/// settled (see [`commit_groups`]) and the rest for every other request.
 pub const DEFAULT_POOL_SIZE: usize = 16;
 /// How long a request waits for a pooled connection, and for a new one, before it is answered 503.
 const WAIT: Duration = Duration::from_secs(5);
